@@ -1,0 +1,34 @@
+"""Every ``MIRROR_*`` configuration key the plugin reads, with its default.
+
+``MirrorPlugin.init_app`` applies these with ``app.config.setdefault`` (the Flask-SQLAlchemy
+habit), so the effective configuration is always visible in ``app.config``. The README's
+configuration table is this dict, key for key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Where the plugin's pages and JSON API are mounted.
+    "MIRROR_URL_PREFIX": "/mirror",
+    # The host's layout template every plugin page extends. It must define the blocks
+    # ``title``, ``head`` and ``content``. The bundled one is a minimal stand-alone layout.
+    "MIRROR_BASE_TEMPLATE": "mirror_plugin/base.html",
+    # Name of the ``flask`` command group (``flask mirror ...``).
+    "MIRROR_CLI_GROUP": "mirror",
+    # What check_image answers for images of registries nobody integrated:
+    # "allow" (the console lets users type any image) or "deny" (locked-down platforms).
+    "MIRROR_FOREIGN_IMAGES": "allow",
+    # Alembic version table of the plugin's own migration chain (never the host's).
+    "MIRROR_VERSION_TABLE": "alembic_version_mirror_plugin",
+    # Seconds allowed for connecting to and reading from a registry.
+    "MIRROR_REGISTRY_TIMEOUT": 10.0,
+    # Networks (CIDR strings) registry URLs may point into although they are private,
+    # loopback or link-local. Empty: only public addresses are accepted.
+    "MIRROR_ALLOWED_NETWORKS": [],
+    # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
+    "MIRROR_SECRET_KEYS": [],
+}
+
+FOREIGN_IMAGE_POLICIES = ("allow", "deny")

@@ -1,0 +1,162 @@
+"""The Flask extension object a host instantiates: ``MirrorPlugin(app, db=db, host=adapter)``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from flask_sqlalchemy import SQLAlchemy
+
+from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
+from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
+from .facts import DatabaseFacts
+from .rule import Decision, Explanation, decide
+
+EXTENSION_KEY = "mirror_plugin"
+
+
+@dataclass
+class MirrorState:
+    """What ``app.extensions["mirror_plugin"]`` holds for one app."""
+
+    plugin: MirrorPlugin
+    db: SQLAlchemy
+    host: HostAdapter
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    """``filter_images``' answer: the images that may be deployed and why the others may not."""
+
+    allowed: list[str]
+    denied: list[Decision]
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    """A navigation entry the host renders in its own menu (the plugin never patches it)."""
+
+    title: str
+    endpoint: str
+    requires: str  # "platform_admin", "workspace_admin" or "member"
+
+
+class MirrorPlugin:
+    """Mounts the Mirror Warehouse into a host Flask app.
+
+    :param app: the host app, or ``None`` to call :meth:`init_app` later (factory pattern).
+    :param db: the host's Flask-SQLAlchemy instance; defaults to the one registered on the app.
+        The plugin never creates a second ``SQLAlchemy()`` or ``Migrate()``.
+    :param host: the host adapter (:class:`mirror_plugin.adapter.HostAdapter`).
+
+    Configuration keys (``app.config``, defaults applied with ``setdefault``) are listed in
+    :data:`mirror_plugin.config.DEFAULTS`.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db: SQLAlchemy | None = None,
+        host: HostAdapter | None = None,
+    ) -> None:
+        self.db = db
+        self.host = host
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(
+        self, app: Flask, *, db: SQLAlchemy | None = None, host: HostAdapter | None = None
+    ) -> None:
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "A 'MirrorPlugin' instance has already been registered on this Flask app. "
+                "Import and use that instance instead."
+            )
+        db = db or self.db or app.extensions.get("sqlalchemy")
+        if db is None:
+            raise RuntimeError(
+                "MirrorPlugin needs the host's Flask-SQLAlchemy instance: register "
+                "SQLAlchemy(app) first or pass MirrorPlugin(app, db=db, host=...)."
+            )
+        host = host or self.host
+        if host is None:
+            raise RuntimeError(
+                "Missing host adapter: pass MirrorPlugin(app, db=db, host=adapter) where adapter "
+                "implements mirror_plugin.HostAdapter (see mirror_plugin.testing.FakeHostAdapter)."
+            )
+        missing = [name for name in ADAPTER_METHODS if not callable(getattr(host, name, None))]
+        if missing:
+            raise RuntimeError(
+                f"The host adapter lacks {', '.join(missing)}: see mirror_plugin.HostAdapter."
+            )
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        policy = app.config["MIRROR_FOREIGN_IMAGES"]
+        if policy not in FOREIGN_IMAGE_POLICIES:
+            raise RuntimeError(f"MIRROR_FOREIGN_IMAGES must be 'allow' or 'deny', not {policy!r}.")
+
+        app.extensions[EXTENSION_KEY] = MirrorState(plugin=self, db=db, host=host)
+
+        from .cli import mirror_cli
+        from .views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=app.config["MIRROR_URL_PREFIX"])
+        app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])
+
+    # -- the deploy hook ------------------------------------------------------------------
+
+    def explain(self, namespace: str, image: str) -> Explanation:
+        """Run the FAQ checks for ``image`` in ``namespace`` one by one; never raises."""
+        state = _state()
+        workspace_id: str | None = None
+        namespace_known = isinstance(namespace, str) and bool(namespace.strip())
+        if namespace_known:
+            try:
+                workspace_id = state.host.workspace_of_namespace(namespace)
+            except UnknownNamespace:
+                namespace_known = False
+        names = {ws.id: ws.name for ws in state.host.list_workspaces()} if workspace_id else {}
+        return decide(
+            DatabaseFacts(state.db.session),
+            image=image,
+            namespace=namespace if isinstance(namespace, str) else repr(namespace),
+            namespace_known=namespace_known,
+            workspace_id=workspace_id,
+            workspace_name=names.get(workspace_id or ""),
+            foreign_policy=current_app.config["MIRROR_FOREIGN_IMAGES"],
+        )
+
+    def check_image(self, namespace: str, image: str) -> Decision:
+        """May ``image`` be deployed into ``namespace``? A decision, never an exception."""
+        return self.explain(namespace, image).decision
+
+    def filter_images(self, namespace: str, images: Iterable[str]) -> FilterResult:
+        """Split ``images`` into those ``namespace`` may deploy and the denied decisions."""
+        allowed: list[str] = []
+        denied: list[Decision] = []
+        for image in images:
+            decision = self.check_image(namespace, image)
+            if decision.allowed:
+                allowed.append(image)
+            else:
+                denied.append(decision)
+        return FilterResult(allowed, denied)
+
+    # -- navigation -----------------------------------------------------------------------
+
+    def menu_items(self) -> list[MenuItem]:
+        """Entries for the host's left navigation, as data."""
+        return [MenuItem("Mirror Warehouse", "mirror_plugin.index", "member")]
+
+
+def _state() -> MirrorState:
+    try:
+        return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+    except KeyError:
+        raise RuntimeError(
+            "MirrorPlugin is not registered on the current app; call init_app(app) first."
+        ) from None

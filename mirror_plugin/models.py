@@ -1,0 +1,187 @@
+"""The plugin's tables, on a MetaData of their own.
+
+Tables are ``mirror_``-prefixed and live on ``mirror_metadata`` rather than the host's, so the
+host's ``create_all`` and autogenerate never see them and the plugin's own Alembic chain owns
+them. Host objects (workspaces, users) are referenced by their id strings, indexed, never by
+foreign keys: they may live in another database entirely.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+mirror_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the models use."""
+    return datetime.now(UTC)
+
+
+class MirrorBase(DeclarativeBase):
+    """Declarative base bound to the plugin's own MetaData."""
+
+    metadata = mirror_metadata
+
+
+class RegistryKind(enum.StrEnum):
+    HARBOR = "harbor"
+    DOCKER = "docker"
+
+
+class Scope(enum.StrEnum):
+    """Who connected a registry: the platform Admin, or a Workspace Admin for one workspace."""
+
+    PLATFORM = "platform"
+    WORKSPACE = "workspace"
+
+
+class Health(enum.StrEnum):
+    UNKNOWN = "unknown"
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+
+
+class Integration(MirrorBase):
+    """A registry connected to the platform (Warehouse Integration) or to one workspace."""
+
+    __tablename__ = "mirror_integrations"
+    __table_args__ = (
+        # workspace_id is "" for platform integrations so the pair is unique on every database
+        # (NULLs are distinct in unique constraints on PostgreSQL and SQLite alike).
+        UniqueConstraint("workspace_id", "name"),
+        CheckConstraint(
+            "(scope = 'platform' AND workspace_id = '')"
+            " OR (scope = 'workspace' AND workspace_id <> '')",
+            name="scope_matches_workspace",
+        ),
+        CheckConstraint("kind IN ('harbor', 'docker')", name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16), default=Scope.PLATFORM.value)
+    workspace_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    #: host[:port] as image references spell it (lower-case, default port dropped); the
+    #: visibility rule looks integrations up by this column.
+    registry_host: Mapped[str] = mapped_column(String(300), index=True)
+    username: Mapped[str] = mapped_column(String(255), default="")
+    #: Fernet token of the password; never rendered, returned or logged.
+    password_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
+    ca_bundle: Mapped[str | None] = mapped_column(Text, default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+    health: Mapped[str] = mapped_column(String(16), default=Health.UNKNOWN.value)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    spaces: Mapped[list[Space]] = relationship(
+        back_populates="integration", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_platform(self) -> bool:
+        return self.scope == Scope.PLATFORM.value
+
+
+class Space(MirrorBase):
+    """A mirror space: a Harbor project, or a Docker Registry's first path segment."""
+
+    __tablename__ = "mirror_spaces"
+    __table_args__ = (UniqueConstraint("integration_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("mirror_integrations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The registry's own id for the space (Harbor's project_id); None for Docker Registry.
+    upstream_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    repo_count: Mapped[int] = mapped_column(Integer, default=0)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    integration: Mapped[Integration] = relationship(back_populates="spaces")
+    bindings: Mapped[list[Binding]] = relationship(
+        back_populates="space", cascade="all, delete-orphan"
+    )
+
+
+class Binding(MirrorBase):
+    """A (private) space assigned to a workspace by the platform Admin."""
+
+    __tablename__ = "mirror_bindings"
+    __table_args__ = (
+        UniqueConstraint("space_id", "workspace_id"),
+        # "which spaces are bound to workspace W" is the visibility rule's hot query.
+        Index("ix_mirror_bindings_workspace_space", "workspace_id", "space_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("mirror_spaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+
+    space: Mapped[Space] = relationship(back_populates="bindings")
+
+
+class AuditEvent(MirrorBase):
+    """Who changed what, when. Kept when the integration or space it names is gone."""
+
+    __tablename__ = "mirror_audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(255), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    integration_name: Mapped[str] = mapped_column(String(100), default="")
+    space_name: Mapped[str] = mapped_column(String(255), default="", index=True)
+    workspace_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+__all__ = [
+    "AuditEvent",
+    "Binding",
+    "Health",
+    "Integration",
+    "MirrorBase",
+    "RegistryKind",
+    "Scope",
+    "Space",
+    "mirror_metadata",
+]

@@ -1,0 +1,38 @@
+"""Where the templates and migrations are, installed or running from a checkout.
+
+The design card keeps ``templates/`` and ``migrations/`` at the top of the checkout; setup.cfg
+maps them into the wheel as ``mirror_plugin.templates`` and ``mirror_plugin.migrations``. An
+editable install does not map them, so when those packages cannot be found we fall back to the
+checkout's folders beside the ``mirror_plugin`` source directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def _package_or_checkout(package: str, folder: str) -> Path:
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    path = _CHECKOUT / folder
+    if not path.is_dir():
+        raise RuntimeError(
+            f"mirror_plugin cannot find its {folder!r} folder: neither the {package!r} package "
+            f"nor {path} exists. Reinstall the package (pip install mirror_plugin)."
+        )
+    return path
+
+
+def templates_dir() -> Path:
+    return _package_or_checkout("mirror_plugin.templates", "templates")
+
+
+def migrations_dir() -> Path:
+    return _package_or_checkout("mirror_plugin.migrations", "migrations")

@@ -1,0 +1,371 @@
+"""The visibility rule, as a pure function over facts the caller looks up.
+
+For a namespace N whose workspace is W (or none)::
+
+    visible(N) = public spaces of every platform integration
+               ∪ private spaces of platform integrations that are bound to W
+               ∪ every space of every workspace warehouse of W
+
+Nothing here touches the database, Flask or the network: :func:`decide` is handed a
+:class:`Facts` lookup and returns an :class:`Explanation` whose checks mirror the FAQ of the
+source document (is the namespace in a workspace? is the space bound to it? is it public?).
+Registries are matched on the parsed host[:port] of the reference, never on string prefixes.
+
+Workspace warehouses widen visibility for their own workspace only. For every other namespace
+an image of another workspace's warehouse is judged like an image of a registry nobody
+integrated (``MIRROR_FOREIGN_IMAGES``): a Workspace Admin connecting, say, Docker Hub must not
+lock the rest of the platform out of it, and a denial must not reveal another tenant's setup.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .reference import ImageReference, InvalidReference, parse_reference
+
+_DOCKER_HUB_ALIASES = {"index.docker.io": "docker.io", "registry-1.docker.io": "docker.io"}
+_DEFAULT_PORTS = (":443", ":80")
+
+
+def registry_key(host: str) -> str:
+    """The key registries are matched on: lower-case host[:port], default ports dropped."""
+    key = host.strip().lower()
+    for port in _DEFAULT_PORTS:
+        if key.endswith(port):
+            key = key[: -len(port)]
+            break
+    return _DOCKER_HUB_ALIASES.get(key, key)
+
+
+class Reason(enum.StrEnum):
+    """Stable reason codes: hosts and scripts may branch on them."""
+
+    PUBLIC_SPACE = "public_space"
+    BOUND_TO_WORKSPACE = "bound_to_workspace"
+    WORKSPACE_WAREHOUSE = "workspace_warehouse"
+    FOREIGN_ALLOWED = "foreign_registry_allowed"
+    FOREIGN_DENIED = "foreign_registry_denied"
+    INVALID_REFERENCE = "invalid_reference"
+    UNKNOWN_NAMESPACE = "unknown_namespace"
+    NAMESPACE_NOT_IN_WORKSPACE = "namespace_not_in_workspace"
+    SPACE_NOT_BOUND = "space_not_bound"
+    UNKNOWN_SPACE = "unknown_space"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the deploy hook answers: allowed or not, a stable code and a sentence for people."""
+
+    allowed: bool
+    reason: Reason
+    message: str
+    image: str
+    namespace: str
+    workspace_id: str | None = None
+    registry: str | None = None
+    space: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "reason": self.reason.value,
+            "message": self.message,
+            "image": self.image,
+            "namespace": self.namespace,
+            "workspace_id": self.workspace_id,
+            "registry": self.registry,
+            "space": self.space,
+        }
+
+
+class CheckStatus(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One FAQ question answered for a namespace and an image."""
+
+    key: str
+    question: str
+    status: CheckStatus
+    answer: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "key": self.key,
+            "question": self.question,
+            "status": self.status.value,
+            "answer": self.answer,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    decision: Decision
+    checks: list[Check] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision.to_dict(),
+            "checks": [check.to_dict() for check in self.checks],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceFacts:
+    name: str
+    public: bool
+    bound_workspaces: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryFacts:
+    """An integration at the image's host, with the facts of the one space the image names."""
+
+    name: str
+    workspace_id: str | None  # None for platform integrations
+    space: SpaceFacts | None  # None when the space is not (or not yet) known
+
+
+class Facts(Protocol):
+    def registries_at(
+        self, host_key: str, space: str, workspace_id: str | None
+    ) -> Sequence[RegistryFacts]:
+        """Integrations whose registry_key is ``host_key``, with the facts of ``space``.
+
+        ``bound_workspaces`` needs to hold ``workspace_id`` only when the space is bound to it:
+        a lookup need not load every binding of a space shared with thousands of workspaces.
+        """
+        ...
+
+
+Q_REFERENCE = "Is the image reference valid?"
+Q_REGISTRY = "Is the registry integrated?"
+Q_NAMESPACE = "Is the Kubernetes namespace bound to a workspace?"
+Q_VISIBILITY = "Is the mirror space public or private?"
+Q_BOUND = "Is the mirror space bound to the namespace's workspace?"
+
+
+@dataclass(slots=True)
+class _Context:
+    image: str
+    namespace: str
+    workspace_id: str | None
+    workspace_label: str
+    checks: list[Check] = field(default_factory=list)
+    ref: ImageReference | None = None
+
+    def check(self, key: str, question: str, status: CheckStatus, answer: str) -> None:
+        self.checks.append(Check(key, question, status, answer))
+
+    def finish(self, allowed: bool, reason: Reason, message: str) -> Explanation:
+        ref = self.ref
+        decision = Decision(
+            allowed=allowed,
+            reason=reason,
+            message=message,
+            image=self.image,
+            namespace=self.namespace,
+            workspace_id=self.workspace_id,
+            registry=ref.domain if ref else None,
+            space=ref.space if ref else None,
+        )
+        return Explanation(decision, list(self.checks))
+
+
+def decide(
+    facts: Facts,
+    *,
+    image: object,
+    namespace: str,
+    namespace_known: bool,
+    workspace_id: str | None,
+    workspace_name: str | None = None,
+    foreign_policy: str = "allow",
+) -> Explanation:
+    """Apply the rule to one image for one namespace; never raises on bad input.
+
+    ``workspace_name`` is the display name used in sentences; codes and ids stay stable.
+    """
+    ctx = _Context(
+        image=image if isinstance(image, str) else repr(image),
+        namespace=namespace,
+        workspace_id=workspace_id,
+        workspace_label=workspace_name or workspace_id or "",
+    )
+    try:
+        ctx.ref = parse_reference(image)  # type: ignore[arg-type]
+    except InvalidReference as exc:
+        ctx.check("reference", Q_REFERENCE, CheckStatus.FAIL, str(exc))
+        return ctx.finish(
+            False,
+            Reason.INVALID_REFERENCE,
+            f"{ctx.image!r} is not a valid image "
+            f"reference ({exc}). Use host/space/repository:tag or @sha256:digest.",
+        )
+    ref = ctx.ref
+    ctx.check("reference", Q_REFERENCE, CheckStatus.PASS, f"It names {ref.string}.")
+
+    if not namespace_known:
+        ctx.check(
+            "namespace",
+            Q_NAMESPACE,
+            CheckStatus.FAIL,
+            f"The console knows no namespace {namespace!r}.",
+        )
+        return ctx.finish(
+            False,
+            Reason.UNKNOWN_NAMESPACE,
+            f"Namespace {namespace!r} does not exist; choose a namespace first.",
+        )
+
+    in_workspace = workspace_id is not None
+    if in_workspace:
+        ctx.check(
+            "namespace",
+            Q_NAMESPACE,
+            CheckStatus.PASS,
+            f"Namespace {namespace} belongs to workspace {ctx.workspace_label}.",
+        )
+    else:
+        ctx.check(
+            "namespace",
+            Q_NAMESPACE,
+            CheckStatus.FAIL,
+            f"Namespace {namespace} is not bound to any workspace, so only public "
+            "mirror spaces are available to it.",
+        )
+
+    candidates = [
+        registry
+        for registry in facts.registries_at(registry_key(ref.domain), ref.space, workspace_id)
+        if registry.workspace_id is None or registry.workspace_id == workspace_id
+    ]
+    if not candidates:
+        return _foreign(ctx, foreign_policy)
+    ctx.check("registry", Q_REGISTRY, CheckStatus.PASS, f"{ref.domain} is integrated.")
+
+    own = next((r for r in candidates if r.workspace_id is not None), None)
+    if own is not None:
+        ctx.check(
+            "bound",
+            Q_BOUND,
+            CheckStatus.PASS,
+            f"{ref.domain} is a warehouse of workspace {ctx.workspace_label}; all its spaces "
+            "are available to the workspace's namespaces.",
+        )
+        return ctx.finish(
+            True,
+            Reason.WORKSPACE_WAREHOUSE,
+            f"{ref.familiar} comes from warehouse {own.name} of workspace {ctx.workspace_label}.",
+        )
+
+    known = [r for r in candidates if r.space is not None]
+    if not known:
+        ctx.check(
+            "visibility",
+            Q_VISIBILITY,
+            CheckStatus.FAIL,
+            f"Mirror space {ref.space!r} is not known in {ref.domain}.",
+        )
+        return ctx.finish(
+            False,
+            Reason.UNKNOWN_SPACE,
+            f"Mirror space {ref.space!r} does not exist in {ref.domain} (or has not "
+            "been synced yet); ask the platform Admin to sync the registry.",
+        )
+
+    public = next((r for r in known if r.space and r.space.public), None)
+    if public is not None:
+        ctx.check(
+            "visibility", Q_VISIBILITY, CheckStatus.PASS, f"Mirror space {ref.space} is public."
+        )
+        return ctx.finish(
+            True, Reason.PUBLIC_SPACE, f"{ref.familiar} is in public mirror space {ref.space}."
+        )
+    ctx.check(
+        "visibility",
+        Q_VISIBILITY,
+        CheckStatus.FAIL,
+        f"Mirror space {ref.space} is private: only workspaces it is bound to may use it.",
+    )
+
+    if not in_workspace:
+        ctx.check(
+            "bound",
+            Q_BOUND,
+            CheckStatus.SKIP,
+            "The namespace has no workspace the space could be bound to.",
+        )
+        return ctx.finish(
+            False,
+            Reason.NAMESPACE_NOT_IN_WORKSPACE,
+            f"{ref.familiar} is in private mirror space {ref.space}, and namespace "
+            f"{namespace} is not bound to a workspace; bind the namespace to a "
+            "workspace the space is bound to.",
+        )
+    bound = any(r.space and workspace_id in r.space.bound_workspaces for r in known)
+    if bound:
+        ctx.check(
+            "bound",
+            Q_BOUND,
+            CheckStatus.PASS,
+            f"Mirror space {ref.space} is bound to workspace {ctx.workspace_label}.",
+        )
+        return ctx.finish(
+            True,
+            Reason.BOUND_TO_WORKSPACE,
+            f"{ref.familiar} is in private mirror space {ref.space}, bound to "
+            f"workspace {ctx.workspace_label}.",
+        )
+    ctx.check(
+        "bound",
+        Q_BOUND,
+        CheckStatus.FAIL,
+        f"Mirror space {ref.space} is not bound to workspace {ctx.workspace_label}.",
+    )
+    return ctx.finish(
+        False,
+        Reason.SPACE_NOT_BOUND,
+        f"{ref.familiar} is in private mirror space {ref.space}, which is not bound "
+        f"to workspace {ctx.workspace_label}; ask the platform Admin to bind it.",
+    )
+
+
+def _foreign(ctx: _Context, foreign_policy: str) -> Explanation:
+    ref = ctx.ref
+    assert ref is not None
+    if foreign_policy == "deny":
+        ctx.check(
+            "registry",
+            Q_REGISTRY,
+            CheckStatus.FAIL,
+            f"{ref.domain} is not an integrated registry, and this platform only allows "
+            "images from integrated registries.",
+        )
+        return ctx.finish(
+            False,
+            Reason.FOREIGN_DENIED,
+            f"{ref.domain} is not an integrated registry; this platform only allows "
+            "images from its Mirror Warehouse.",
+        )
+    ctx.check(
+        "registry",
+        Q_REGISTRY,
+        CheckStatus.SKIP,
+        f"{ref.domain} is not an integrated registry; such images are allowed here.",
+    )
+    return ctx.finish(
+        True,
+        Reason.FOREIGN_ALLOWED,
+        f"{ref.domain} is not an integrated registry; images from it are allowed.",
+    )

@@ -1,0 +1,84 @@
+"""The plugin's pages. Every route passes through a gate of :mod:`mirror_plugin.auth`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy import func, select
+
+from .auth import current_principal, login_required, may_use_namespace, workspace_roles
+from .models import Binding, Integration, Space
+from .resources import templates_dir
+
+blueprint = Blueprint(
+    "mirror_plugin",
+    __name__,
+    template_folder=str(templates_dir()),
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+@blueprint.context_processor
+def _template_globals() -> dict[str, Any]:
+    return {
+        "mirror_base_template": current_app.config["MIRROR_BASE_TEMPLATE"],
+        "mirror_user": current_principal(),
+    }
+
+
+def _session() -> Any:
+    return current_app.extensions["mirror_plugin"].db.session
+
+
+@blueprint.route("/")
+@login_required
+def index() -> str:
+    """Mirror Warehouse overview: the registries this user may see and their spaces."""
+    principal = current_principal()
+    assert principal is not None
+    roles = workspace_roles(principal)
+    session = _session()
+    query = (
+        select(
+            Integration,
+            func.count(Space.id.distinct()).label("spaces"),
+            func.coalesce(func.sum(Space.repo_count), 0).label("repositories"),
+        )
+        .outerjoin(Space, Space.integration_id == Integration.id)
+        .group_by(Integration.id)
+        .order_by(Integration.scope, Integration.name)
+    )
+    if not principal.is_platform_admin:
+        query = query.where(Integration.workspace_id.in_(list(roles)))
+    integrations = session.execute(query).all()
+    bindings = session.scalar(select(func.count(Binding.id))) or 0
+    names = {
+        ws.id: ws.name for ws in current_app.extensions["mirror_plugin"].host.list_workspaces()
+    }
+    return render_template(
+        "mirror_plugin/index.html",
+        integrations=integrations,
+        binding_count=bindings,
+        roles=roles,
+        workspace_names=names,
+    )
+
+
+@blueprint.route("/explain")
+@login_required
+def explain_page() -> str:
+    """ "Can't find your image?": the FAQ checks for one namespace and image, as a page."""
+    namespace = request.args.get("namespace", "").strip()
+    image = request.args.get("image", "").strip()
+    explanation = None
+    if namespace and image:
+        principal = current_principal()
+        assert principal is not None
+        if not may_use_namespace(principal, namespace):
+            abort(404, description=f"You have no namespace {namespace!r}.")
+        explanation = current_app.extensions["mirror_plugin"].plugin.explain(namespace, image)
+    return render_template(
+        "mirror_plugin/explain.html", namespace=namespace, image=image, explanation=explanation
+    )

@@ -1,0 +1,119 @@
+"""Fixtures: a host app with the plugin mounted, on SQLite and on PostgreSQL.
+
+PostgreSQL tests run against the server at MIRROR_TEST_POSTGRES (default: the local one at
+127.0.0.1:5432, database ``test``) in a database of their own created for the session. Locally
+they skip when the server is unreachable; under CI (``CI=true``) that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from mirror_plugin import MirrorPlugin, dbmigrate
+from mirror_plugin.models import mirror_metadata
+from mirror_plugin.testing import FakeHostAdapter
+
+POSTGRES_URL = os.environ.get(
+    "MIRROR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_tool(available: bool, what: str) -> None:
+    """Skip on a laptop that lacks ``what``; fail under CI, where everything must be present."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not here"
+        admin.dispose()
+        require_tool(False, f"PostgreSQL at {POSTGRES_URL} ({exc.__class__.__name__})")
+    name = f"mirror_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/mirror.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def world() -> FakeHostAdapter:
+    """The platform every test shares: three workspaces, namespaces in two, one in none."""
+    return FakeHostAdapter(
+        workspaces={"ws-a": "Team A", "ws-b": "Team B", "ws-c": "Team C"},
+        namespaces={
+            "prod/a-web": "ws-a",
+            "prod/a-jobs": "ws-a",
+            "prod/b-api": "ws-b",
+            "dev/sandbox": None,
+        },
+        roles={
+            "alice": {"ws-a": "admin"},
+            "eddie": {"ws-a": "editor"},
+            "vera": {"ws-a": "viewer"},
+            "bob": {"ws-b": "admin"},
+        },
+        platform_admins={"root"},
+    )
+
+
+@pytest.fixture
+def adapter() -> FakeHostAdapter:
+    return world()
+
+
+def make_app(database_url: str, adapter: FakeHostAdapter, **config: object) -> Flask:
+    app = Flask("host_under_test")
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="test-secret",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        **config,
+    )
+    db = SQLAlchemy(app)
+    MirrorPlugin(app, db=db, host=adapter)
+    return app
+
+
+@pytest.fixture
+def app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
+    app = make_app(database_url, adapter)
+    with app.app_context():
+        dbmigrate.upgrade()
+        yield app
+        db = app.extensions["mirror_plugin"].db
+        db.session.remove()
+        mirror_metadata.drop_all(db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {dbmigrate.version_table()}"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
