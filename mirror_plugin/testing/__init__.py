@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .adapter import Principal, Role, UnknownNamespace, Workspace
+from ..adapter import Principal, Role, UnknownNamespace, Workspace
 
 
 class FakeHostAdapter:
