@@ -68,9 +68,6 @@ class Decision:
     registry: str | None = None
     space: str | None = None
 
-    def __bool__(self) -> bool:
-        return self.allowed
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "allowed": self.allowed,

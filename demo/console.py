@@ -1,0 +1,93 @@
+"""The console's app factory: the host's database, sign-in, pages, and the mounted plugin.
+
+Everything a host team does to adopt ``mirror_plugin`` happens in :func:`create_app`: hand the
+plugin the host's ``db`` and an adapter, point ``MIRROR_BASE_TEMPLATE`` at the console layout,
+and render ``menu_items()`` in the sidebar.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, request, url_for
+from flask_login import LoginManager, current_user
+
+from mirror_plugin import MirrorPlugin
+
+from .access import may_see, role_badge
+from .adapter import ConsoleAdapter
+from .models import User, db
+from .security import csrf_token
+from .views import bp
+
+#: Used when DEMO_SECRET_KEY is unset: sessions then last as long as this process.
+_PROCESS_SECRET = secrets.token_urlsafe(32)
+
+login_manager = LoginManager()
+login_manager.login_view = "console.login"
+login_manager.login_message = "Sign in to continue."
+login_manager.login_message_category = "info"
+
+#: One plugin object for every app this factory makes; its state lives per app.
+mirror = MirrorPlugin(db=db, host=ConsoleAdapter())
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a console app. ``config`` overrides everything, including the environment."""
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.environ.get("DEMO_SECRET_KEY") or _PROCESS_SECRET
+    app.config["MIRROR_BASE_TEMPLATE"] = "console/base.html"
+    app.config.update(config or {})
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DEMO_DATABASE_URL") or _sqlite(app)
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+    mirror.init_app(app)
+    app.context_processor(_chrome)
+    app.cli.add_command(_seed_command)
+    return app
+
+
+def _sqlite(app: Flask) -> str:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'demo.db'}"
+
+
+def _chrome() -> dict[str, Any]:
+    """What the layout needs on every page, plugin pages included."""
+    context: dict[str, Any] = {"csrf_token": csrf_token, "nav": [], "badge": None}
+    if not current_user.is_authenticated:
+        return context
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    endpoint = request.endpoint or ""
+    nav = [
+        ("Workloads", url_for("console.workloads"), endpoint == "console.workloads", "grid"),
+        ("Deploy", url_for("console.deploy"), endpoint == "console.deploy", "rocket"),
+    ]
+    for item in mirror.menu_items():
+        if may_see(item, user):
+            blueprint = item.endpoint.partition(".")[0]
+            active = endpoint == item.endpoint or request.blueprint == blueprint
+            nav.append((item.title, url_for(item.endpoint), active, "box"))
+    context.update(nav=nav, badge=role_badge(user))
+    return context
+
+
+@click.command("demo-init")
+def _seed_command() -> None:
+    """Migrate the plugin's tables, create the console's and load the demo data."""
+    from .seed import prepare
+
+    prepare()
+    click.echo("Demo database ready; every user's password is 'demo'.")

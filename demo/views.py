@@ -1,0 +1,144 @@
+"""The console's own pages: sign-in, Workloads and the Deploy form that calls the plugin's hook.
+
+The deploy page is where a host meets the plugin's rule: before "deploying" it asks
+``check_image(namespace, image)`` and shows the plugin's reason when the answer is no.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from mirror_plugin import Decision, MirrorPlugin
+
+from .access import is_view_only, namespaces_for
+from .models import User, db
+from .security import check_csrf, safe_next
+
+bp = Blueprint("console", __name__)
+
+#: Kubernetes object names are DNS-1123 labels.
+_APP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DEMO_USERS = (
+    ("admin", "Platform Admin"),
+    ("alice", "Workspace Admin of Team Alpha"),
+    ("eddie", "Editor in Team Alpha"),
+    ("vera", "Viewer in Team Alpha"),
+    ("bob", "Workspace Admin of Team Beta"),
+)
+
+
+def _plugin() -> MirrorPlugin:
+    return current_app.extensions["mirror_plugin"].plugin  # type: ignore[no-any-return]
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _error(exc: HTTPException) -> tuple[str, int]:
+    return render_template("console/error.html", error=exc), exc.code or 500
+
+
+@bp.route("/")
+def home() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("console.workloads"))
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    target = safe_next(request.values.get("next"), url_for("console.workloads"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(target)
+        return render_template("console/login.html", next=target, demo_users=DEMO_USERS)
+    check_csrf()
+    username = request.form.get("username", "").strip()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.check_password(request.form.get("password", "")):
+        return render_template(
+            "console/login.html",
+            next=target,
+            demo_users=DEMO_USERS,
+            username=username,
+            error="Wrong username or password.",
+        ), 401
+    login_user(user)
+    return redirect(target)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    check_csrf()
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/workloads")
+@login_required
+def workloads() -> str:
+    return render_template("console/workloads.html", namespaces=namespaces_for(_user()))
+
+
+def _render_deploy(status: int = 200, **context: Any) -> tuple[str, int]:
+    user = _user()
+    visible = namespaces_for(user)
+    choices = [ns for ns in visible if ns.can_deploy]
+    view_only = is_view_only(user) or not choices
+    form = {key: request.values.get(key, "").strip() for key in ("namespace", "name", "image")}
+    context = {"decision": None, "accepted": None, "error": None, **context}
+    return render_template(
+        "console/deploy.html",
+        # Viewers see their namespaces in a disabled form: what they could deploy to, if allowed.
+        choices=visible if view_only else choices,
+        view_only=view_only,
+        form=form,
+        **context,
+    ), status
+
+
+@bp.route("/deploy", methods=["GET", "POST"])
+@login_required
+def deploy() -> tuple[str, int]:
+    if request.method == "GET":
+        return _render_deploy()
+    check_csrf()
+    user = _user()
+    if is_view_only(user):
+        return _render_deploy(403, error="Viewers can browse workloads and images but not deploy.")
+    namespace = request.form.get("namespace", "").strip()
+    allowed = {ns.id for ns in namespaces_for(user) if ns.can_deploy}
+    if namespace not in allowed:
+        # Unknown and foreign namespaces get the same answer: existence does not leak.
+        return _render_deploy(403, error=f"You may not deploy into namespace {namespace!r}.")
+    name = request.form.get("name", "").strip()
+    image = request.form.get("image", "").strip()
+    if not _APP_NAME.match(name):
+        return _render_deploy(422, error="The app name must be a DNS label: lower-case letters, "
+                                         "digits and '-', at most 63 characters.")
+    if not image:
+        return _render_deploy(422, error="Enter the image to deploy.")
+    decision: Decision = _plugin().check_image(namespace, image)
+    if not decision.allowed:
+        return _render_deploy(422, decision=decision)
+    return _render_deploy(200, decision=decision, accepted=name)
