@@ -49,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DEMO_DATABASE_URL") or _sqlite(app)
+    if not app.config.get("MIRROR_SECRET_KEYS"):
+        app.config["MIRROR_SECRET_KEYS"] = [_fernet_key(app)]
 
     db.init_app(app)
     login_manager.init_app(app)
@@ -57,6 +59,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(_chrome)
     app.cli.add_command(_seed_command)
     return app
+
+
+def _fernet_key(app: Flask) -> str:
+    """The key encrypting registry passwords: env MIRROR_SECRET_KEYS, else one kept in the
+    instance folder (a real console mounts it as a secret)."""
+    if os.environ.get("MIRROR_SECRET_KEYS"):
+        return os.environ["MIRROR_SECRET_KEYS"]
+    path = Path(app.instance_path) / "mirror-secret.key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _sqlite(app: Flask) -> str:

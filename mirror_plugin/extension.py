@@ -11,7 +11,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
+from .crypto import SecretBox
 from .facts import DatabaseFacts
+from .registry.netguard import NetworkPolicy
 from .rule import Decision, Explanation, decide
 
 EXTENSION_KEY = "mirror_plugin"
@@ -24,6 +26,8 @@ class MirrorState:
     plugin: MirrorPlugin
     db: SQLAlchemy
     host: HostAdapter
+    network_policy: NetworkPolicy
+    secrets: SecretBox
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,7 +103,13 @@ class MirrorPlugin:
         if policy not in FOREIGN_IMAGE_POLICIES:
             raise RuntimeError(f"MIRROR_FOREIGN_IMAGES must be 'allow' or 'deny', not {policy!r}.")
 
-        app.extensions[EXTENSION_KEY] = MirrorState(plugin=self, db=db, host=host)
+        app.extensions[EXTENSION_KEY] = MirrorState(
+            plugin=self,
+            db=db,
+            host=host,
+            network_policy=NetworkPolicy.from_config(app.config["MIRROR_ALLOWED_NETWORKS"]),
+            secrets=SecretBox.for_app(app),
+        )
 
         from .cli import mirror_cli
         from .views import blueprint

@@ -25,6 +25,9 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The real Docker Registry fixtures (registry_open, registry_basic, registry_token).
+pytest_plugins = ["tests.registries"]
+
 
 def require_tool(available: bool, what: str) -> None:
     """Skip on a laptop that lacks ``what``; fail under CI, where everything must be present."""

@@ -16,8 +16,25 @@ from .factories import integration, session, space
 
 def bare_app() -> Flask:
     app = Flask("bare")
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", TESTING=True, SECRET_KEY="s")
     return app
+
+
+def test_production_without_secret_keys_refuses_to_start() -> None:
+    app = Flask("production")
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    SQLAlchemy(app)
+    with pytest.raises(RuntimeError, match="MIRROR_SECRET_KEYS is not set"):
+        MirrorPlugin(app, host=world())
+    assert "mirror_plugin" not in app.extensions
+
+
+def test_a_malformed_secret_key_is_named() -> None:
+    app = bare_app()
+    app.config["MIRROR_SECRET_KEYS"] = ["not-a-key"]
+    SQLAlchemy(app)
+    with pytest.raises(RuntimeError, match="not a Fernet key"):
+        MirrorPlugin(app, host=world())
 
 
 def test_registering_twice_is_a_clear_error() -> None:
@@ -87,7 +104,9 @@ def test_one_plugin_object_serves_two_apps(tmp_path: object) -> None:
     plugin = MirrorPlugin(host=world())
     for name in ("one", "two"):
         app = Flask(name)
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/{name}.db"
+        app.config.update(
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/{name}.db", TESTING=True, SECRET_KEY="s"
+        )
         SQLAlchemy(app)
         plugin.init_app(app)
         assert app.extensions["mirror_plugin"].plugin is plugin

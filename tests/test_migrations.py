@@ -65,7 +65,7 @@ def test_host_flask_migrate_keeps_its_row_and_ignores_our_tables(
     from flask_migrate import Migrate, init, migrate, upgrade
 
     host = Flask("host_with_migrate")
-    host.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    host.config.update(SQLALCHEMY_DATABASE_URI=database_url, TESTING=True, SECRET_KEY="s")
     db = SQLAlchemy(host)
 
     class Deployment(db.Model):  # type: ignore[name-defined,misc]

@@ -28,6 +28,8 @@ SMOKE = textwrap.dedent(
     assert "site-packages" in str(templates_dir()) and "site-packages" in str(migrations_dir())
     app = Flask("wheel_host")
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + sys.argv[1]
+    from cryptography.fernet import Fernet
+    app.config["MIRROR_SECRET_KEYS"] = [Fernet.generate_key().decode()]
     SQLAlchemy(app)
     adapter = FakeHostAdapter(platform_admins={"root"})
     adapter.login("root")

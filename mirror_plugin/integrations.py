@@ -1,0 +1,271 @@
+"""Connecting, changing and removing registries (platform integrations and workspace warehouses).
+
+Every save checks the credentials against the registry first, so a broken integration is never
+stored; passwords are encrypted before they reach the session and never leave this module
+except inside a request to their own registry. Changing the URL of an integration that holds a
+password requires the password again, so a stored secret cannot be re-pointed at another host.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import audit
+from .models import Binding, Health, Integration, Scope, Space, utcnow
+from .registry.errors import Category, RegistryError
+from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
+from .registry.probe import ConnectionReport, probe
+from .rule import registry_key
+from .signals import integration_changed
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+KINDS = {"harbor": "Harbor", "docker": "Docker Registry"}
+_AUTH_CATEGORIES = {Category.AUTH_FAILED.value, Category.FORBIDDEN.value}
+
+
+class InvalidInput(Exception):
+    """Input the user must fix; ``errors`` maps field names to sentences (HTTP 422)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """The change collides with existing data (HTTP 409)."""
+
+
+@dataclass
+class IntegrationInput:
+    """What a form or a JSON body supplies. ``password=None`` means "keep the stored one"."""
+
+    name: str
+    kind: str
+    url: str
+    username: str = ""
+    password: str | None = None
+    verify_tls: bool = True
+    ca_bundle: str = ""
+    description: str = ""
+
+
+def _state() -> Any:
+    return current_app.extensions["mirror_plugin"]
+
+
+def session() -> Any:
+    return _state().db.session
+
+
+def http_for(endpoint: Endpoint) -> RegistryHTTP:
+    config = current_app.config
+    return RegistryHTTP(
+        endpoint, policy=_state().network_policy, timeout=float(config["MIRROR_REGISTRY_TIMEOUT"])
+    )
+
+
+def stored_password(row: Integration) -> str | None:
+    if row.password_encrypted is None:
+        return None
+    return str(_state().secrets.decrypt(row.password_encrypted))
+
+
+def endpoint_of(row: Integration) -> Endpoint:
+    """The saved endpoint only: URL, TLS settings and password exactly as stored."""
+    return Endpoint(row.url, row.username, stored_password(row), row.verify_tls, row.ca_bundle)
+
+
+def _validated(data: IntegrationInput, existing: Integration | None) -> tuple[str, Endpoint]:
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    if not NAME_PATTERN.fullmatch(name):
+        errors["name"] = (
+            "Use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )
+    if data.kind not in KINDS:
+        errors["kind"] = "Choose Harbor or Docker Registry."
+    if len(data.description) > 2000:
+        errors["description"] = "Keep the description under 2,000 characters."
+    bundle = data.ca_bundle.strip()
+    if bundle:
+        try:
+            x509.load_pem_x509_certificates(bundle.encode())
+        except ValueError:
+            errors["ca_bundle"] = (
+                "Paste one or more PEM certificates (-----BEGIN CERTIFICATE-----)."
+            )
+    url = ""
+    try:
+        url = normalize_registry_url(data.url, _state().network_policy)
+    except RegistryError as exc:
+        errors["url"] = exc.message
+    username = data.username.strip()
+    if len(username) > 255:
+        errors["username"] = "The user name is too long."
+    password = data.password or None
+    if not username:
+        password = None
+    elif password is None and existing is not None:
+        if url and url != existing.url and existing.password_encrypted is not None:
+            errors["password"] = "Enter the password again: the URL changed."
+        elif username == existing.username:
+            password = stored_password(existing)
+    if errors:
+        raise InvalidInput(errors)
+    return name, Endpoint(url, username, password, data.verify_tls, bundle or None)
+
+
+def test_connection(
+    data: IntegrationInput, *, platform: bool, existing: Integration | None = None
+) -> ConnectionReport:
+    """Probe the registry with unsaved form values (the stored password if left blank)."""
+    _, endpoint = _validated(data, existing)
+    http = http_for(endpoint)
+    try:
+        return probe(data.kind, http, platform=platform)
+    finally:
+        http.close()
+
+
+def test_saved(row: Integration) -> ConnectionReport:
+    """Probe a saved integration with exactly what is stored, and record its health."""
+    http = http_for(endpoint_of(row))
+    try:
+        report = probe(row.kind, http, platform=row.is_platform)
+    finally:
+        http.close()
+    row.health = Health.HEALTHY.value if report.ok else Health.UNHEALTHY.value
+    row.last_error = None if report.ok else report.message
+    row.last_checked_at = utcnow()
+    return report
+
+
+def save(
+    data: IntegrationInput,
+    *,
+    actor: str,
+    workspace_id: str = "",
+    existing: Integration | None = None,
+) -> Integration:
+    """Create or update an integration after the registry accepted its credentials."""
+    name, endpoint = _validated(data, existing)
+    owner = existing.workspace_id if existing is not None else workspace_id
+    clash = session().scalar(
+        select(Integration.id).where(Integration.workspace_id == owner, Integration.name == name)
+    )
+    if clash is not None and (existing is None or clash != existing.id):
+        raise Conflict(f"A registry named {name!r} already exists here; choose another name.")
+    http = http_for(endpoint)
+    try:
+        report = probe(data.kind, http, platform=not owner)
+    finally:
+        http.close()
+    if not report.ok:
+        field = "password" if report.category in _AUTH_CATEGORIES else "url"
+        raise InvalidInput({field: report.message})
+
+    row = existing or Integration(
+        scope=Scope.WORKSPACE.value if owner else Scope.PLATFORM.value, workspace_id=owner
+    )
+    changed = _apply(row, name, data, endpoint)
+    row.health, row.last_error, row.last_checked_at = Health.HEALTHY.value, None, utcnow()
+    if existing is None:
+        session().add(row)
+    action = "integration.updated" if existing is not None else "integration.created"
+    audit.record(
+        session(),
+        actor=actor,
+        action=action,
+        integration=name,
+        workspaces=[owner] if owner else [],
+        kind=data.kind,
+        url=row.url,
+        changed=changed,
+    )
+    try:
+        session().commit()
+    except IntegrityError:
+        session().rollback()
+        raise Conflict(
+            f"A registry named {name!r} already exists here; choose another name."
+        ) from None
+    integration_changed.send(
+        current_app._get_current_object(), integration=row, action=action.split(".")[1], actor=actor
+    )
+    return row
+
+
+def _apply(row: Integration, name: str, data: IntegrationInput, endpoint: Endpoint) -> list[str]:
+    """Copy the validated values onto the row; return which fields changed (never values)."""
+    new: dict[str, Any] = {
+        "name": name,
+        "kind": data.kind,
+        "url": endpoint.url,
+        "registry_host": registry_key(endpoint.url.split("://", 1)[1]),
+        "username": endpoint.username,
+        "verify_tls": endpoint.verify_tls,
+        "ca_bundle": endpoint.ca_bundle,
+        "description": data.description.strip(),
+    }
+    changed = [key for key, value in new.items() if getattr(row, key, None) != value]
+    for key, value in new.items():
+        setattr(row, key, value)
+    password = endpoint.password
+    if password is None:
+        if row.password_encrypted is not None:
+            changed.append("password")
+        row.password_encrypted = None
+    elif row.password_encrypted is None or stored_password(row) != password:
+        row.password_encrypted = _state().secrets.encrypt(password)
+        changed.append("password")
+    return changed
+
+
+def binding_count(row: Integration) -> int:
+    return int(
+        session().scalar(
+            select(func.count(Binding.id)).join(Space).where(Space.integration_id == row.id)
+        )
+        or 0
+    )
+
+
+def delete(row: Integration, *, actor: str) -> int:
+    """Remove an integration with its spaces and bindings in one transaction; audited."""
+    space_ids = select(Space.id).where(Space.integration_id == row.id)
+    workspaces = sorted(
+        set(session().scalars(select(Binding.workspace_id).where(Binding.space_id.in_(space_ids))))
+    )
+    bindings = binding_count(row)
+    spaces = int(
+        session().scalar(select(func.count(Space.id)).where(Space.integration_id == row.id)) or 0
+    )
+    session().execute(Binding.__table__.delete().where(Binding.space_id.in_(space_ids)))
+    session().execute(Space.__table__.delete().where(Space.integration_id == row.id))
+    session().expire(row, ["spaces"])
+    session().delete(row)
+    audit.record(
+        session(),
+        actor=actor,
+        action="integration.deleted",
+        integration=row.name,
+        workspaces=workspaces or ([row.workspace_id] if row.workspace_id else []),
+        spaces=spaces,
+        bindings=bindings,
+    )
+    session().commit()
+    integration_changed.send(
+        current_app._get_current_object(),
+        integration=row,
+        action="deleted",
+        actor=actor,
+        unbound_workspaces=workspaces,
+    )
+    return bindings

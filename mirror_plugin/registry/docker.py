@@ -1,0 +1,264 @@
+"""Docker Registry v2 (CNCF Distribution) client: catalog, tags, manifests, Basic and Bearer.
+
+Bearer tokens are fetched from the realm the registry names in its challenge, through the same
+guarded HTTP layer (a realm pointing at cloud metadata is refused like any other URL), and are
+cached per (realm, service, scope) until they expire. Credentials go to the realm only when it
+is served by the registry's own domain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from .errors import Category, RegistryError
+from .http import RegistryHTTP, Reply
+
+MANIFEST_ACCEPT = ", ".join(
+    (
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    )
+)
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+CATALOG_PAGE = 1000  # Distribution refuses n > 1000
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+_token_cache: dict[tuple[str, ...], tuple[str, float]] = {}
+_token_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Challenge:
+    scheme: str  # "basic" or "bearer"
+    params: dict[str, str]
+
+
+def parse_challenge(header: str) -> Challenge | None:
+    scheme, _, rest = header.strip().partition(" ")
+    if not scheme:
+        return None
+    return Challenge(scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest)))
+
+
+def _same_domain(registry_host: str, realm_host: str) -> bool:
+    """May the registry's credentials go to the realm? Same host, or the same parent domain."""
+    if registry_host == realm_host:
+        return True
+    try:
+        ipaddress.ip_address(registry_host.strip("[]"))
+        return False
+    except ValueError:
+        pass
+    parent = ".".join(registry_host.split(".")[-2:])
+    return "." in parent and (realm_host == parent or realm_host.endswith("." + parent))
+
+
+def next_link(reply: Reply) -> str | None:
+    """The ``rel="next"`` URL of a Link header, resolved against the request URL."""
+    header = reply.headers.get("Link")
+    if not header:
+        return None
+    for link in requests.utils.parse_header_links(header):
+        if link.get("rel") == "next" and link.get("url"):
+            return urljoin(reply.url, link["url"])
+    return None
+
+
+class DockerRegistryClient:
+    def __init__(self, http: RegistryHTTP) -> None:
+        self.http = http
+        self.credentials = http.endpoint.credentials
+        self.host = urlsplit(http.base).hostname or ""
+        secret = hashlib.sha256(repr(self.credentials).encode()).hexdigest()
+        self._cache_prefix = (http.base, secret)
+
+    # -- auth -------------------------------------------------------------------------------
+
+    def _token(self, challenge: Challenge, scope: str | None) -> str:
+        realm = challenge.params.get("realm", "")
+        service = challenge.params.get("service", "")
+        scope = scope if scope is not None else challenge.params.get("scope", "")
+        key = (*self._cache_prefix, realm, service, scope)
+        with _token_lock:
+            cached = _token_cache.get(key)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        if not realm.startswith(("https://", "http://")):
+            raise RegistryError(
+                Category.BAD_RESPONSE, "The registry's token challenge names no usable realm."
+            )
+        realm_host = urlsplit(realm).hostname or ""
+        auth = self.credentials if _same_domain(self.host, realm_host) else None
+        params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
+        reply = self.http.request("GET", realm, params=params, auth=auth)
+        if reply.status == 401:
+            raise RegistryError(
+                Category.AUTH_FAILED,
+                "The registry's token service rejected the user name or password.",
+                status=401,
+            )
+        if reply.status != 200:
+            raise RegistryError(
+                Category.BAD_RESPONSE,
+                f"The registry's token service answered HTTP {reply.status}.",
+                status=reply.status,
+            )
+        body = reply.json()
+        token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise RegistryError(Category.BAD_RESPONSE, "The token service sent no token.")
+        lifetime = body.get("expires_in", 60)
+        lifetime = lifetime if isinstance(lifetime, int) and lifetime > 0 else 60
+        with _token_lock:
+            _token_cache[key] = (token, time.monotonic() + max(1, lifetime - 5))
+        return token
+
+    def _get(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        scope: str | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Reply:
+        """A call with whatever auth the registry asks for; one retry after a 401 challenge."""
+        headers = dict(headers or {})
+        reply = self.http.request(
+            method, path, params=params, headers=headers, auth=self.credentials
+        )
+        if reply.status != 401:
+            return reply
+        challenge = parse_challenge(reply.headers.get("WWW-Authenticate", ""))
+        if challenge is None or challenge.scheme != "bearer":
+            if self.credentials is None:
+                raise RegistryError(
+                    Category.AUTH_FAILED,
+                    "The registry requires a user name and password.",
+                    status=401,
+                )
+            raise RegistryError(
+                Category.AUTH_FAILED, "The registry rejected the user name or password.", status=401
+            )
+        token = self._token(challenge, scope)
+        reply = self.http.request(
+            method, path, params=params, headers={**headers, "Authorization": f"Bearer {token}"}
+        )
+        if reply.status == 401:
+            raise RegistryError(
+                Category.FORBIDDEN,
+                "The registry account may not do this (insufficient scope).",
+                status=401,
+            )
+        return reply
+
+    # -- API ----------------------------------------------------------------------------------
+
+    def ping(self) -> Reply:
+        """``GET /v2/`` with auth: raise unless this is a registry that accepts us."""
+        reply = self._get("/v2/")
+        is_registry = "Docker-Distribution-Api-Version" in reply.headers or (
+            reply.status == 200 and reply.content_type == "application/json"
+        )
+        if reply.status == 200 and is_registry:
+            return reply
+        if reply.status == 404 or not is_registry:
+            raise RegistryError(
+                Category.NOT_A_REGISTRY,
+                f"No Docker Registry API answers at this address (GET /v2/ gave "
+                f"HTTP {reply.status}); check the URL.",
+                status=reply.status,
+            )
+        if reply.status == 403:
+            raise RegistryError(
+                Category.FORBIDDEN, "The registry refused this account.", status=403
+            )
+        raise RegistryError(
+            Category.SERVER_ERROR,
+            f"The registry answered HTTP {reply.status}.",
+            status=reply.status,
+        )
+
+    def _pages(self, path: str, key: str, scope: str, params: dict[str, Any]) -> Iterator[Any]:
+        url: str | None = path
+        query: dict[str, Any] | None = params
+        while url:
+            reply = self._get(url, scope=scope, params=query)
+            if reply.status == 404:
+                raise RegistryError(
+                    Category.NOT_FOUND, "The registry does not know this name.", status=404
+                )
+            if reply.status != 200:
+                raise RegistryError(
+                    Category.SERVER_ERROR if reply.status >= 500 else Category.FORBIDDEN,
+                    f"The registry answered HTTP {reply.status}.",
+                    status=reply.status,
+                )
+            body = reply.json()
+            items = body.get(key) if isinstance(body, dict) else None
+            if items is not None and not isinstance(items, list):
+                raise RegistryError(Category.BAD_RESPONSE, f"The registry sent a malformed {key}.")
+            yield from items or []
+            url, query = next_link(reply), None
+
+    def catalog(self, on_page: Callable[[int], None] | None = None) -> list[str]:
+        names: list[str] = []
+        for name in self._pages(
+            "/v2/_catalog", "repositories", "registry:catalog:*", {"n": CATALOG_PAGE}
+        ):
+            names.append(str(name))
+            if on_page and len(names) % CATALOG_PAGE == 0:
+                on_page(len(names))
+        return names
+
+    def catalog_sample(self, n: int = 1) -> list[str]:
+        """The first ``n`` repository names: raises when the catalog is disabled or refused."""
+        pages = self._pages("/v2/_catalog", "repositories", "registry:catalog:*", {"n": n})
+        return [str(name) for name in itertools.islice(pages, n)]
+
+    def tags(self, repository: str) -> list[str]:
+        scope = f"repository:{repository}:pull"
+        return [str(t) for t in self._pages(f"/v2/{repository}/tags/list", "tags", scope, {})]
+
+    def manifest(self, repository: str, reference: str) -> tuple[str, dict[str, Any]]:
+        """(digest, manifest JSON) of a tag or digest."""
+        reply = self._get(
+            f"/v2/{repository}/manifests/{reference}",
+            scope=f"repository:{repository}:pull",
+            headers={"Accept": MANIFEST_ACCEPT},
+        )
+        if reply.status == 404:
+            raise RegistryError(
+                Category.NOT_FOUND, f"{repository}:{reference} does not exist.", status=404
+            )
+        if reply.status != 200:
+            raise RegistryError(
+                Category.SERVER_ERROR,
+                f"The registry answered HTTP {reply.status}.",
+                status=reply.status,
+            )
+        digest = reply.headers.get("Docker-Content-Digest") or (
+            "sha256:" + hashlib.sha256(reply.content).hexdigest()
+        )
+        body = reply.json()
+        if not isinstance(body, dict):
+            raise RegistryError(Category.BAD_RESPONSE, "The registry sent a malformed manifest.")
+        return digest, body

@@ -1,0 +1,231 @@
+"""Harbor v2 REST client: the ten endpoints the plugin needs, with Harbor's traps handled.
+
+Traps (harbor-api.md): ``metadata.public`` is the string "true"/"false"; bad Basic credentials
+fall back to anonymous instead of 401 (so only ``/users/current`` tells the truth); ``page_size``
+is capped at 100; nested repository names are double-encoded in paths; tags may be null; a
+``sid`` cookie sent back turns writes into CSRF 403s (the HTTP layer keeps no cookies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from .errors import Category, RegistryError
+from .http import RegistryHTTP, Reply
+
+API = "/api/v2.0"
+PAGE_SIZE = 100
+ROBOT_PREFIX = "robot$"
+
+_STATUS_CATEGORIES = {
+    400: Category.INVALID_INPUT,
+    401: Category.AUTH_FAILED,
+    403: Category.FORBIDDEN,
+    404: Category.NOT_FOUND,
+    409: Category.CONFLICT,
+    412: Category.PRECONDITION,
+    422: Category.INVALID_INPUT,
+    429: Category.RATE_LIMITED,
+}
+
+
+@dataclass(frozen=True)
+class HarborProject:
+    id: int
+    name: str
+    public: bool
+    repo_count: int
+
+
+@dataclass(frozen=True)
+class HarborAccount:
+    """Who the credentials are: an admin, an ordinary user, a robot, or nobody."""
+
+    username: str
+    is_admin: bool
+    is_robot: bool
+    anonymous: bool = False
+
+
+def repository_path(project: str, repository: str) -> str:
+    """Path of a repository: project prefix stripped, the rest encoded twice (a/b -> a%252Fb)."""
+    short = repository[len(project) + 1 :] if repository.startswith(project + "/") else repository
+    twice = quote(quote(short, safe=""), safe="")
+    return f"{API}/projects/{quote(project, safe='')}/repositories/{twice}"
+
+
+def _error(reply: Reply, what: str) -> RegistryError:
+    category = _STATUS_CATEGORIES.get(reply.status, Category.SERVER_ERROR)
+    detail = ""
+    if 400 <= reply.status < 500 and reply.content_type == "application/json":
+        try:
+            detail = str(reply.json()["errors"][0]["message"])[:200]
+        except (RegistryError, KeyError, IndexError, TypeError):
+            detail = ""
+    if category is Category.SERVER_ERROR:
+        message = f"Harbor failed to {what} (HTTP {reply.status}); try again later."
+    else:
+        message = f"Harbor refused to {what} (HTTP {reply.status})" + (
+            f": {detail}" if detail else "."
+        )
+    return RegistryError(category, message, status=reply.status)
+
+
+class HarborClient:
+    """Calls one Harbor. Construct with a :class:`RegistryHTTP` bound to its endpoint."""
+
+    def __init__(self, http: RegistryHTTP, *, workers: int = 8) -> None:
+        self.http = http
+        self.workers = workers
+        self.auth = http.endpoint.credentials
+
+    def _call(
+        self, method: str, path: str, what: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any
+    ) -> Reply:
+        reply = self.http.request(method, path, auth=self.auth, **kwargs)
+        if reply.status not in ok:
+            raise _error(reply, what)
+        return reply
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise NOT_A_REGISTRY unless the URL serves Harbor's API."""
+        reply = self.http.request("GET", f"{API}/ping")
+        if reply.status != 200 or reply.content.strip() != b"Pong":
+            raise RegistryError(
+                Category.NOT_A_REGISTRY,
+                f"No Harbor API answers at this address (GET {API}/ping gave HTTP "
+                f"{reply.status}); check the URL, or choose the Docker Registry type.",
+                status=reply.status,
+            )
+
+    def account(self) -> HarborAccount:
+        """Who the stored credentials are, via ``/users/current`` (the only honest endpoint)."""
+        if self.auth is None:
+            return HarborAccount("", is_admin=False, is_robot=False, anonymous=True)
+        username = self.auth[0]
+        reply = self.http.request("GET", f"{API}/users/current", auth=self.auth)
+        if reply.status == 200:
+            body = reply.json()
+            return HarborAccount(
+                str(body.get("username", username)),
+                is_admin=bool(body.get("sysadmin_flag")),
+                is_robot=False,
+            )
+        if reply.status == 401:
+            raise RegistryError(
+                Category.AUTH_FAILED, "Harbor rejected the user name or password.", status=401
+            )
+        # Harbor 2.3+ answers 412 for robots, 2.0-2.2 answer 500: both mean "valid robot".
+        if username.startswith(ROBOT_PREFIX) and reply.status in (412, 500):
+            self._call("GET", f"{API}/projects", "list projects", params={"page_size": 1})
+            return HarborAccount(username, is_admin=False, is_robot=True)
+        raise _error(reply, "tell who the account is")
+
+    def version(self) -> str:
+        body = self._call("GET", f"{API}/systeminfo", "read system info").json()
+        return str(body.get("harbor_version", "")) if isinstance(body, dict) else ""
+
+    # -- projects (mirror spaces) -------------------------------------------------------------
+
+    def _paged(
+        self,
+        path: str,
+        what: str,
+        params: dict[str, Any] | None = None,
+        on_page: Callable[[int, int], None] | None = None,
+    ) -> Iterator[Any]:
+        """Every item of a list endpoint: page 1 tells the total, the rest come concurrently."""
+        query = {**(params or {}), "page": 1, "page_size": PAGE_SIZE}
+        first = self._call("GET", path, what, params=query)
+        items = first.json()
+        if not isinstance(items, list):
+            raise RegistryError(Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}.")
+        total_header = first.headers.get("X-Total-Count", "")
+        total = int(total_header) if total_header.isdigit() else len(items)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if on_page:
+            on_page(1, pages)
+        yield from items
+        if pages == 1:
+            return
+
+        def fetch(page: int) -> list[Any]:
+            body = self._call("GET", path, what, params={**query, "page": page}).json()
+            if not isinstance(body, list):
+                raise RegistryError(
+                    Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}."
+                )
+            return body
+
+        with ThreadPoolExecutor(max_workers=min(self.workers, pages - 1)) as pool:
+            for number, page_items in enumerate(pool.map(fetch, range(2, pages + 1)), start=2):
+                if on_page:
+                    on_page(number, pages)
+                yield from page_items
+
+    def projects(self, on_page: Callable[[int, int], None] | None = None) -> list[HarborProject]:
+        result = []
+        for item in self._paged(
+            f"{API}/projects", "list projects", {"with_detail": "true"}, on_page
+        ):
+            try:
+                metadata = item.get("metadata") or {}
+                result.append(
+                    HarborProject(
+                        id=int(item["project_id"]),
+                        name=str(item["name"]),
+                        public=str(metadata.get("public", "false")).lower() == "true",
+                        repo_count=int(item.get("repo_count") or 0),
+                    )
+                )
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise RegistryError(
+                    Category.BAD_RESPONSE, "Harbor sent a project without a name or id."
+                ) from None
+        return result
+
+    def create_project(self, name: str, *, public: bool) -> int | None:
+        body = {"project_name": name, "metadata": {"public": "true" if public else "false"}}
+        reply = self._call(
+            "POST", f"{API}/projects", f"create project {name!r}", ok=(201,), json_body=body
+        )
+        location = reply.headers.get("Location", "")
+        tail = location.rstrip("/").rsplit("/", 1)[-1]
+        return int(tail) if tail.isdigit() else None
+
+    def set_public(self, name: str, public: bool) -> None:
+        self._call(
+            "PUT",
+            f"{API}/projects/{quote(name, safe='')}",
+            f"change project {name!r}",
+            json_body={"metadata": {"public": "true" if public else "false"}},
+            headers={"X-Is-Resource-Name": "true"},
+        )
+
+    def delete_project(self, name: str) -> None:
+        self._call(
+            "DELETE",
+            f"{API}/projects/{quote(name, safe='')}",
+            f"delete project {name!r}",
+            headers={"X-Is-Resource-Name": "true"},
+        )
+
+    # -- repositories and artifacts -------------------------------------------------------------
+
+    def repositories(self, project: str) -> list[dict[str, Any]]:
+        path = f"{API}/projects/{quote(project, safe='')}/repositories"
+        return list(self._paged(path, f"list repositories of {project!r}"))
+
+    def artifacts(self, project: str, repository: str) -> list[dict[str, Any]]:
+        path = repository_path(project, repository) + "/artifacts"
+        params = {"with_tag": "true"}
+        items = list(self._paged(path, f"list artifacts of {repository!r}", params))
+        for item in items:
+            item["tags"] = item.get("tags") or []  # Harbor sends null for untagged artifacts
+        return items

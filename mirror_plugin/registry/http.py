@@ -1,0 +1,347 @@
+"""The HTTP layer both registry clients share.
+
+One place decides how the plugin talks to a registry: connect and read timeouts, bounded
+retries for idempotent reads only, no cookies (Harbor's ``sid`` cookie turns later writes into
+CSRF 403s), a cap on response bodies, TLS verification on by default (or a CA bundle, or an
+explicit skip), a ``User-Agent`` naming the plugin, and the SSRF guard applied to every
+connection, redirects included, at the address actually connected to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.cookiejar
+import json
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from .errors import Category, RegistryError
+from .netguard import NetworkPolicy
+
+USER_AGENT = "mirror_plugin/0.1 (+registry client)"
+MAX_BODY = 8 * 1024 * 1024
+MAX_REDIRECTS = 3
+RETRY_STATUSES = frozenset({502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach one registry. ``password`` is plaintext only in memory."""
+
+    url: str
+    username: str = ""
+    password: str | None = field(default=None, repr=False)
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        if self.username and self.password is not None:
+            return (self.username, self.password)
+        return None
+
+
+@dataclass
+class Reply:
+    """A fully read, size-capped response."""
+
+    status: int
+    headers: CaseInsensitiveDict[str]
+    content: bytes
+    url: str
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise RegistryError(
+                Category.BAD_RESPONSE,
+                "The registry answered with something that is not JSON; check the URL points "
+                "at the registry itself.",
+                status=self.status,
+            ) from None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+class _DiscardCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> type[HTTPConnection]:
+    class GuardedConnection(base):  # type: ignore[valid-type,misc]
+        """Resolves, checks, and connects to the checked address; TLS still uses the name."""
+
+        def _new_conn(self) -> Any:
+            name = getattr(self, "_mirror_name", None) or self._dns_host
+            self._mirror_name = name
+            error: Exception | None = None
+            for address in policy.resolve(name, self.port):
+                self._dns_host = address
+                try:
+                    return super()._new_conn()
+                except (NewConnectionError, ConnectTimeoutError) as exc:
+                    error = exc
+            assert error is not None
+            raise error
+
+    return GuardedConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose every new connection passes the network policy."""
+
+    def __init__(self, policy: NetworkPolicy) -> None:
+        self.policy = policy
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http_pool = type(
+            "GuardedHTTPPool",
+            (HTTPConnectionPool,),
+            {"ConnectionCls": _guarded_connection(HTTPConnection, self.policy)},
+        )
+        https_pool = type(
+            "GuardedHTTPSPool",
+            (HTTPSConnectionPool,),
+            {"ConnectionCls": _guarded_connection(HTTPSConnection, self.policy)},
+        )
+        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
+
+
+def _ca_file(bundle: str) -> str:
+    """requests wants a path: keep each distinct bundle once in a private temp folder."""
+    folder = Path(tempfile.gettempdir()) / "mirror_plugin_ca"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / (hashlib.sha256(bundle.encode()).hexdigest() + ".pem")
+    if not path.exists():
+        path.write_text(bundle)
+    return str(path)
+
+
+def normalize_registry_url(url: str, policy: NetworkPolicy) -> str:
+    """Validate a user-supplied registry URL and return ``scheme://host[:port]``.
+
+    https is required, except inside networks the platform Admin allow-listed, where plain
+    http is accepted (internal registries often have no certificate).
+    """
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise RegistryError(
+            Category.INVALID_URL, "The URL's port is not a number from 1 to 65535."
+        ) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise RegistryError(
+            Category.INVALID_URL, "Enter the registry's address as https://host[:port]."
+        )
+    if parts.username or parts.password or "@" in parts.netloc:
+        raise RegistryError(
+            Category.INVALID_URL,
+            "Put the user name and password in their own fields, not in the URL.",
+        )
+    if parts.query or parts.fragment or parts.path not in {"", "/"}:
+        raise RegistryError(
+            Category.INVALID_URL,
+            "The registry URL must be just https://host[:port], without a path or query.",
+        )
+    if port == 0:
+        raise RegistryError(Category.INVALID_URL, "The URL's port must be from 1 to 65535.")
+    try:
+        host = parts.hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise RegistryError(Category.INVALID_URL, "The host name is not a valid domain.") from None
+    default = 443 if parts.scheme == "https" else 80
+    if parts.scheme == "http" and not policy.all_allow_listed(host, port or default):
+        raise RegistryError(
+            Category.INVALID_URL,
+            "Plain http is only allowed for registries inside networks the platform Admin "
+            "allow-listed; use https.",
+        )
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+class RegistryHTTP:
+    """Sends requests to one registry endpoint and turns every failure into a RegistryError."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        policy: NetworkPolicy,
+        timeout: float = 10.0,
+        retries: int = 2,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.endpoint = endpoint
+        self.base = endpoint.url.rstrip("/")
+        self.timeout = (min(3.05, timeout), timeout)
+        self.retries = retries
+        self.max_body = max_body
+        session = requests.Session()
+        session.trust_env = False  # proxies from the environment would bypass the guard
+        session.cookies.set_policy(_DiscardCookies())
+        session.headers["User-Agent"] = USER_AGENT
+        adapter = GuardedAdapter(policy)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        if not endpoint.verify_tls:
+            session.verify = False
+        elif endpoint.ca_bundle:
+            session.verify = _ca_file(endpoint.ca_bundle)
+        self.session = session
+
+    def close(self) -> None:
+        self.session.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Any = None,
+    ) -> Reply:
+        """One logical call: retried when idempotent, redirects followed through the guard."""
+        method = method.upper()
+        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        for attempt in range(attempts):
+            try:
+                reply = self._follow(
+                    method,
+                    urljoin(self.base + "/", path.lstrip("/")),
+                    params,
+                    json_body,
+                    headers,
+                    auth,
+                )
+            except RegistryError as exc:
+                retryable = exc.category in {
+                    Category.UNREACHABLE,
+                    Category.READ_TIMEOUT,
+                    Category.CONNECT_TIMEOUT,
+                }
+                if not retryable or attempt == attempts - 1:
+                    raise
+            else:
+                if reply.status not in RETRY_STATUSES or attempt == attempts - 1:
+                    return reply
+            time.sleep(0.1 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _follow(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        auth: Any,
+    ) -> Reply:
+        origin = urlsplit(url).netloc
+        for _ in range(MAX_REDIRECTS + 1):
+            same_host = urlsplit(url).netloc == origin
+            reply = self._send(method, url, params, json_body, headers, auth if same_host else None)
+            if reply.status not in {301, 302, 303, 307, 308} or method not in IDEMPOTENT:
+                return reply
+            location = reply.headers.get("Location")
+            if not location:
+                return reply
+            url, params = urljoin(url, location), None
+        raise RegistryError(Category.BAD_RESPONSE, "The registry redirected too many times.")
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        auth: Any,
+    ) -> Reply:
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                headers=dict(headers or {}),
+                auth=auth,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+        except RegistryError:
+            raise
+        except requests.exceptions.SSLError:
+            raise RegistryError(
+                Category.TLS_ERROR,
+                "TLS failed: the certificate is not trusted for this host, or the port does not "
+                "speak TLS. Add the registry's CA bundle, or check the URL's scheme and port.",
+            ) from None
+        except requests.exceptions.ConnectTimeout:
+            raise RegistryError(
+                Category.CONNECT_TIMEOUT, "The registry did not accept a connection in time."
+            ) from None
+        except requests.exceptions.ReadTimeout:
+            raise RegistryError(
+                Category.READ_TIMEOUT,
+                "The registry accepted the connection but did not answer in time.",
+            ) from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            raise RegistryError(
+                Category.UNREACHABLE,
+                "The registry could not be reached (connection refused or closed).",
+            ) from None
+        except requests.exceptions.RequestException:
+            raise RegistryError(
+                Category.UNREACHABLE, "The request to the registry failed."
+            ) from None
+        with response:
+            body = self._read_capped(response)
+            return Reply(response.status_code, response.headers, body, url)
+
+    def _read_capped(self, response: requests.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise RegistryError(Category.TOO_LARGE, "The registry's answer is too large.")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_body:
+                    raise RegistryError(Category.TOO_LARGE, "The registry's answer is too large.")
+                chunks.append(chunk)
+        except requests.exceptions.RequestException:
+            raise RegistryError(
+                Category.UNREACHABLE, "The registry closed the connection mid-answer."
+            ) from None
+        return b"".join(chunks)

@@ -1,0 +1,111 @@
+"""Test connection: tell the truth about a registry and the account we were given.
+
+Harbor: ``/ping`` says whether Harbor answers at all; ``/users/current`` is the only call that
+refuses bad credentials (others fall back to anonymous); robots answer 412 (or 500 before 2.3).
+Platform integrations need a Harbor administrator, as in the seed's system, because the plugin
+creates, deletes and flips projects for the platform Admin. Docker Registry: ``GET /v2/`` with
+whatever auth the registry challenges for, then the catalog, which some registries disable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .docker import DockerRegistryClient
+from .errors import Category, RegistryError
+from .harbor import HarborClient
+from .http import RegistryHTTP
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    ok: bool
+    message: str
+    category: str | None = None
+    account: str = ""  # "admin", "user", "robot", "anonymous"
+    version: str = ""
+    catalog: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def probe(kind: str, http: RegistryHTTP, *, platform: bool) -> ConnectionReport:
+    """Never raises for registry trouble: every failure becomes a report with a category."""
+    try:
+        if kind == "harbor":
+            return _probe_harbor(HarborClient(http), platform=platform)
+        return _probe_docker(DockerRegistryClient(http))
+    except RegistryError as exc:
+        return ConnectionReport(False, exc.message, exc.category.value)
+
+
+def _probe_harbor(client: HarborClient, *, platform: bool) -> ConnectionReport:
+    client.ping()
+    account = client.account()
+    if account.anonymous:
+        if platform:
+            return ConnectionReport(
+                False,
+                "A platform Harbor integration needs a Harbor administrator account.",
+                Category.AUTH_FAILED.value,
+                account="anonymous",
+            )
+        return ConnectionReport(
+            True, "Connected anonymously: only public projects are visible.", account="anonymous"
+        )
+    if account.is_robot:
+        if platform:
+            return ConnectionReport(
+                False,
+                "Robot accounts are accepted for workspace warehouses only; a platform Harbor "
+                "integration needs a Harbor administrator account.",
+                Category.FORBIDDEN.value,
+                account="robot",
+            )
+        return ConnectionReport(
+            True, f"Connected as robot account {account.username}.", account="robot"
+        )
+    version = client.version()
+    if platform and not account.is_admin:
+        return ConnectionReport(
+            False,
+            f"{account.username} is not a Harbor administrator; a platform integration needs "
+            "one (it creates, deletes and publishes projects).",
+            Category.FORBIDDEN.value,
+            account="user",
+            version=version,
+        )
+    role = "administrator" if account.is_admin else "user"
+    suffix = f" (Harbor {version})" if version else ""
+    return ConnectionReport(
+        True,
+        f"Connected as Harbor {role} {account.username}{suffix}.",
+        account="admin" if account.is_admin else "user",
+        version=version,
+    )
+
+
+def _probe_docker(client: DockerRegistryClient) -> ConnectionReport:
+    client.ping()
+    account = "user" if client.credentials else "anonymous"
+    try:
+        client.catalog_sample(1)
+        catalog = True
+    except RegistryError as exc:
+        if exc.category is Category.AUTH_FAILED:
+            raise
+        catalog = False
+    if not catalog:
+        return ConnectionReport(
+            True,
+            "Connected, but the registry does not list its repositories (catalog "
+            "disabled): spaces cannot be synced from it.",
+            account=account,
+            catalog=False,
+        )
+    who = f"as {client.credentials[0]}" if client.credentials else "anonymously"
+    return ConnectionReport(
+        True, f"Connected {who} to the Docker Registry.", account=account, catalog=True
+    )
