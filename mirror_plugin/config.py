@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     # Networks (CIDR strings) registry URLs may point into although they are private,
     # loopback or link-local. Empty: only public addresses are accepted.
     "MIRROR_ALLOWED_NETWORKS": [],
+    # "Test connection" calls one user may make per minute (per worker process).
+    "MIRROR_TEST_CONNECTION_PER_MINUTE": 10,
+    # Seconds between background health checks of every integration (0 turns them off).
+    "MIRROR_HEALTH_INTERVAL": 300,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }

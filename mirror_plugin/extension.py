@@ -111,6 +111,7 @@ class MirrorPlugin:
             secrets=SecretBox.for_app(app),
         )
 
+        from . import api, pages_integrations  # noqa: F401  (they register their routes)
         from .cli import mirror_cli
         from .views import blueprint
 

@@ -9,11 +9,12 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: A space was bound to or unbound from workspaces. Keyword arguments: ``space`` (the
-#: :class:`~mirror_plugin.models.Space`), ``bound`` and ``unbound`` (lists of workspace ids),
-#: ``actor`` (user id).
+#: A space was bound to or unbound from workspaces (also when a sync removed a space that
+#: vanished upstream). Keyword arguments: ``integration`` and ``space`` (names), ``bound`` and
+#: ``unbound`` (lists of workspace ids), ``actor`` (user id).
 bindings_changed = _signals.signal("mirror-bindings-changed")
 
-#: An integration was added, changed or removed. Keyword arguments: ``integration``,
-#: ``action`` ("created", "updated", "deleted"), ``actor``.
+#: An integration was added, changed or removed. Keyword arguments: ``integration`` (the
+#: row), ``action`` ("created", "updated", "deleted"), ``actor``; on deletion also
+#: ``unbound_workspaces``.
 integration_changed = _signals.signal("mirror-integration-changed")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from .auth import current_principal, login_required, may_use_namespace, workspace_roles
+from .csrf import FORM_FIELD, csrf_token, protect
+from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
+from .registry.errors import RegistryError
 from .resources import templates_dir
 
 blueprint = Blueprint(
@@ -20,12 +24,59 @@ blueprint = Blueprint(
 )
 
 
+blueprint.before_request(protect)
+
+
 @blueprint.context_processor
 def _template_globals() -> dict[str, Any]:
     return {
         "mirror_base_template": current_app.config["MIRROR_BASE_TEMPLATE"],
         "mirror_user": current_principal(),
+        "mirror_csrf": csrf_token,
+        "mirror_csrf_field": FORM_FIELD,
+        "mirror_workspaces": _my_workspaces,
     }
+
+
+def _my_workspaces() -> list[Any]:
+    """Workspaces whose warehouses the current user may open (for the tabs)."""
+    principal = current_principal()
+    if principal is None:
+        return []
+    roles = workspace_roles(principal)
+    host = current_app.extensions["mirror_plugin"].host
+    return [ws for ws in host.list_workspaces() if ws.id in roles]
+
+
+def wants_json() -> bool:
+    return request.path.startswith(f"{current_app.config['MIRROR_URL_PREFIX']}/api/")
+
+
+def _json_error(status: int, message: str, **extra: Any) -> Any:
+    return jsonify({"error": {"status": status, "message": message, **extra}}), status
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Any:
+    if not wants_json():
+        return error
+    return _json_error(error.code or 500, error.description or error.name)
+
+
+@blueprint.errorhandler(InvalidInput)
+def _invalid_input(error: InvalidInput) -> Any:
+    return _json_error(422, "Fix the fields named in 'fields'.", fields=error.errors)
+
+
+@blueprint.errorhandler(Conflict)
+def _conflict(error: Conflict) -> Any:
+    return _json_error(409, str(error))
+
+
+@blueprint.errorhandler(RegistryError)
+def _registry_error(error: RegistryError) -> Any:
+    status = 504 if error.category.value.endswith("timeout") else 502
+    return _json_error(status, error.message, category=error.category.value)
 
 
 def _session() -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -96,6 +97,9 @@ def make_app(database_url: str, adapter: FakeHostAdapter, **config: object) -> F
         TESTING=True,
         SECRET_KEY="test-secret",
         SQLALCHEMY_DATABASE_URI=database_url,
+        # Test registries listen on loopback, which production refuses unless allow-listed.
+        MIRROR_ALLOWED_NETWORKS=["127.0.0.0/8", "::1/128"],
+        MIRROR_REGISTRY_TIMEOUT=5.0,
         **config,
     )
     db = SQLAlchemy(app)
@@ -120,3 +124,40 @@ def app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+class Api:
+    """A test client speaking the plugin's JSON API as one user, CSRF token included."""
+
+    TOKEN = "test-csrf-token"
+
+    def __init__(self, client: Any, adapter: FakeHostAdapter) -> None:
+        self.client = client
+        self.adapter = adapter
+        with client.session_transaction() as session:
+            session["_mirror_csrf"] = self.TOKEN
+
+    def as_user(self, user_id: str | None) -> Api:
+        self.adapter.login(user_id)
+        return self
+
+    def call(self, method: str, path: str, json: Any = None, csrf: bool = True) -> Any:
+        headers = {"X-Mirror-CSRF": self.TOKEN} if csrf else {}
+        return self.client.open("/mirror" + path, method=method, json=json, headers=headers)
+
+    def get(self, path: str) -> Any:
+        return self.call("GET", path)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.call("POST", path, json=json if json is not None else {}, **kw)
+
+    def patch(self, path: str, json: Any) -> Any:
+        return self.call("PATCH", path, json=json)
+
+    def delete(self, path: str) -> Any:
+        return self.call("DELETE", path)
+
+
+@pytest.fixture
+def api(client: Any, adapter: FakeHostAdapter) -> Api:
+    return Api(client, adapter)

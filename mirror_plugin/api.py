@@ -1,0 +1,194 @@
+"""The JSON API for registries: the same actions as the pages, for scripts and the widget.
+
+Errors are ``{"error": {"status": 422, "message": "...", "fields": {...}}}``. Passwords are
+write-only: requests may carry one, responses only say ``has_password``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, or_, select
+
+from . import integrations as service
+from .auth import require_principal
+from .models import Integration, Space
+from .ratelimit import limit_test_connection
+from .scopes import RegistryScope, integration_or_404, resolve
+from .sync import sync
+from .views import blueprint
+
+FIELDS = ("name", "kind", "url", "username", "password", "verify_tls", "ca_bundle", "description")
+
+
+def integration_json(row: Integration, counts: tuple[int, int] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind,
+        "scope": row.scope,
+        "workspace_id": row.workspace_id or None,
+        "url": row.url,
+        "registry_host": row.registry_host,
+        "username": row.username,
+        "has_password": row.password_encrypted is not None,
+        "verify_tls": row.verify_tls,
+        "has_ca_bundle": bool(row.ca_bundle),
+        "description": row.description,
+        "health": row.health,
+        "last_error": row.last_error,
+        "last_checked_at": _iso(row.last_checked_at),
+        "last_synced_at": _iso(row.last_synced_at),
+    }
+    if counts is not None:
+        data["spaces"], data["repositories"] = counts
+    return data
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="Send a JSON object (Content-Type: application/json).")
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        abort(422, description=f"Unknown fields: {', '.join(unknown)}.")
+    for key in FIELDS:
+        value = body.get(key)
+        expected = bool if key == "verify_tls" else str
+        if value is not None and not isinstance(value, expected):
+            abort(422, description=f"{key} must be a {expected.__name__}.")
+    return body
+
+
+def input_from(
+    body: dict[str, Any], existing: Integration | None = None
+) -> service.IntegrationInput:
+    def pick(key: str, default: Any) -> Any:
+        if key in body and body[key] is not None:
+            return body[key]
+        return getattr(existing, key) if existing is not None else default
+
+    missing = [k for k in ("name", "kind", "url") if existing is None and not body.get(k)]
+    if missing:
+        raise service.InvalidInput({k: "This field is required." for k in missing})
+    return service.IntegrationInput(
+        name=pick("name", ""),
+        kind=pick("kind", ""),
+        url=pick("url", ""),
+        username=pick("username", ""),
+        password=body.get("password") or None,
+        verify_tls=pick("verify_tls", True),
+        ca_bundle=pick("ca_bundle", "") or "",
+        description=pick("description", ""),
+    )
+
+
+def _counts(ids: list[int]) -> dict[int, tuple[int, int]]:
+    rows = (
+        service.session()
+        .execute(
+            select(
+                Space.integration_id,
+                func.count(Space.id),
+                func.coalesce(func.sum(Space.repo_count), 0),
+            )
+            .where(Space.integration_id.in_(ids))
+            .group_by(Space.integration_id)
+        )
+        .all()
+    )
+    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+def list_in(scope: RegistryScope, search: str = "") -> list[Integration]:
+    query = select(Integration).where(Integration.workspace_id == scope.workspace_id)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Integration.name).like(pattern),
+                func.lower(Integration.url).like(pattern),
+            )
+        )
+    return list(service.session().scalars(query.order_by(Integration.name)))
+
+
+def _list(scope: RegistryScope) -> ResponseReturnValue:
+    rows = list_in(scope, request.args.get("q", "").strip())
+    counts = _counts([r.id for r in rows])
+    return jsonify({"items": [integration_json(r, counts.get(r.id, (0, 0))) for r in rows]})
+
+
+def _create(scope: RegistryScope) -> ResponseReturnValue:
+    principal = require_principal()
+    row = service.save(input_from(_body()), actor=principal.id, workspace_id=scope.workspace_id)
+    return jsonify(integration_json(row, (0, 0))), 201
+
+
+def _test_unsaved(scope: RegistryScope) -> ResponseReturnValue:
+    principal = require_principal()
+    limit_test_connection(principal.id)
+    report = service.test_connection(input_from(_body()), platform=scope.is_platform)
+    return jsonify(report.to_dict())
+
+
+@blueprint.route("/api/integrations", methods=["GET", "POST"])
+def api_platform_integrations() -> ResponseReturnValue:
+    scope = resolve(None)
+    return _create(scope) if request.method == "POST" else _list(scope)
+
+
+@blueprint.route("/api/workspaces/<workspace_id>/integrations", methods=["GET", "POST"])
+def api_workspace_integrations(workspace_id: str) -> ResponseReturnValue:
+    scope = resolve(workspace_id, manage=request.method == "POST")
+    return _create(scope) if request.method == "POST" else _list(scope)
+
+
+@blueprint.post("/api/integrations/test")
+def api_platform_test() -> ResponseReturnValue:
+    return _test_unsaved(resolve(None))
+
+
+@blueprint.post("/api/workspaces/<workspace_id>/integrations/test")
+def api_workspace_test(workspace_id: str) -> ResponseReturnValue:
+    return _test_unsaved(resolve(workspace_id, manage=True))
+
+
+@blueprint.route("/api/integrations/<int:integration_id>", methods=["GET", "PATCH", "DELETE"])
+def api_integration(integration_id: int) -> ResponseReturnValue:
+    principal = require_principal()
+    row, _ = integration_or_404(integration_id, manage=request.method != "GET")
+    if request.method == "GET":
+        return jsonify(integration_json(row, _counts([row.id]).get(row.id, (0, 0))))
+    if request.method == "DELETE":
+        removed = service.delete(row, actor=principal.id)
+        return jsonify({"deleted": integration_id, "bindings_removed": removed})
+    row = service.save(input_from(_body(), row), actor=principal.id, existing=row)
+    return jsonify(integration_json(row, _counts([row.id]).get(row.id, (0, 0))))
+
+
+@blueprint.post("/api/integrations/<int:integration_id>/test")
+def api_integration_test(integration_id: int) -> ResponseReturnValue:
+    principal = require_principal()
+    row, _ = integration_or_404(integration_id, manage=True)
+    limit_test_connection(principal.id)
+    report = service.test_saved(row)
+    service.session().commit()
+    return jsonify(report.to_dict())
+
+
+@blueprint.post("/api/integrations/<int:integration_id>/sync")
+def api_integration_sync(integration_id: int) -> ResponseReturnValue:
+    principal = require_principal()
+    row, _ = integration_or_404(integration_id, manage=True)
+    report = sync(row, actor=principal.id)
+    return jsonify(report.to_dict())
+
+
+__all__ = ["integration_json", "input_from", "list_in"]

@@ -1,0 +1,46 @@
+"""CSRF protection for every state-changing request to the plugin, pages and JSON alike.
+
+One per-session token (``session["_mirror_csrf"]``), sent back as the form field
+``mirror_csrf_token`` or the ``X-Mirror-CSRF`` header, compared in constant time. The names are
+the plugin's own so a host running Flask-WTF's CSRFProtect can exempt the plugin's blueprint
+(``csrf.exempt(mirror_plugin.views.blueprint)``) without the two fighting over ``csrf_token``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import abort, request, session
+
+SESSION_KEY = "_mirror_csrf"
+FORM_FIELD = "mirror_csrf_token"
+HEADER = "X-Mirror-CSRF"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token() -> str:
+    """The session's token, created on first use (templates call it as ``mirror_csrf()``)."""
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[SESSION_KEY] = token
+    return token
+
+
+def protect() -> None:
+    """``before_request`` of the blueprint: refuse unsafe methods without the right token."""
+    if request.method in SAFE_METHODS:
+        return
+    from .auth import current_principal
+
+    if current_principal() is None:
+        return  # the route's own gate answers anonymous users with 401 / the login page
+    expected = session.get(SESSION_KEY)
+    sent = request.headers.get(HEADER) or request.form.get(FORM_FIELD, "")
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+        abort(
+            403,
+            description="The form expired or came from another site (CSRF token missing "
+            "or wrong); reload the page and try again.",
+        )

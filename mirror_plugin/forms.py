@@ -1,0 +1,40 @@
+"""WTForms forms of the plugin's pages (CSRF is checked for every unsafe request by csrf.py)."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, Form, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .integrations import KINDS, IntegrationInput
+
+
+class IntegrationForm(Form):
+    name = StringField("Name", [DataRequired(), Length(max=100)])
+    kind = SelectField("Type", choices=list(KINDS.items()))
+    url = StringField(
+        "URL",
+        [DataRequired(), Length(max=2048)],
+        render_kw={"placeholder": "https://harbor.example.com"},
+    )
+    username = StringField(
+        "User name", [Optional(), Length(max=255)], render_kw={"autocomplete": "off"}
+    )
+    #: Write-only: PasswordInput never renders a value back; blank on edit keeps the stored one.
+    password = PasswordField(
+        "Password", [Optional(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+    )
+    verify_tls = BooleanField("Verify TLS certificates", default=True)
+    ca_bundle = TextAreaField("CA bundle (PEM)", [Optional(), Length(max=65536)])
+    description = TextAreaField("Description", [Optional(), Length(max=2000)])
+
+    def to_input(self) -> IntegrationInput:
+        return IntegrationInput(
+            name=self.name.data or "",
+            kind=self.kind.data or "",
+            url=self.url.data or "",
+            username=self.username.data or "",
+            password=self.password.data or None,
+            verify_tls=bool(self.verify_tls.data),
+            ca_bundle=self.ca_bundle.data or "",
+            description=self.description.data or "",
+        )

@@ -1,0 +1,179 @@
+"""Pages for Warehouse Integration (platform Admin) and workspace warehouses (Workspace Admin).
+
+The same views serve both: the URL says which scope, :mod:`mirror_plugin.scopes` decides who
+may see and manage it. Every action works as a plain form post, without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from . import integrations as service
+from .api import _counts, list_in
+from .auth import require_principal
+from .forms import IntegrationForm
+from .models import Integration
+from .ratelimit import limit_test_connection
+from .registry.errors import RegistryError
+from .scopes import RegistryScope, integration_or_404, resolve
+from .sync import sync
+from .views import blueprint
+
+
+def _routes(rule: str, endpoint: str, view: Any, methods: list[str]) -> None:
+    """Mount a view under the platform prefix and under a workspace's prefix."""
+    blueprint.add_url_rule(f"/integrations{rule}", f"platform_{endpoint}", view, methods=methods)
+    blueprint.add_url_rule(
+        f"/workspaces/<workspace_id>/warehouses{rule}",
+        f"workspace_{endpoint}",
+        view,
+        methods=methods,
+    )
+
+
+def scope_url(scope: RegistryScope, endpoint: str, **values: Any) -> str:
+    if scope.is_platform:
+        return url_for(f"mirror_plugin.platform_{endpoint}", **values)
+    return url_for(f"mirror_plugin.workspace_{endpoint}", workspace_id=scope.workspace_id, **values)
+
+
+def _render(template: str, scope: RegistryScope, **context: Any) -> str:
+    return render_template(f"mirror_plugin/{template}", scope=scope, scope_url=scope_url, **context)
+
+
+def list_view(workspace_id: str | None = None) -> ResponseReturnValue:
+    scope = resolve(workspace_id)
+    search = request.args.get("q", "").strip()
+    rows = list_in(scope, search)
+    return _render(
+        "integrations.html", scope, rows=rows, counts=_counts([r.id for r in rows]), search=search
+    )
+
+
+def _form_page(
+    scope: RegistryScope,
+    form: IntegrationForm,
+    row: Integration | None,
+    report: Any = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return _render("integration_form.html", scope, form=form, row=row, report=report), status
+
+
+def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValue:
+    principal = require_principal()
+    form = IntegrationForm(request.form)
+    if not form.validate():
+        return _form_page(scope, form, row, status=422)
+    data = form.to_input()
+    if request.form.get("action") == "test":
+        limit_test_connection(principal.id)
+        try:
+            report = service.test_connection(data, platform=scope.is_platform, existing=row)
+        except service.InvalidInput as exc:
+            _attach(form, exc.errors)
+            return _form_page(scope, form, row, status=422)
+        return _form_page(scope, form, row, report=report, status=200 if report.ok else 422)
+    try:
+        saved = service.save(
+            data, actor=principal.id, workspace_id=scope.workspace_id, existing=row
+        )
+    except service.InvalidInput as exc:
+        _attach(form, exc.errors)
+        return _form_page(scope, form, row, status=422)
+    except service.Conflict as exc:
+        form.name.errors = [str(exc)]
+        return _form_page(scope, form, row, status=409)
+    flash(f"Saved {saved.name}.", "success")
+    if row is None:
+        try:
+            flash(f"Synced {saved.name}: {sync(saved, actor=principal.id).summary}", "success")
+        except RegistryError as exc:
+            flash(f"Saved, but the first sync failed: {exc.message}", "error")
+    return redirect(scope_url(scope, "detail", integration_id=saved.id))
+
+
+def _attach(form: IntegrationForm, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None) or form.url
+        field.errors = [*field.errors, message]  # type: ignore[list-item]
+
+
+def new_view(workspace_id: str | None = None) -> ResponseReturnValue:
+    scope = resolve(workspace_id, manage=True)
+    if request.method == "POST":
+        return _submit(scope, None)
+    return _form_page(scope, IntegrationForm(), None)
+
+
+def _scoped(
+    integration_id: int, workspace_id: str | None, *, manage: bool
+) -> tuple[Integration, RegistryScope]:
+    row, scope = integration_or_404(integration_id, manage=manage)
+    if (workspace_id or "") != scope.workspace_id:
+        from flask import abort
+
+        abort(404, description="No such registry here.")
+    return row, scope
+
+
+def edit_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
+    row, scope = _scoped(integration_id, workspace_id, manage=True)
+    if request.method == "POST":
+        return _submit(scope, row)
+    form = IntegrationForm(MultiDict(), obj=row)
+    return _form_page(scope, form, row)
+
+
+def detail_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
+    row, scope = _scoped(integration_id, workspace_id, manage=False)
+    spaces, repositories = _counts([row.id]).get(row.id, (0, 0))
+    return _render(
+        "integration_detail.html",
+        scope,
+        row=row,
+        spaces=spaces,
+        repositories=repositories,
+        bindings=service.binding_count(row),
+    )
+
+
+def delete_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
+    row, scope = _scoped(integration_id, workspace_id, manage=True)
+    if request.method == "POST":
+        name = row.name
+        removed = service.delete(row, actor=require_principal().id)
+        flash(f"Deleted {name} and {removed} binding{'s' if removed != 1 else ''}.", "success")
+        return redirect(scope_url(scope, "list"))
+    return _render("integration_delete.html", scope, row=row, bindings=service.binding_count(row))
+
+
+def test_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
+    row, scope = _scoped(integration_id, workspace_id, manage=True)
+    limit_test_connection(require_principal().id)
+    report = service.test_saved(row)
+    service.session().commit()
+    flash(report.message, "success" if report.ok else "error")
+    return redirect(scope_url(scope, "detail", integration_id=row.id))
+
+
+def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
+    row, scope = _scoped(integration_id, workspace_id, manage=True)
+    try:
+        flash(f"Synced: {sync(row, actor=require_principal().id).summary}", "success")
+    except RegistryError as exc:
+        flash(f"Sync failed, the spaces shown are from the last sync: {exc.message}", "error")
+    return redirect(scope_url(scope, "detail", integration_id=row.id))
+
+
+_routes("/", "list", list_view, ["GET"])
+_routes("/new", "new", new_view, ["GET", "POST"])
+_routes("/<int:integration_id>", "detail", detail_view, ["GET"])
+_routes("/<int:integration_id>/edit", "edit", edit_view, ["GET", "POST"])
+_routes("/<int:integration_id>/delete", "delete", delete_view, ["GET", "POST"])
+_routes("/<int:integration_id>/test", "test", test_view, ["POST"])
+_routes("/<int:integration_id>/sync", "sync", sync_view, ["POST"])

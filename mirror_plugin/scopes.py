@@ -1,0 +1,79 @@
+"""Who may see and manage which registries: the platform's, or one workspace's.
+
+Platform integrations belong to the platform Admin. A workspace's warehouses are visible to the
+workspace's members and managed by its Workspace Admins (and the platform Admin). Anyone else
+gets a 404, the same answer as for a workspace or integration that does not exist, so tenants
+cannot probe each other's setup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app
+
+from .adapter import Principal, Role
+from .auth import require_principal, workspace_roles
+from .models import Integration
+
+NOT_FOUND = "No such registry here."
+
+
+@dataclass(frozen=True)
+class RegistryScope:
+    """The platform (``workspace_id == ""``) or one workspace, as the current user sees it."""
+
+    workspace_id: str
+    workspace_name: str
+    can_manage: bool
+
+    @property
+    def is_platform(self) -> bool:
+        return not self.workspace_id
+
+    @property
+    def title(self) -> str:
+        return "Warehouse Integration" if self.is_platform else "Workspace warehouses"
+
+
+def _workspace_name(workspace_id: str) -> str | None:
+    host = current_app.extensions["mirror_plugin"].host
+    return next((w.name for w in host.list_workspaces() if w.id == workspace_id), None)
+
+
+def resolve(workspace_id: str | None, *, manage: bool = False) -> RegistryScope:
+    """The scope for this request, or abort 403 (platform) / 404 (foreign workspace)."""
+    principal = require_principal()
+    if not workspace_id:
+        if not principal.is_platform_admin:
+            abort(403, description="Only the platform Admin manages Warehouse Integration.")
+        return RegistryScope("", "Platform", can_manage=True)
+    return _workspace_scope(principal, workspace_id, manage=manage)
+
+
+def _workspace_scope(principal: Principal, workspace_id: str, *, manage: bool) -> RegistryScope:
+    role = workspace_roles(principal).get(workspace_id)
+    if role is None and not principal.is_platform_admin:
+        abort(404, description=NOT_FOUND)
+    name = _workspace_name(workspace_id)
+    if name is None:
+        abort(404, description=NOT_FOUND)
+    can_manage = principal.is_platform_admin or role is Role.ADMIN
+    if manage and not can_manage:
+        abort(403, description="Only the Workspace Admin manages this workspace's warehouses.")
+    return RegistryScope(workspace_id, name, can_manage=can_manage)
+
+
+def integration_or_404(
+    integration_id: int, *, manage: bool = False
+) -> tuple[Integration, RegistryScope]:
+    """Load an integration the user may see (and manage), answering 404 otherwise."""
+    principal = require_principal()
+    row = current_app.extensions["mirror_plugin"].db.session.get(Integration, integration_id)
+    if row is None:
+        abort(404, description=NOT_FOUND)
+    if row.is_platform:
+        if not principal.is_platform_admin:
+            abort(404, description=NOT_FOUND)
+        return row, RegistryScope("", "Platform", can_manage=True)
+    return row, _workspace_scope(principal, row.workspace_id, manage=manage)
