@@ -13,6 +13,7 @@ from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
 from .facts import DatabaseFacts
+from .health import HealthMonitor
 from .registry.netguard import NetworkPolicy
 from .rule import Decision, Explanation, decide
 
@@ -28,6 +29,7 @@ class MirrorState:
     host: HostAdapter
     network_policy: NetworkPolicy
     secrets: SecretBox
+    health: HealthMonitor
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,13 +111,16 @@ class MirrorPlugin:
             host=host,
             network_policy=NetworkPolicy.from_config(app.config["MIRROR_ALLOWED_NETWORKS"]),
             secrets=SecretBox.for_app(app),
+            health=HealthMonitor(app),
         )
 
-        from . import api, pages_integrations  # noqa: F401  (they register their routes)
+        from . import api, cli_registry, pages_integrations  # noqa: F401  (they register)
         from .cli import mirror_cli
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=app.config["MIRROR_URL_PREFIX"])
+        if not app.testing:
+            app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
         app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])
 
     # -- the deploy hook ------------------------------------------------------------------
