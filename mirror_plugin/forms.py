@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, Form, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Form,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from .integrations import KINDS, IntegrationInput
@@ -10,7 +18,7 @@ from .integrations import KINDS, IntegrationInput
 
 class IntegrationForm(Form):
     name = StringField("Name", [DataRequired(), Length(max=100)])
-    kind = SelectField("Type", choices=list(KINDS.items()))
+    kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KINDS.items()])
     url = StringField(
         "URL",
         [DataRequired(), Length(max=2048)],

@@ -1,0 +1,144 @@
+"""The Warehouse Integration pages as a person uses them: plain forms, no JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from mirror_plugin.models import Integration
+
+from .conftest import Api
+from .factories import session
+from .registries import PASSWORD, USERNAME, RunningRegistry
+
+
+def form(registry: RunningRegistry, **extra: str) -> dict[str, str]:
+    data = {
+        "name": "web-reg",
+        "kind": "docker",
+        "url": registry.url,
+        "verify_tls": "y",
+        "mirror_csrf_token": Api.TOKEN,
+        "action": "save",
+    }
+    if registry.username:
+        data.update(username=registry.username, password=registry.password or "")
+    data.update(extra)
+    return data
+
+
+def post(api: Api, path: str, data: dict[str, str]) -> Any:
+    return api.client.post("/mirror" + path, data=data)
+
+
+def test_admin_adds_a_registry_through_the_form(
+    app: Flask, api: Api, registry_basic: RunningRegistry
+) -> None:
+    registry_basic.push("pagespace/app", "1")
+    api.as_user("root")
+    page = api.get("/integrations/new").get_data(as_text=True)
+    assert 'name="mirror_csrf_token"' in page and "administrator account" in page
+
+    saved = post(api, "/integrations/new", form(registry_basic))
+    assert saved.status_code == 302
+    detail = api.client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Saved web-reg" in detail and "Synced web-reg" in detail and "Healthy" in detail
+    listing = api.get("/integrations/?q=web").get_data(as_text=True)
+    assert "web-reg" in listing and PASSWORD not in listing
+
+    row = session().query(Integration).one()
+    edit = api.get(f"/integrations/{row.id}/edit").get_data(as_text=True)
+    assert PASSWORD not in edit and USERNAME in edit and "A password is stored" in edit
+
+
+def test_form_errors_are_shown_next_to_fields(
+    app: Flask, api: Api, registry_basic: RunningRegistry
+) -> None:
+    api.as_user("root")
+    wrong = post(api, "/integrations/new", form(registry_basic, password="nope"))
+    assert wrong.status_code == 422
+    text = wrong.get_data(as_text=True)
+    assert "rejected the user name or password" in text and 'aria-invalid="true"' in text
+    bad_url = post(api, "/integrations/new", form(registry_basic, url="ftp://x"))
+    assert bad_url.status_code == 422 and "https://host[:port]" in bad_url.get_data(as_text=True)
+    metadata = post(api, "/integrations/new", form(registry_basic, url="http://169.254.169.254"))
+    assert metadata.status_code == 422 and "not allow" in metadata.get_data(as_text=True)
+    assert session().query(Integration).count() == 0
+
+
+def test_test_connection_button_does_not_save(
+    app: Flask, api: Api, registry_basic: RunningRegistry
+) -> None:
+    api.as_user("root")
+    tested = post(api, "/integrations/new", form(registry_basic, action="test"))
+    assert tested.status_code == 200 and "Connection works" in tested.get_data(as_text=True)
+    assert session().query(Integration).count() == 0
+
+
+def test_missing_or_wrong_csrf_token_changes_nothing(
+    app: Flask, api: Api, registry_open: RunningRegistry
+) -> None:
+    api.as_user("root")
+    for token in ("", "forged"):
+        refused = post(api, "/integrations/new", form(registry_open, mirror_csrf_token=token))
+        assert refused.status_code == 403
+    assert (
+        api.post(
+            "/api/integrations",
+            {"name": "x", "kind": "docker", "url": registry_open.url},
+            csrf=False,
+        ).status_code
+        == 403
+    )
+    assert session().query(Integration).count() == 0
+
+
+def test_delete_confirmation_says_how_many_bindings_go(
+    app: Flask, api: Api, registry_open: RunningRegistry
+) -> None:
+    from mirror_plugin.models import Binding, Space
+
+    registry_open.push("delpage/app", "1")
+    api.as_user("root")
+    post(api, "/integrations/new", form(registry_open))
+    row = session().query(Integration).one()
+    space = session().query(Space).filter_by(name="delpage").one()
+    session().add_all([Binding(space=space, workspace_id=w) for w in ("ws-a", "ws-b", "ws-c")])
+    session().commit()
+    confirm = api.get(f"/integrations/{row.id}/delete").get_data(as_text=True)
+    assert "3 bindings" in confirm
+    done = post(api, f"/integrations/{row.id}/delete", {"mirror_csrf_token": Api.TOKEN})
+    assert done.status_code == 302 and session().query(Integration).count() == 0
+
+
+def test_workspace_pages_follow_roles(app: Flask, api: Api, registry_open: RunningRegistry) -> None:
+    api.as_user("alice")
+    page = api.get("/workspaces/ws-a/warehouses/").get_data(as_text=True)
+    assert "Add registry" in page and "Team A" in page
+    created = post(api, "/workspaces/ws-a/warehouses/new", form(registry_open, name="alpha-own"))
+    assert created.status_code == 302
+    row = session().query(Integration).one()
+    assert row.workspace_id == "ws-a" and row.scope == "workspace"
+
+    member = api.as_user("vera").get("/workspaces/ws-a/warehouses/").get_data(as_text=True)
+    assert "alpha-own" in member and "Add registry" not in member
+    assert api.as_user("vera").get(f"/workspaces/ws-a/warehouses/{row.id}/edit").status_code == 403
+    assert api.as_user("bob").get("/workspaces/ws-a/warehouses/").status_code == 404
+    assert api.as_user("bob").get(f"/workspaces/ws-b/warehouses/{row.id}").status_code == 404
+    assert api.as_user("alice").get("/integrations/").status_code == 403
+    assert api.as_user(None).get("/workspaces/ws-a/warehouses/").status_code == 401
+
+
+def test_test_connection_is_rate_limited_per_user(
+    app: Flask, api: Api, registry_open: RunningRegistry
+) -> None:
+    app.config["MIRROR_TEST_CONNECTION_PER_MINUTE"] = 2
+    api.as_user("root")
+    body = {"name": "r", "kind": "docker", "url": registry_open.url}
+    codes = [api.post("/api/integrations/test", body).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "try again in" in api.post("/api/integrations/test", body).get_json()["error"]["message"]
+    assert (
+        api.as_user("alice").post("/api/workspaces/ws-a/integrations/test", body).status_code == 200
+    )
