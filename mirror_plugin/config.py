@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # Networks (CIDR strings) registry URLs may point into although they are private,
     # loopback or link-local. Empty: only public addresses are accepted.
     "MIRROR_ALLOWED_NETWORKS": [],
+    # Registry requests a sync runs at once (Harbor lists repositories project by project).
+    "MIRROR_SYNC_WORKERS": 8,
     # "Test connection" calls one user may make per minute (per worker process).
     "MIRROR_TEST_CONNECTION_PER_MINUTE": 10,
     # Seconds between background health checks of every integration (0 turns them off).

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
-from .models import Binding, Health, Integration, Scope, Space, utcnow
+from .models import Binding, Health, Integration, Repository, Scope, Space, utcnow
 from .registry.errors import Category, RegistryError
 from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from .registry.probe import ConnectionReport, probe
@@ -248,6 +248,7 @@ def delete(row: Integration, *, actor: str) -> int:
         session().scalar(select(func.count(Space.id)).where(Space.integration_id == row.id)) or 0
     )
     session().execute(Binding.__table__.delete().where(Binding.space_id.in_(space_ids)))
+    session().execute(Repository.__table__.delete().where(Repository.space_id.in_(space_ids)))
     session().execute(Space.__table__.delete().where(Space.integration_id == row.id))
     session().expire(row, ["spaces"])
     session().delete(row)

@@ -138,6 +138,26 @@ class Space(MirrorBase):
     bindings: Mapped[list[Binding]] = relationship(
         back_populates="space", cascade="all, delete-orphan"
     )
+    repositories: Mapped[list[Repository]] = relationship(
+        back_populates="space", cascade="all, delete-orphan"
+    )
+
+
+class Repository(MirrorBase):
+    """A repository of a space as of the last sync (the picker searches these names)."""
+
+    __tablename__ = "mirror_repositories"
+    __table_args__ = (UniqueConstraint("space_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("mirror_spaces.id", ondelete="CASCADE"))
+    #: Full path inside the registry, space included: "library/team/nginx".
+    name: Mapped[str] = mapped_column(String(512), index=True)
+    #: None when the registry does not say (Docker Registry's catalog lists names only).
+    artifact_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    space: Mapped[Space] = relationship(back_populates="repositories")
 
 
 class Binding(MirrorBase):
@@ -181,6 +201,7 @@ __all__ = [
     "Integration",
     "MirrorBase",
     "RegistryKind",
+    "Repository",
     "Scope",
     "Space",
     "mirror_metadata",

@@ -9,17 +9,19 @@ vanished upstream go with their bindings in the same transaction, audited.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from . import audit
 from .integrations import endpoint_of, http_for, session
-from .models import Binding, Health, Integration, Space, utcnow
+from .models import Binding, Health, Integration, Repository, Space, utcnow
 from .registry.docker import DockerRegistryClient
 from .registry.errors import RegistryError
 from .registry.harbor import HarborClient
@@ -29,11 +31,19 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
+class UpstreamRepository:
+    name: str  # full path, space included
+    artifact_count: int | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
 class UpstreamSpace:
     name: str
     public: bool | None  # None: the registry has no notion of it (Docker Registry)
     upstream_id: str | None
     repo_count: int
+    repositories: list[UpstreamRepository] = field(default_factory=list)
 
 
 @dataclass
@@ -61,19 +71,72 @@ class SyncReport:
         )
 
 
-def fetch_spaces(row: Integration, progress: Progress | None = None) -> list[UpstreamSpace]:
+def fetch_spaces(
+    row: Integration, progress: Progress | None = None, *, workers: int | None = None
+) -> list[UpstreamSpace]:
+    """Everything the registry says about its spaces and repositories; writes nothing.
+
+    Harbor needs one listing per project for repositories: those run ``workers`` at a time
+    (``MIRROR_SYNC_WORKERS``), which is what makes a large Harbor sync in seconds, not minutes.
+    """
+    workers = workers or int(current_app.config["MIRROR_SYNC_WORKERS"])
     http = http_for(endpoint_of(row))
     try:
         if row.kind == "harbor":
-            projects = HarborClient(http).projects(on_page=progress)
-            return [UpstreamSpace(p.name, p.public, str(p.id), p.repo_count) for p in projects]
+            return _fetch_harbor(HarborClient(http, workers=workers), progress, workers)
         names = DockerRegistryClient(http).catalog(
             on_page=(lambda n: progress(n, 0)) if progress else None
         )
-        counts = Counter(name.split("/", 1)[0] for name in names)
-        return [UpstreamSpace(space, None, None, n) for space, n in sorted(counts.items())]
+        by_space: dict[str, list[UpstreamRepository]] = defaultdict(list)
+        for name in names:
+            by_space[name.split("/", 1)[0]].append(UpstreamRepository(name, None, None))
+        return [
+            UpstreamSpace(space, None, None, len(repos), repos)
+            for space, repos in sorted(by_space.items())
+        ]
     finally:
         http.close()
+
+
+def _fetch_harbor(
+    client: HarborClient, progress: Progress | None, workers: int
+) -> list[UpstreamSpace]:
+    projects = client.projects()
+    with_repos = [p for p in projects if p.repo_count > 0]
+    done = 0
+
+    def repositories(name: str) -> list[UpstreamRepository]:
+        return [
+            UpstreamRepository(
+                str(item["name"]), _int(item.get("artifact_count")), _time(item.get("update_time"))
+            )
+            for item in client.repositories(name)
+        ]
+
+    found: dict[str, list[UpstreamRepository]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for project, repos in zip(
+            with_repos, pool.map(repositories, [p.name for p in with_repos]), strict=True
+        ):
+            found[project.name] = repos
+            done += 1
+            if progress:
+                progress(done, len(with_repos))
+    return [
+        UpstreamSpace(p.name, p.public, str(p.id), p.repo_count, found.get(p.name, []))
+        for p in projects
+    ]
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def sync(row: Integration, *, actor: str, progress: Progress | None = None) -> SyncReport:
@@ -93,41 +156,52 @@ def sync(row: Integration, *, actor: str, progress: Progress | None = None) -> S
 
 
 def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> SyncReport:
+    """Write what :func:`fetch_spaces` found, in one transaction."""
     now = utcnow()
     report = SyncReport(total=len(upstream))
     existing = {
         space.name: space
         for space in session().scalars(select(Space).where(Space.integration_id == row.id))
     }
+    # Repositories are replaced wholesale: nothing refers to their ids, and it is one statement.
+    space_ids = select(Space.id).where(Space.integration_id == row.id)
+    session().execute(Repository.__table__.delete().where(Repository.space_id.in_(space_ids)))
     for item in upstream:
         space = existing.pop(item.name, None)
         if space is None:
-            public = True if item.public is None else item.public
-            session().add(
-                Space(
-                    integration_id=row.id,
-                    name=item.name,
-                    public=public,
-                    upstream_id=item.upstream_id,
-                    repo_count=item.repo_count,
-                    synced_at=now,
-                )
+            space = Space(
+                integration_id=row.id,
+                name=item.name,
+                upstream_id=item.upstream_id,
+                public=True if item.public is None else item.public,
             )
+            session().add(space)
             report.added.append(item.name)
-            continue
-        public = space.public if item.public is None else item.public
-        if (space.public, space.repo_count, space.upstream_id) != (
-            public,
-            item.repo_count,
-            item.upstream_id,
-        ):
-            report.updated.append(item.name)
-        space.public, space.repo_count, space.upstream_id = (
-            public,
-            item.repo_count,
-            item.upstream_id,
-        )
-        space.synced_at = now
+        else:
+            public = space.public if item.public is None else item.public
+            if (space.public, space.repo_count, space.upstream_id) != (
+                public,
+                item.repo_count,
+                item.upstream_id,
+            ):
+                report.updated.append(item.name)
+            space.public, space.upstream_id = public, item.upstream_id
+        space.repo_count, space.synced_at = item.repo_count, now
+    session().flush()
+    query = select(Space.name, Space.id).where(Space.integration_id == row.id)
+    ids = {name: space_id for name, space_id in session().execute(query)}
+    repositories = [
+        {
+            "space_id": ids[item.name],
+            "name": repo.name,
+            "artifact_count": repo.artifact_count,
+            "updated_at": repo.updated_at,
+        }
+        for item in upstream
+        for repo in item.repositories
+    ]
+    if repositories:
+        session().execute(insert(Repository), repositories)
 
     removed_bindings: dict[str, list[str]] = {}
     for name, space in existing.items():

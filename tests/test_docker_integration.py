@@ -7,7 +7,7 @@ import logging
 import pytest
 from flask import Flask
 
-from mirror_plugin.models import AuditEvent, Binding, Integration, Space
+from mirror_plugin.models import AuditEvent, Binding, Integration, Repository, Space
 
 from .conftest import Api
 from .factories import session
@@ -41,6 +41,8 @@ def test_connect_open_registry_and_sync_spaces(
     assert spaces["dockerint"].repo_count == 2
     assert spaces["dockerint"].public is True  # Docker Registry spaces start public
     assert "dockerint-solo" in spaces
+    names = {r.name for r in session().query(Repository).filter_by(space=spaces["dockerint"])}
+    assert names == {"dockerint/app", "dockerint/tools/deep"}
 
     plugin = app.extensions["mirror_plugin"].plugin
     assert plugin.check_image("prod/b-api", f"{registry_open.host}/dockerint/app:1.0").allowed
