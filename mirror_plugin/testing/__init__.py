@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ..adapter import Principal, Role, UnknownNamespace, Workspace
+from .harbor import HarborEmulator
 
 
 class FakeHostAdapter:
@@ -61,4 +62,4 @@ class FakeHostAdapter:
         return [ns for ns, ws in self.namespaces.items() if ws == workspace_id]
 
 
-__all__ = ["FakeHostAdapter"]
+__all__ = ["FakeHostAdapter", "HarborEmulator"]
