@@ -10,11 +10,12 @@ connection, redirects included, at the address actually connected to.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import http.cookiejar
 import json
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
 from .errors import Category, RegistryError
 from .netguard import NetworkPolicy
@@ -35,6 +36,8 @@ MAX_BODY = 8 * 1024 * 1024
 MAX_REDIRECTS = 3
 RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD"})
+#: Request headers that carry credentials; they never follow a redirect to another origin.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,27 @@ class _DiscardCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
+class _Session(requests.Session):
+    """A session that never looks at redirects: :class:`RegistryHTTP` follows them itself.
+
+    Even with ``allow_redirects=False``, ``Session.send`` prepares the next hop of a redirect,
+    and to do so reads the redirect's whole body (uncapped) and parses its ``Location`` (a
+    malformed one raised a raw ``ValueError``).
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
 def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> type[HTTPConnection]:
     class GuardedConnection(base):  # type: ignore[valid-type,misc]
         """Resolves, checks, and connects to the checked address; TLS still uses the name."""
 
         def _new_conn(self) -> Any:
-            name = getattr(self, "_mirror_name", None) or self._dns_host
-            self._mirror_name = name
+            # urllib3 connects to ``_dns_host``; ``host`` (its getter reads ``_dns_host``) is
+            # what goes into the Host header, TLS SNI and the certificate check. So point it at
+            # the checked address only while the socket is opened, then give the name back.
+            name = self._dns_host
             error: Exception | None = None
             for address in policy.resolve(name, self.port):
                 self._dns_host = address
@@ -101,6 +118,8 @@ def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> ty
                     return super()._new_conn()
                 except (NewConnectionError, ConnectTimeoutError) as exc:
                     error = exc
+                finally:
+                    self._dns_host = name
             assert error is not None
             raise error
 
@@ -148,6 +167,11 @@ def normalize_registry_url(url: str, policy: NetworkPolicy) -> str:
     text = (url or "").strip()
     try:
         parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise RegistryError(
+            Category.INVALID_URL, "Enter the registry's address as https://host[:port]."
+        ) from None
+    try:
         port = parts.port
     except ValueError:
         raise RegistryError(
@@ -203,7 +227,7 @@ class RegistryHTTP:
         self.timeout = (min(3.05, timeout), timeout)
         self.retries = retries
         self.max_body = max_body
-        session = requests.Session()
+        session = _Session()
         session.trust_env = False  # proxies from the environment would bypass the guard
         session.cookies.set_policy(_DiscardCookies())
         session.headers["User-Agent"] = USER_AGENT
@@ -265,16 +289,26 @@ class RegistryHTTP:
         headers: Mapping[str, str] | None,
         auth: Any,
     ) -> Reply:
-        origin = urlsplit(url).netloc
+        origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
-            same_host = urlsplit(url).netloc == origin
-            reply = self._send(method, url, params, json_body, headers, auth if same_host else None)
+            if _origin(url) != origin:
+                # Another scheme, host or port: the registry's credentials stay behind, in
+                # ``auth`` and in headers alike (a Bearer token travels in ``headers``).
+                auth = None
+                headers = {
+                    k: v for k, v in (headers or {}).items() if k.lower() not in CREDENTIAL_HEADERS
+                }
+            reply = self._send(method, url, params, json_body, headers, auth)
             if reply.status not in {301, 302, 303, 307, 308} or method not in IDEMPOTENT:
                 return reply
             location = reply.headers.get("Location")
             if not location:
                 return reply
-            url, params = urljoin(url, location), None
+            try:
+                url = urljoin(url, location)
+            except ValueError:
+                url = ""  # _origin refuses it below
+            params = None
         raise RegistryError(Category.BAD_RESPONSE, "The registry redirected too many times.")
 
     def _send(
@@ -315,7 +349,15 @@ class RegistryHTTP:
                 Category.READ_TIMEOUT,
                 "The registry accepted the connection but did not answer in time.",
             ) from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            if any(_not_http(cause) for cause in _causes(exc)):
+                raise RegistryError(
+                    Category.BAD_RESPONSE,
+                    "The server at this address did not answer with HTTP; check the URL's port.",
+                ) from None
             raise RegistryError(
                 Category.UNREACHABLE,
                 "The registry could not be reached (connection refused or closed).",
@@ -340,8 +382,54 @@ class RegistryHTTP:
                 if size > self.max_body:
                     raise RegistryError(Category.TOO_LARGE, "The registry's answer is too large.")
                 chunks.append(chunk)
-        except requests.exceptions.RequestException:
+        except requests.exceptions.ContentDecodingError:
+            raise RegistryError(
+                Category.BAD_RESPONSE, "The registry's answer could not be decompressed."
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            if any(isinstance(cause, ReadTimeoutError) for cause in _causes(exc)):
+                raise RegistryError(
+                    Category.READ_TIMEOUT, "The registry stopped sending its answer midway."
+                ) from None
             raise RegistryError(
                 Category.UNREACHABLE, "The registry closed the connection mid-answer."
             ) from None
         return b"".join(chunks)
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of an http(s) URL; anything else is a BAD_RESPONSE (such URLs
+    come from the registry: a redirect's ``Location`` or a token realm)."""
+    invalid = RegistryError(
+        Category.BAD_RESPONSE, "The registry pointed to an address that is not a valid URL."
+    )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise invalid from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise invalid
+    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything it wraps (requests and urllib3 nest errors in args and reason)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        for nested in (getattr(current, "reason", None), current.__cause__, current.__context__):
+            if isinstance(nested, BaseException):
+                todo.append(nested)
+
+
+def _not_http(exc: BaseException) -> bool:
+    """The peer sent bytes that are no HTTP status line (but did not just hang up)."""
+    not_http = http.client.BadStatusLine | http.client.LineTooLong | http.client.UnknownProtocol
+    return isinstance(exc, not_http) and not isinstance(exc, ConnectionError)

@@ -31,6 +31,18 @@ ALWAYS_DENIED: tuple[IPNetwork, ...] = tuple(
     )
 )
 
+#: Refused unless allow-listed although ``ipaddress`` calls them global (Python 3.11): each
+#: can lead back into the platform's own networks.
+NOT_GLOBAL: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "::/96",  # deprecated IPv4-compatible (::127.0.0.1), not unwrapped by ipaddress
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b:1::/48",  # RFC 8215 local-use NAT64: translated inside the operator's network
+        "fec0::/10",  # deprecated site-local
+    )
+)
+
 
 def _unwrap(address: IPAddress) -> IPAddress:
     """See through IPv4-mapped, NAT64 and 6to4 forms before classifying."""
@@ -71,6 +83,8 @@ class NetworkPolicy:
         if self.is_allow_listed(plain) or self.is_allow_listed(address):
             return
         if not plain.is_global or plain.is_multicast:
+            raise _blocked()
+        if any(plain.version == n.version and plain in n for n in NOT_GLOBAL):
             raise _blocked()
 
     def resolve(self, host: str, port: int) -> list[str]:
