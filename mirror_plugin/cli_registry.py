@@ -28,7 +28,7 @@ def registry_cli() -> None:
     """Connect, list, test and remove registries."""
 
 
-def _find(name: str, workspace: str | None) -> Integration:
+def find_registry(name: str, workspace: str | None) -> Integration:
     row = service.session().scalar(
         select(Integration).where(
             Integration.name == name, Integration.workspace_id == (workspace or "")
@@ -120,7 +120,7 @@ def list_command(workspace: str | None) -> None:
 @click.option("--workspace", metavar="ID")
 def test_command(name: str, workspace: str | None) -> None:
     """Test the saved connection of NAME; exit 1 when it fails."""
-    row = _find(name, workspace)
+    row = find_registry(name, workspace)
     report = service.test_saved(row)
     service.session().commit()
     click.echo(report.message)
@@ -134,7 +134,7 @@ def test_command(name: str, workspace: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def remove_command(name: str, workspace: str | None, yes: bool) -> None:
     """Remove NAME with its spaces and bindings."""
-    row = _find(name, workspace)
+    row = find_registry(name, workspace)
     bindings = service.binding_count(row)
     if not yes:
         click.confirm(f"Remove {name} and its {bindings} binding(s)?", abort=True)
@@ -166,7 +166,7 @@ def _sync_one(row: Integration) -> bool:
 def sync_command(name: str | None, workspace: str | None) -> None:
     """Sync the spaces of every registry (or one); exit 1 if any failed."""
     rows = (
-        [_find(name, workspace)]
+        [find_registry(name, workspace)]
         if name
         else list(service.session().scalars(select(Integration).order_by(Integration.name)))
     )

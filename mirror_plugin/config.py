@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # Networks (CIDR strings) registry URLs may point into although they are private,
     # loopback or link-local. Empty: only public addresses are accepted.
     "MIRROR_ALLOWED_NETWORKS": [],
+    # Space-workspace pairs one bind/unbind request may change (spaces x workspaces).
+    "MIRROR_MAX_BINDING_PAIRS": 20000,
     # Registry requests a sync runs at once (Harbor lists repositories project by project).
     "MIRROR_SYNC_WORKERS": 8,
     # "Test connection" calls one user may make per minute (per worker process).

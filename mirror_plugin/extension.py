@@ -9,11 +9,13 @@ from typing import Any
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 
+from . import lifecycle
 from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
 from .facts import DatabaseFacts
 from .health import HealthMonitor
+from .lifecycle import WorkspaceReferences
 from .registry.netguard import NetworkPolicy
 from .rule import Decision, Explanation, decide
 
@@ -114,7 +116,14 @@ class MirrorPlugin:
             health=HealthMonitor(app),
         )
 
-        from . import api, cli_registry, pages_integrations  # noqa: F401  (they register)
+        from . import (  # noqa: F401  (importing them registers their routes and commands)
+            api,
+            api_spaces,
+            cli_registry,
+            cli_spaces,
+            pages_integrations,
+            pages_spaces,
+        )
         from .cli import mirror_cli
         from .views import blueprint
 
@@ -161,6 +170,16 @@ class MirrorPlugin:
             else:
                 denied.append(decision)
         return FilterResult(allowed, denied)
+
+    # -- host lifecycle -------------------------------------------------------------------
+
+    def workspace_references(self, workspace_id: str) -> WorkspaceReferences:
+        """Call before deleting a workspace: the bindings and warehouses that still name it."""
+        return lifecycle.references(workspace_id)
+
+    def forget_workspace(self, workspace_id: str, *, actor: str) -> WorkspaceReferences:
+        """Call when the host deleted a workspace: remove its bindings and warehouses."""
+        return lifecycle.forget(workspace_id, actor=actor)
 
     # -- navigation -----------------------------------------------------------------------
 

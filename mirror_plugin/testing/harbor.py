@@ -370,8 +370,9 @@ class HarborEmulator:
     those you add. Ordinary users are members of the projects they own and of nothing else.
     """
 
-    def __init__(self, *, latency: float = 0.0, version: str = "v2.10.0") -> None:
+    def __init__(self, *, latency: float = 0.0, version: str = "v2.10.0", port: int = 0) -> None:
         self.latency = latency
+        self.port = port  # 0: any free port
         self.version = version
         self.requests: list[tuple[str, str]] = []  # (method, path as sent, without the query)
         self._lock = threading.RLock()
@@ -389,7 +390,7 @@ class HarborEmulator:
     def start(self) -> HarborEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _RequestHandler)
         self._server.emulator = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -1,0 +1,88 @@
+"""Reading the audit log: filters by action, actor, space, workspace and time range."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort
+from sqlalchemy import Text, cast, func, select
+
+from .integrations import session
+from .models import AuditEvent
+
+
+@dataclass
+class EventPage:
+    items: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _time(args: Mapping[str, str], key: str) -> datetime | None:
+    raw = (args.get(key) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(
+            400,
+            description=f"'{key}' must be a date or time like 2026-11-27 or 2026-11-27T10:00:00.",
+        )
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> EventPage:
+    query = select(AuditEvent)
+    for key, column in (
+        ("action", AuditEvent.action),
+        ("actor", AuditEvent.actor),
+        ("space", AuditEvent.space_name),
+        ("integration", AuditEvent.integration_name),
+    ):
+        value = (args.get(key) or "").strip()
+        if value:
+            query = query.where(column == value)
+    workspace = (args.get("workspace") or "").strip()
+    since, until = _time(args, "since"), _time(args, "until")
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at <= until)
+    if workspace:
+        # workspace_ids is a JSON list; its text holds the id quoted, on every database.
+        needle = '"' + workspace.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        as_text = cast(AuditEvent.workspace_ids, Text)
+        query = query.where(as_text.contains(needle, autoescape=True))
+    total = int(session().scalar(select(func.count()).select_from(query.subquery())) or 0)
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    items = list(
+        session().scalars(
+            query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return EventPage(items, total, page, per_page)
+
+
+def audit_json(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "integration": event.integration_name,
+        "space": event.space_name,
+        "workspaces": event.workspace_ids,
+        "detail": event.detail,
+    }

@@ -1,0 +1,180 @@
+"""The Warehouse Space page (platform Admin): spaces, visibility, Bind Workspace, batch, audit.
+
+Every action is a plain form post; ``static/mirror_plugin/spaces.js`` turns Bind Workspace
+into a dialog with a searchable multi-select when JavaScript runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from . import bindings, spaces
+from .api_spaces import platform_integration_or_404, space_or_404
+from .audit_log import query_events
+from .auth import require_principal
+from .integrations import Conflict, InvalidInput
+from .models import Space
+from .registry.errors import RegistryError
+from .scopes import resolve
+from .views import blueprint
+
+
+def _page_number(name: str = "page") -> int:
+    raw = request.args.get(name, "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10**6 else 1
+
+
+def _back(space: Space) -> Any:
+    return redirect(
+        request.form.get("next")
+        or url_for("mirror_plugin.spaces_page", integration_id=space.integration_id)
+    )
+
+
+@blueprint.route("/integrations/<int:integration_id>/spaces", methods=["GET", "POST"])
+def spaces_page(integration_id: int) -> ResponseReturnValue:
+    integration = platform_integration_or_404(integration_id)
+    if request.method == "POST":  # Create space
+        try:
+            space = spaces.create_space(
+                integration,
+                request.form.get("name", ""),
+                public=request.form.get("public") == "on",
+                actor=require_principal().id,
+            )
+            flash(f"Created space {space.name}.", "success")
+        except InvalidInput as exc:
+            flash(" ".join(exc.errors.values()), "error")
+        except (Conflict, RegistryError) as exc:
+            flash(str(exc), "error")
+        return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
+    tab = request.args.get("tab", "all")
+    tab = tab if tab in spaces.TABS else "all"
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in spaces.SORTS else "name"
+    search = request.args.get("q", "").strip()
+    page = spaces.list_spaces(integration, tab=tab, search=search, sort=sort, page=_page_number())
+    return render_template(
+        "mirror_plugin/spaces.html",
+        integration=integration,
+        page=page,
+        tab=tab,
+        sort=sort,
+        search=search,
+        workspaces=bindings.known_workspaces(),
+        max_pairs=current_app.config["MIRROR_MAX_BINDING_PAIRS"],
+    )
+
+
+@blueprint.route("/spaces/<int:space_id>/bind", methods=["GET", "POST"])
+def bind_page(space_id: int) -> ResponseReturnValue:
+    """Bind Workspace without JavaScript: the same choice as the dialog, as a page."""
+    space = space_or_404(space_id)
+    names = bindings.known_workspaces()
+    if request.method == "POST":
+        try:
+            change = bindings.set_workspaces(
+                space_id, request.form.getlist("workspaces"), actor=require_principal().id
+            )
+        except InvalidInput as exc:
+            flash(" ".join(exc.errors.values()), "error")
+            return redirect(url_for("mirror_plugin.bind_page", space_id=space_id))
+        flash(describe(change, names), "success")
+        return _back(space)
+    search = request.args.get("q", "").strip().lower()
+    current = set(spaces.bindings_of([space_id])[space_id])
+    shown = {
+        k: v
+        for k, v in names.items()
+        if not search or search in v.lower() or search in k.lower() or k in current
+    }
+    return render_template(
+        "mirror_plugin/bind.html", space=space, workspaces=shown, current=current, search=search
+    )
+
+
+def describe(change: bindings.BindingChange, names: dict[str, str]) -> str:
+    """The "Bound / unbound workspaces" sentence the dialog and the page report."""
+
+    def label(ids: list[str]) -> str:
+        return ", ".join(names.get(i, i) for i in ids)
+
+    parts = []
+    if change.bound:
+        parts.append(f"Bound {change.space} to {label(change.bound)}.")
+    if change.unbound:
+        parts.append(f"Unbound {change.space} from {label(change.unbound)}.")
+    return " ".join(parts) or f"No change: {change.space} keeps its bindings."
+
+
+@blueprint.post("/spaces/<int:space_id>/visibility")
+def visibility_action(space_id: int) -> ResponseReturnValue:
+    space = space_or_404(space_id)
+    public = request.form.get("public") == "true"
+    try:
+        spaces.set_public(space, public, actor=require_principal().id)
+        flash(f"{space.name} is now {'public' if public else 'private'}.", "success")
+    except RegistryError as exc:
+        flash(f"{space.name} was not changed: {exc.message}", "error")
+    return _back(space)
+
+
+@blueprint.route("/spaces/<int:space_id>/delete", methods=["GET", "POST"])
+def delete_space_page(space_id: int) -> ResponseReturnValue:
+    space = space_or_404(space_id)
+    integration_id = space.integration_id
+    if request.method == "POST":
+        name = space.name
+        try:
+            unbound = spaces.delete_space(space, actor=require_principal().id)
+        except (Conflict, RegistryError) as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
+        flash(
+            f"Deleted {name}" + (f" and its {len(unbound)} binding(s)." if unbound else "."),
+            "success",
+        )
+        return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
+    return render_template(
+        "mirror_plugin/space_delete.html",
+        space=space,
+        bound=spaces.bindings_of([space_id])[space_id],
+    )
+
+
+@blueprint.post("/integrations/<int:integration_id>/spaces/batch")
+def batch_action(integration_id: int) -> ResponseReturnValue:
+    platform_integration_or_404(integration_id)
+    space_ids = [int(v) for v in request.form.getlist("spaces") if v.isdigit()]
+    for space_id in space_ids:
+        if space_or_404(space_id).integration_id != integration_id:
+            abort(404, description="No such space.")
+    operation = request.form.get("operation", "bind")
+    try:
+        changes = (bindings.bind if operation == "bind" else bindings.unbind)(
+            space_ids, request.form.getlist("workspaces"), actor=require_principal().id
+        )
+    except InvalidInput as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    else:
+        names = bindings.known_workspaces()
+        flash(" ".join(describe(c, names) for c in changes), "success")
+    return redirect(
+        request.form.get("next")
+        or url_for("mirror_plugin.spaces_page", integration_id=integration_id)
+    )
+
+
+@blueprint.get("/audit")
+def audit_page() -> ResponseReturnValue:
+    resolve(None)
+    page = query_events(request.args, page=_page_number())
+    return render_template(
+        "mirror_plugin/audit.html",
+        page=page,
+        args=request.args,
+        workspaces=bindings.known_workspaces(),
+    )

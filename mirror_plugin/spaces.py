@@ -1,0 +1,211 @@
+"""Mirror spaces of one integration: listing for the Warehouse Space page, create, delete, flip.
+
+Harbor is the source of truth for its projects: create, delete and public/private go to Harbor
+first and are mirrored in our table only once Harbor accepted them. A Docker Registry has no
+projects, so its spaces cannot be created or deleted here, and their visibility is ours alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from . import audit
+from .integrations import Conflict, InvalidInput, endpoint_of, http_for, session
+from .models import Binding, Integration, Repository, Space, utcnow
+from .registry.errors import Category, RegistryError
+from .registry.harbor import HarborClient
+from .signals import bindings_changed
+
+HARBOR_PROJECT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+SORTS = {
+    "name": Space.name.asc(),
+    "-name": Space.name.desc(),
+    "repos": Space.repo_count.asc(),
+    "-repos": Space.repo_count.desc(),
+}
+TABS = ("all", "public", "private")
+
+
+@dataclass
+class SpacePage:
+    items: list[Space]
+    bindings: dict[int, list[str]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def list_spaces(
+    integration: Integration,
+    *,
+    tab: str = "all",
+    search: str = "",
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = 20,
+) -> SpacePage:
+    query = select(Space).where(Space.integration_id == integration.id)
+    if tab == "public":
+        query = query.where(Space.public.is_(True))
+    elif tab == "private":
+        query = query.where(Space.public.is_(False))
+    if search:
+        query = query.where(Space.name.contains(search.lower(), autoescape=True))
+    total = int(session().scalar(select(func.count()).select_from(query.subquery())) or 0)
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    items = list(
+        session().scalars(
+            query.order_by(SORTS.get(sort, SORTS["name"]), Space.name)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return SpacePage(items, bindings_of([s.id for s in items]), total, page, per_page)
+
+
+def bindings_of(space_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {space_id: [] for space_id in space_ids}
+    rows = session().execute(
+        select(Binding.space_id, Binding.workspace_id)
+        .where(Binding.space_id.in_(space_ids))
+        .order_by(Binding.workspace_id)
+    )
+    for space_id, workspace_id in rows:
+        found[space_id].append(workspace_id)
+    return found
+
+
+def _harbor(integration: Integration) -> HarborClient:
+    return HarborClient(http_for(endpoint_of(integration)))
+
+
+def create_space(integration: Integration, name: str, *, public: bool, actor: str) -> Space:
+    name = name.strip()
+    if integration.kind != "harbor":
+        raise InvalidInput(
+            {
+                "name": "A Docker Registry has no projects: a space appears when an "
+                "image is pushed under that name."
+            }
+        )
+    if not HARBOR_PROJECT_NAME.fullmatch(name) or len(name) > 255:
+        raise InvalidInput(
+            {
+                "name": "Use lower-case letters and digits, separated by single "
+                "'.', '_' or '-' (up to 255 characters), e.g. team-a."
+            }
+        )
+    exists = session().scalar(
+        select(Space.id).where(Space.integration_id == integration.id, Space.name == name)
+    )
+    if exists is not None:
+        raise Conflict(f"Space {name!r} already exists in {integration.name}.")
+    try:
+        upstream_id = _harbor(integration).create_project(name, public=public)
+    except RegistryError as exc:
+        if exc.category is Category.CONFLICT:
+            raise Conflict(
+                f"Harbor already has a project named {name!r}; refresh the spaces to see it."
+            ) from None
+        raise
+    space = Space(
+        integration_id=integration.id,
+        name=name,
+        public=public,
+        upstream_id=str(upstream_id) if upstream_id else None,
+        repo_count=0,
+        synced_at=utcnow(),
+    )
+    session().add(space)
+    audit.record(
+        session(),
+        actor=actor,
+        action="space.created",
+        integration=integration.name,
+        space=name,
+        public=public,
+    )
+    session().commit()
+    return space
+
+
+def set_public(space: Space, public: bool, *, actor: str) -> None:
+    if space.public == public:
+        return
+    if space.integration.kind == "harbor":
+        _harbor(space.integration).set_public(space.name, public)
+    space.public = public
+    audit.record(
+        session(),
+        actor=actor,
+        action="space.made_public" if public else "space.made_private",
+        integration=space.integration.name,
+        space=space.name,
+    )
+    session().commit()
+
+
+def delete_space(space: Space, *, actor: str) -> list[str]:
+    """Delete in Harbor, then here with the space's bindings; returns the unbound workspaces."""
+    integration = space.integration
+    if integration.kind != "harbor":
+        raise Conflict(
+            "Spaces of a Docker Registry come from its repositories: delete them in "
+            "the registry and the space goes at the next refresh."
+        )
+    try:
+        _harbor(integration).delete_project(space.name)
+    except RegistryError as exc:
+        if exc.category is Category.PRECONDITION:
+            raise Conflict(
+                f"Harbor refuses to delete {space.name} while it still has "
+                "repositories; delete them in Harbor first."
+            ) from None
+        if exc.category is not Category.NOT_FOUND:  # already gone upstream: finish here
+            raise
+    workspaces = [b.workspace_id for b in space.bindings]
+    session().execute(delete(Binding).where(Binding.space_id == space.id))
+    session().execute(delete(Repository).where(Repository.space_id == space.id))
+    name = space.name
+    session().delete(space)
+    audit.record(
+        session(),
+        actor=actor,
+        action="space.deleted",
+        integration=integration.name,
+        space=name,
+        workspaces=workspaces,
+    )
+    session().commit()
+    if workspaces:
+        from flask import current_app
+
+        bindings_changed.send(
+            current_app._get_current_object(),
+            integration=integration.name,
+            space=name,
+            bound=[],
+            unbound=workspaces,
+            actor=actor,
+        )
+    return workspaces
+
+
+def space_json(space: Space, workspaces: list[str], names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": space.id,
+        "name": space.name,
+        "public": space.public,
+        "repo_count": space.repo_count,
+        "synced_at": space.synced_at.isoformat() if space.synced_at else None,
+        "workspaces": [{"id": w, "name": names.get(w, w)} for w in workspaces],
+    }

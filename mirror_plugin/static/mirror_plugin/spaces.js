@@ -1,0 +1,119 @@
+/* Warehouse Space page: Bind Workspace as a dialog with a searchable multi-select.
+ * Without JavaScript the button is a link to the bind page; this only enhances it. */
+(function () {
+  "use strict";
+  const dialog = document.getElementById("mirror-bind-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  const list = dialog.querySelector("[data-dialog-list]");
+  const search = dialog.querySelector("[data-dialog-search]");
+  const status = dialog.querySelector("[data-dialog-status]");
+  const title = dialog.querySelector("[data-dialog-space]");
+  const ok = dialog.querySelector("[data-dialog-ok]");
+  const names = JSON.parse(list.dataset.workspaces || "{}");
+  const csrf = document.querySelector('meta[name="mirror-csrf"]').content;
+  const api = document.querySelector('meta[name="mirror-api"]').content;
+  let row = null;
+
+  function render(selected) {
+    list.textContent = "";
+    Object.keys(names).forEach(function (id) {
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = id;
+      box.checked = selected.has(id);
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + names[id]));
+      label.dataset.search = (names[id] + " " + id).toLowerCase();
+      list.appendChild(label);
+    });
+  }
+
+  function filter() {
+    const needle = search.value.trim().toLowerCase();
+    list.querySelectorAll("label").forEach(function (label) {
+      label.hidden = needle !== "" && label.dataset.search.indexOf(needle) === -1;
+    });
+  }
+
+  function chosen() {
+    return Array.from(list.querySelectorAll("input:checked")).map(function (box) { return box.value; });
+  }
+
+  function showWorkspaces(cell, ids) {
+    cell.textContent = "";
+    if (!ids.length) {
+      const none = document.createElement("span");
+      none.className = "mirror-muted";
+      none.textContent = "No binding";
+      cell.appendChild(none);
+      return;
+    }
+    ids.forEach(function (id) {
+      const chip = document.createElement("span");
+      chip.className = "mirror-chip";
+      chip.dataset.workspaceId = id;
+      chip.textContent = names[id] || id;
+      cell.appendChild(chip);
+    });
+  }
+
+  function announce(text, kind) {
+    const note = document.createElement("div");
+    note.className = "mirror-flash mirror-flash--" + kind;
+    note.setAttribute("role", kind === "error" ? "alert" : "status");
+    note.textContent = text;
+    const table = document.querySelector("[data-mirror-spaces]");
+    table.parentNode.insertBefore(note, table);
+  }
+
+  function label(ids) {
+    return ids.map(function (id) { return names[id] || id; }).join(", ");
+  }
+
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("[data-bind-dialog]");
+    if (!link) return;
+    event.preventDefault();
+    row = link.closest("tr");
+    title.textContent = "Space " + row.dataset.spaceName + ": choose the workspaces that may use it.";
+    render(new Set(JSON.parse(link.dataset.bound || "[]")));
+    search.value = "";
+    status.textContent = "";
+    dialog.showModal();
+    search.focus();
+  });
+
+  search.addEventListener("input", filter);
+
+  ok.addEventListener("click", function () {
+    const spaceId = row.dataset.spaceId;
+    ok.disabled = true;
+    status.textContent = "Saving…";
+    fetch(api + "/spaces/" + spaceId + "/workspaces", {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Mirror-CSRF": csrf },
+      body: JSON.stringify({ workspaces: chosen() })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (result) {
+      ok.disabled = false;
+      if (!result.ok) {
+        status.textContent = (result.body.error && result.body.error.message) || "Binding failed.";
+        return;
+      }
+      const change = result.body;
+      showWorkspaces(row.querySelector("[data-workspaces]"), change.workspaces);
+      row.querySelector("[data-bind-dialog]").dataset.bound = JSON.stringify(change.workspaces);
+      const parts = [];
+      if (change.bound.length) parts.push("Bound " + change.space + " to " + label(change.bound) + ".");
+      if (change.unbound.length) parts.push("Unbound " + change.space + " from " + label(change.unbound) + ".");
+      announce(parts.join(" ") || "No change: " + change.space + " keeps its bindings.", "success");
+      dialog.close();
+    }).catch(function () {
+      ok.disabled = false;
+      status.textContent = "The server could not be reached; nothing was changed.";
+    });
+  });
+})();
