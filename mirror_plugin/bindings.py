@@ -1,7 +1,7 @@
 """Binding spaces to workspaces: set-like, idempotent, audited, safe under concurrency.
 
-Every operation first locks the spaces it touches (an UPDATE that changes nothing: a row lock
-on PostgreSQL, the write lock on SQLite), in id order so two batches cannot deadlock. Reads of
+Every operation first locks the spaces it touches (SELECT ... FOR UPDATE in id order, so two
+batches cannot deadlock, plus an UPDATE that changes nothing for SQLite's write lock). Reads of
 the current bindings happen after the lock, so the changes reported to the audit log and to
 the ``bindings_changed`` signal are exactly what was committed, and concurrent set operations
 end in the last writer's set. Binding twice is a no-op; only workspaces the host reports may
@@ -77,8 +77,14 @@ def _locked_spaces(space_ids: Sequence[int]) -> list[Space]:
     ids = sorted(set(space_ids))
     if not ids:
         raise InvalidInput({"spaces": "Choose at least one space."})
+    # Row locks in id order (PostgreSQL, MySQL): two batches never wait on each other in a
+    # circle. SQLite ignores FOR UPDATE; the UPDATE that changes nothing takes its write lock.
+    spaces = list(
+        session().scalars(
+            select(Space).where(Space.id.in_(ids)).order_by(Space.id).with_for_update()
+        )
+    )
     session().execute(update(Space).where(Space.id.in_(ids)).values(id=Space.id))
-    spaces = list(session().scalars(select(Space).where(Space.id.in_(ids)).order_by(Space.id)))
     missing = sorted(set(ids) - {s.id for s in spaces})
     if missing:
         session().rollback()

@@ -1,0 +1,244 @@
+"""The Warehouse Space page without JavaScript, and space operations against Harbor."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from mirror_plugin.models import Binding, Space
+from mirror_plugin.testing.harbor import HarborEmulator
+
+from .conftest import Api
+from .factories import session
+
+
+@pytest.fixture
+def harbor_spaces(app: Flask, api: Api) -> Iterator[tuple[HarborEmulator, int]]:
+    with HarborEmulator() as harbor:
+        harbor.add_project("library", public=True)
+        harbor.add_project("secret")
+        harbor.add_project("full")
+        harbor.add_repository("full", "app", [{"tags": ["1"]}])
+        api.as_user("root")
+        created = api.post(
+            "/api/integrations",
+            {
+                "name": "harbor",
+                "kind": "harbor",
+                "url": harbor.url,
+                "username": "admin",
+                "password": "Harbor12345",
+            },
+        )
+        integration_id = created.get_json()["id"]
+        api.post(f"/api/integrations/{integration_id}/sync")
+        yield harbor, integration_id
+
+
+def form_post(api: Api, path: str, data: dict[str, Any]) -> Any:
+    return api.client.post("/mirror" + path, data={**data, "mirror_csrf_token": Api.TOKEN})
+
+
+def space_id(name: str) -> int:
+    return session().query(Space).filter_by(name=name).one().id
+
+
+def test_page_lists_spaces_with_tabs_and_no_binding(
+    api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    _, integration_id = harbor_spaces
+    page = api.get(f"/integrations/{integration_id}/spaces").get_data(as_text=True)
+    assert page.count("No binding") == 3 and "Bind Workspace" in page and "Healthy" in page
+    private = api.get(f"/integrations/{integration_id}/spaces?tab=private").get_data(as_text=True)
+    assert "secret" in private and ">library<" not in private
+    assert 'src="/mirror/static/mirror_plugin/spaces.js"' in page
+
+
+def test_bind_page_without_javascript(api: Api, harbor_spaces: tuple[HarborEmulator, int]) -> None:
+    secret = space_id("secret")
+    page = api.get(f"/spaces/{secret}/bind").get_data(as_text=True)
+    assert "Team A" in page and "Team B" in page and "checked" not in page
+    done = form_post(api, f"/spaces/{secret}/bind", {"workspaces": ["ws-a", "ws-b"]})
+    assert done.status_code == 302
+    listing = api.client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Bound secret to Team A, Team B." in listing
+    assert re.search(r'data-workspace-id="ws-a">Team A<', listing)
+    moved = form_post(api, f"/spaces/{secret}/bind", {"workspaces": ["ws-b"]})
+    assert "Unbound secret from Team A." in api.client.get(moved.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert [b.workspace_id for b in session().query(Binding)] == ["ws-b"]
+    searched = api.get(f"/spaces/{secret}/bind?q=team c").get_data(as_text=True)
+    assert "Team C" in searched and "Team A" not in searched and "Team B" in searched  # kept
+
+
+def test_batch_form(api: Api, harbor_spaces: tuple[HarborEmulator, int]) -> None:
+    _, integration_id = harbor_spaces
+    ids = [space_id("secret"), space_id("full")]
+    done = form_post(
+        api,
+        f"/integrations/{integration_id}/spaces/batch",
+        {"spaces": ids, "workspaces": ["ws-c"], "operation": "bind"},
+    )
+    assert done.status_code == 302
+    assert sorted(b.space_id for b in session().query(Binding)) == sorted(ids)
+    empty = form_post(
+        api, f"/integrations/{integration_id}/spaces/batch", {"spaces": ids, "operation": "bind"}
+    )
+    follow = api.client.get(empty.headers["Location"]).get_data(as_text=True)
+    assert "Choose at least one workspace." in follow
+
+
+def test_create_flip_delete_go_to_harbor_first(
+    api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    harbor, integration_id = harbor_spaces
+    created = api.post(
+        f"/api/integrations/{integration_id}/spaces", {"name": "team-new", "public": False}
+    )
+    assert created.status_code == 201 and "team-new" in harbor.project_names()
+    clash = api.post(f"/api/integrations/{integration_id}/spaces", {"name": "team-new"})
+    assert clash.status_code == 409 and "already exists" in clash.get_json()["error"]["message"]
+    invalid = api.post(f"/api/integrations/{integration_id}/spaces", {"name": "Team_New!"})
+    assert invalid.status_code == 422 and "lower-case" in str(invalid.get_json())
+
+    new_id = created.get_json()["id"]
+    assert api.patch(f"/api/spaces/{new_id}", {"public": True}).get_json()["public"] is True
+    import requests
+
+    upstream = requests.get(
+        f"{harbor.url}/api/v2.0/projects/team-new",
+        headers={"X-Is-Resource-Name": "true"},
+        auth=("admin", "Harbor12345"),
+        timeout=5,
+    ).json()
+    assert upstream["metadata"]["public"] == "true"
+
+    full = space_id("full")
+    api.post("/api/bindings", {"spaces": [full], "workspaces": ["ws-a"]})
+    refused = api.delete(f"/api/spaces/{full}")
+    assert (
+        refused.status_code == 409
+        and "still has repositories" in refused.get_json()["error"]["message"]
+    )
+    assert session().query(Binding).count() == 1 and "full" in harbor.project_names()
+
+    assert api.delete(f"/api/spaces/{new_id}").status_code == 200
+    assert "team-new" not in harbor.project_names()
+
+
+def test_registry_down_blocks_registry_actions_not_bindings(
+    app: Flask, api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    harbor, integration_id = harbor_spaces
+    harbor.stop()
+    secret = space_id("secret")
+    flip = api.patch(f"/api/spaces/{secret}", {"public": True})
+    assert flip.status_code == 502 and "could not be reached" in flip.get_json()["error"]["message"]
+    assert session().get(Space, secret).public is False
+    bound = api.call("PUT", f"/api/spaces/{secret}/workspaces", {"workspaces": ["ws-a"]})
+    assert bound.status_code == 200
+    listing = api.get(f"/integrations/{integration_id}/spaces").get_data(as_text=True)
+    assert "Spaces as of the last sync" in listing
+    harbor.start()  # the fixture stops it again
+
+
+def test_audit_page_filters(api: Api, harbor_spaces: tuple[HarborEmulator, int]) -> None:
+    api.post("/api/bindings", {"spaces": [space_id("secret")], "workspaces": ["ws-a"]})
+    page = api.get("/audit?action=binding.bound").get_data(as_text=True)
+    assert "binding.bound" in page and "Team A" in page and "integration.created" not in page
+    assert "integration.created" in api.get("/audit").get_data(as_text=True)
+    assert api.as_user("alice").get("/audit").status_code == 403
+
+
+def _sets_for(number: int) -> set[str]:
+    return {w for i, w in enumerate(("ws-a", "ws-b", "ws-c")) if (number >> i) & 1}
+
+
+@pytest.mark.postgres
+def test_concurrent_binds_and_unbinds_on_postgres(postgres_url: str, adapter: Any) -> None:
+    """8 threads bind, unbind and set the same pairs: no error, no duplicate row, and each
+    space ends in the set of the last writer that changed it."""
+    from sqlalchemy import text
+
+    from mirror_plugin import dbmigrate
+    from mirror_plugin.bindings import bind, set_workspaces, unbind
+    from mirror_plugin.models import AuditEvent, mirror_metadata
+
+    from .conftest import make_app
+    from .factories import integration as make_integration
+    from .factories import space as make_space
+
+    app = make_app(postgres_url, adapter)
+    with app.app_context():
+        dbmigrate.upgrade()
+        registry = make_integration("conc", "https://conc.example.com")
+        ids = [make_space(registry, f"s{n}").id for n in range(3)]
+        session().commit()
+    errors: list[BaseException] = []
+
+    def worker(number: int) -> None:
+        for round_ in range(15):
+            with app.app_context():
+                try:
+                    if round_ % 3 == 0:
+                        set_workspaces(
+                            ids[(number + round_) % 3], _sets_for(number), actor=f"t{number}"
+                        )
+                    elif round_ % 3 == 1:
+                        bind(ids, ["ws-a", "ws-b"], actor=f"t{number}")
+                    else:
+                        unbind(ids, ["ws-b"], actor=f"t{number}")
+                except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                    errors.append(exc)
+                finally:
+                    session().remove()
+
+    def run(target: Any) -> None:
+        threads = [threading.Thread(target=target, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def setter(number: int) -> None:
+        for _ in range(5):
+            with app.app_context():
+                try:
+                    set_workspaces(ids[0], _sets_for(number), actor=f"t{number}")
+                except BaseException as exc:  # noqa: BLE001
+                    errors.append(exc)
+                finally:
+                    session().remove()
+
+    try:
+        run(worker)
+        with app.app_context():
+            pairs = [(b.space_id, b.workspace_id) for b in session().query(Binding)]
+        assert errors == [] and len(pairs) == len(set(pairs))
+
+        run(setter)
+        assert errors == []
+        with app.app_context():
+            last = (
+                session()
+                .query(AuditEvent)
+                .filter_by(action="binding.set")
+                .order_by(AuditEvent.id.desc())
+                .first()
+            )
+            final = {b.workspace_id for b in session().query(Binding).filter_by(space_id=ids[0])}
+            assert final == _sets_for(int(last.actor[1:]))
+    finally:
+        with app.app_context():
+            engine = session().get_bind()
+            session().remove()
+            mirror_metadata.drop_all(engine)
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version_mirror_plugin"))
+            engine.dispose()
