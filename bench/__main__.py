@@ -1,18 +1,21 @@
-"""Run the benchmarks named on the command line, or all of them."""
+"""Run the benchmarks named on the command line, or all of them: python -m bench [NAME ...]."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 
-BENCHMARKS = ("sync",)
+BENCHMARKS = ("sync", "bindings")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=list(BENCHMARKS))
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"one of {', '.join(BENCHMARKS)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
+    unknown = sorted(set(args.names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     for name in args.names or BENCHMARKS:
         importlib.import_module(f"bench.{name}").main(quick=args.quick)
 
