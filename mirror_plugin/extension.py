@@ -118,6 +118,7 @@ class MirrorPlugin:
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
             api,
+            api_hook,
             api_spaces,
             cli_registry,
             cli_spaces,
