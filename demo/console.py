@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import LoginManager, current_user
 
 from mirror_plugin import MirrorPlugin
@@ -43,9 +43,18 @@ def _load_user(user_id: str) -> User | None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build a console app. ``config`` overrides everything, including the environment."""
-    app = Flask(__name__)
+    # demo/instance/ (the README's promise); Flask's default would be the checkout's root.
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
     app.config["SECRET_KEY"] = os.environ.get("DEMO_SECRET_KEY") or _PROCESS_SECRET
     app.config["MIRROR_BASE_TEMPLATE"] = "console/base.html"
+    # The registry sandbox (demo/sandbox.py) listens on loopback. The plugin refuses registry
+    # URLs that resolve to loopback or private addresses unless they are allow-listed here
+    # (so a registry URL can never be used to reach the platform's own services); a production
+    # console lists its internal registries' networks instead, never all of loopback.
+    app.config["MIRROR_ALLOWED_NETWORKS"] = ["127.0.0.0/8", "::1/128"]
+    # Set by ``python -m demo`` from the running sandbox; read by the seed and the sign-in page.
+    app.config["DEMO_HARBOR_URL"] = ""
+    app.config["DEMO_REGISTRY_URL"] = ""
     app.config.update(config or {})
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DEMO_DATABASE_URL") or _sqlite(app)
@@ -108,3 +117,5 @@ def _seed_command() -> None:
 
     prepare()
     click.echo("Demo database ready; every user's password is 'demo'.")
+    if not current_app.config.get("DEMO_HARBOR_URL"):
+        click.echo("No registry sandbox ran: `python -m demo` starts it and connects it.")

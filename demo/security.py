@@ -29,8 +29,10 @@ def check_csrf() -> None:
     """Abort with 400 unless the form carries this session's token."""
     expected = session.get(_SESSION_KEY)
     sent = request.form.get(CSRF_FIELD, "")
-    if not isinstance(expected, str) or not expected or not hmac.compare_digest(
-        expected.encode(), sent.encode()
+    if (
+        not isinstance(expected, str)
+        or not expected
+        or not hmac.compare_digest(expected.encode(), sent.encode())
     ):
         abort(400, description="The form expired or did not come from this console; reload it.")
 

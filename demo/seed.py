@@ -1,17 +1,25 @@
 """Demo data, loaded idempotently: running it twice changes nothing.
 
-The plugin's rows are written with the plugin's own models through the host's ``db.session``,
-the same session the plugin reads through, as a host's fixture loader would.
+The console's own rows (users, workspaces, namespaces) are written directly. The plugin's are
+made the way an operator would make them: the platform integration ``harbor-sandbox`` through
+the plugin's service (which checks the credentials against the registry) and a sync, which
+brings in the sandbox's projects as spaces. Bindings are rows written with the plugin's model,
+since the binding feature has no service yet. No workspace warehouse is seeded: connecting one
+through the pages is what the sandbox's robot account is for.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from mirror_plugin import dbmigrate
-from mirror_plugin.models import Binding, Health, Integration, Scope, Space
+from mirror_plugin import integrations as service
+from mirror_plugin.models import Binding, Integration, Space
+from mirror_plugin.sync import sync
 
 from .models import Membership, Namespace, User, Workspace, db
+from .sandbox import HARBOR_ADMIN
 
 PASSWORD = "demo"
 WORKSPACES = {"alpha": "Team Alpha", "beta": "Team Beta", "gamma": "Team Gamma"}
@@ -29,25 +37,38 @@ NAMESPACES = {
     "cluster-1/beta-api": "beta",
     "cluster-1/sandbox": None,
 }
-# space: (public, repositories, bound workspaces)
-HARBOR_SPACES: dict[str, tuple[bool, int, tuple[str, ...]]] = {
-    "library": (True, 12, ()),
-    "alpha-private": (False, 3, ("alpha",)),
-    "beta-private": (False, 2, ("beta",)),
-    "shared-tools": (False, 4, ("alpha", "beta")),
+SANDBOX_INTEGRATION = "harbor-sandbox"
+SANDBOX_DESCRIPTION = "The demo's registry sandbox: a Harbor emulator on loopback."
+# private space of the sandbox: the workspaces it is bound to
+BINDINGS: dict[str, tuple[str, ...]] = {
+    "alpha-private": ("alpha",),
+    "beta-private": ("beta",),
+    "shared-tools": ("alpha", "beta"),
 }
+#: Registries of earlier demo versions, seeded as unreachable fake rows: removed on upgrade.
+_LEGACY_HOSTS = ("harbor.demo.local", "registry.alpha.local:5000")
 
 
-def prepare() -> None:
-    """Everything ``python -m demo`` needs before serving: migrations, host tables, data."""
+def prepare(harbor_url: str | None = None) -> None:
+    """Everything ``python -m demo`` needs before serving: migrations, host tables, data.
+
+    ``harbor_url`` is the running sandbox (default: the app's ``DEMO_HARBOR_URL``); without one
+    only the console's own rows are seeded.
+    """
     dbmigrate.upgrade()
     db.create_all()
-    seed()
+    seed(harbor_url)
 
 
-def seed() -> None:
+def seed(harbor_url: str | None = None) -> None:
     _seed_host()
-    _seed_plugin()
+    db.session.commit()
+    _drop_legacy_rows()
+    url = harbor_url or current_app.config.get("DEMO_HARBOR_URL")
+    if url:
+        row = _sandbox_integration(url)
+        sync(row, actor="seed")
+        _bind(row)
     db.session.commit()
 
 
@@ -72,55 +93,48 @@ def _seed_host() -> None:
     db.session.flush()
 
 
-def _integration(name: str, workspace_id: str, **fields: object) -> Integration:
+def _drop_legacy_rows() -> None:
+    legacy = db.session.scalars(
+        select(Integration).where(Integration.registry_host.in_(_LEGACY_HOSTS))
+    ).all()
+    for row in legacy:
+        service.delete(row, actor="seed")
+
+
+def _sandbox_integration(url: str) -> Integration:
+    """``harbor-sandbox`` at ``url``: created, or re-pointed when the sandbox moved port."""
     row = db.session.scalar(
         select(Integration).where(
-            Integration.workspace_id == workspace_id, Integration.name == name
+            Integration.workspace_id == "", Integration.name == SANDBOX_INTEGRATION
         )
     )
-    if row is None:
-        scope = Scope.WORKSPACE if workspace_id else Scope.PLATFORM
-        row = Integration(name=name, workspace_id=workspace_id, scope=scope.value, **fields)
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
-def _space(integration: Integration, name: str, public: bool, repos: int) -> Space:
-    row = db.session.scalar(
-        select(Space).where(Space.integration_id == integration.id, Space.name == name)
-    )
-    if row is None:
-        row = Space(integration_id=integration.id, name=name, public=public, repo_count=repos)
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
-def _seed_plugin() -> None:
-    harbor = _integration(
-        "harbor-demo",
-        "",
+    if row is not None and row.url == url.rstrip("/"):
+        return row
+    username, password = HARBOR_ADMIN
+    data = service.IntegrationInput(
+        name=SANDBOX_INTEGRATION,
         kind="harbor",
-        url="https://harbor.demo.local",
-        registry_host="harbor.demo.local",
-        health=Health.HEALTHY.value,
-        description="The platform's Harbor (demo data, not a live registry).",
+        url=url,
+        username=username,
+        # Given again on update too: the service wants the password whenever the URL changes.
+        password=password,
+        description=SANDBOX_DESCRIPTION,
     )
-    for name, (public, repos, workspaces) in HARBOR_SPACES.items():
-        space = _space(harbor, name, public, repos)
+    return service.save(data, actor="seed", existing=row)
+
+
+def _bind(row: Integration) -> None:
+    spaces = {
+        space.name: space
+        for space in db.session.scalars(select(Space).where(Space.integration_id == row.id))
+    }
+    for name, workspaces in BINDINGS.items():
+        space = spaces.get(name)
+        if space is None:  # the sandbox always has it; a stale sync would not
+            continue
         bound = set(
             db.session.scalars(select(Binding.workspace_id).where(Binding.space_id == space.id))
         )
         for ws_id in workspaces:
             if ws_id not in bound:
                 db.session.add(Binding(space_id=space.id, workspace_id=ws_id, created_by="seed"))
-    warehouse = _integration(
-        "alpha-registry",
-        "alpha",
-        kind="docker",
-        url="http://registry.alpha.local:5000",
-        registry_host="registry.alpha.local:5000",
-        description="Team Alpha's own Docker Registry.",
-    )
-    _space(warehouse, "apps", False, 2)

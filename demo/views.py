@@ -27,6 +27,7 @@ from mirror_plugin import Decision, MirrorPlugin
 
 from .access import is_view_only, namespaces_for
 from .models import User, db
+from .sandbox import DEV_USER, ROBOT
 from .security import check_csrf, safe_next
 
 bp = Blueprint("console", __name__)
@@ -50,6 +51,25 @@ def _user() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
+def _sandbox() -> dict[str, Any] | None:
+    """What the sign-in page tells about the running registry sandbox (None: none runs)."""
+    url = current_app.config.get("DEMO_HARBOR_URL")
+    if not url:
+        return None
+    return {
+        "url": url,
+        "robot": ROBOT,
+        "user": DEV_USER,
+        "registry_url": current_app.config.get("DEMO_REGISTRY_URL") or None,
+    }
+
+
+def _example_image() -> str:
+    """The deploy form's placeholder: a public image of the sandbox when it runs."""
+    url = current_app.config.get("DEMO_HARBOR_URL") or "https://harbor.example.com"
+    return f"{url.split('://', 1)[1]}/library/nginx:1.25"
+
+
 @bp.errorhandler(400)
 @bp.errorhandler(403)
 @bp.errorhandler(404)
@@ -70,7 +90,9 @@ def login() -> Any:
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(target)
-        return render_template("console/login.html", next=target, demo_users=DEMO_USERS)
+        return render_template(
+            "console/login.html", next=target, demo_users=DEMO_USERS, sandbox=_sandbox()
+        )
     check_csrf()
     username = request.form.get("username", "").strip()
     user = db.session.scalar(select(User).where(User.username == username))
@@ -79,6 +101,7 @@ def login() -> Any:
             "console/login.html",
             next=target,
             demo_users=DEMO_USERS,
+            sandbox=_sandbox(),
             username=username,
             error="Wrong username or password.",
         ), 401
@@ -113,6 +136,7 @@ def _render_deploy(status: int = 200, **context: Any) -> tuple[str, int]:
         choices=visible if view_only else choices,
         view_only=view_only,
         form=form,
+        example_image=_example_image(),
         **context,
     ), status
 
@@ -134,8 +158,11 @@ def deploy() -> tuple[str, int]:
     name = request.form.get("name", "").strip()
     image = request.form.get("image", "").strip()
     if not _APP_NAME.match(name):
-        return _render_deploy(422, error="The app name must be a DNS label: lower-case letters, "
-                                         "digits and '-', at most 63 characters.")
+        return _render_deploy(
+            422,
+            error="The app name must be a DNS label: lower-case letters, "
+            "digits and '-', at most 63 characters.",
+        )
     if not image:
         return _render_deploy(422, error="Enter the image to deploy.")
     decision: Decision = _plugin().check_image(namespace, image)

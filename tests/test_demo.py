@@ -1,38 +1,93 @@
 """The demo host console mounts the plugin the way a host team would, end to end.
 
-Each test builds the console on a fresh SQLite file, runs the plugin's migrations, the host's
-``create_all`` and the seed, then drives it through Flask's test client like a browser would.
+The registry sandbox (a Harbor emulator on a free loopback port) runs once per module, and the
+database is prepared against it once: migrations, the host's ``create_all``, the seed, which
+connects ``harbor-sandbox`` through the plugin's service and syncs it. Each test gets a copy of
+that SQLite file and drives the console through Flask's test client like a browser would.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from demo.console import create_app
 from demo.models import User, db
+from demo.sandbox import DOCKER_REGISTRY, ROBOT, Sandbox, start_harbor, start_sandbox
 from demo.seed import prepare
-from mirror_plugin.models import Binding, Integration, Space
+from mirror_plugin.models import Binding, Health, Integration, Repository, Space
+
+from .conftest import require_tool
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_MIRROR_TOKEN = re.compile(r'name="mirror_csrf_token" value="([^"]+)"')
 _OPTION = re.compile(r'<option value="([^"]+)"')
-PRIVATE = "harbor.demo.local/alpha-private/web:1.0"
-PUBLIC = "harbor.demo.local/library/nginx:1.25"
+_KEY = Fernet.generate_key().decode()
 
 
-@pytest.fixture
-def console_app(tmp_path: object) -> Iterator[Flask]:
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db"}
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    running = start_sandbox(harbor_port=0, registry=False)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def host(sandbox: Sandbox) -> str:
+    """``127.0.0.1:<port>``: the registry part of the sandbox's image references."""
+    return sandbox.harbor_host
+
+
+@pytest.fixture(scope="module")
+def private(host: str) -> str:
+    return f"{host}/alpha-private/web:1.0"
+
+
+@pytest.fixture(scope="module")
+def public(host: str) -> str:
+    return f"{host}/library/nginx:1.25"
+
+
+def _app(sandbox: Sandbox, database: Path) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "MIRROR_SECRET_KEYS": [_KEY],
+            "MIRROR_HEALTH_INTERVAL": 0,
+            **sandbox.app_config(),
+        }
     )
+
+
+@pytest.fixture(scope="module")
+def seeded(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database prepared once against the sandbox; tests work on copies."""
+    database = tmp_path_factory.mktemp("demo") / "seeded.db"
+    app = _app(sandbox, database)
     with app.app_context():
         prepare()
         db.session.remove()
+        db.engine.dispose()
+    return database
+
+
+@pytest.fixture
+def console_app(sandbox: Sandbox, seeded: Path, tmp_path: Path) -> Iterator[Flask]:
+    database = tmp_path / "demo.db"
+    shutil.copyfile(seeded, database)
+    app = _app(sandbox, database)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -76,10 +131,14 @@ def test_login_works_and_wrong_password_fails(browser: FlaskClient) -> None:
     assert browser.get("/workloads").status_code == 302
 
 
-def test_login_page_lists_the_demo_accounts(browser: FlaskClient) -> None:
+def test_login_page_lists_the_demo_accounts_and_the_sandbox(
+    browser: FlaskClient, sandbox: Sandbox
+) -> None:
     page = browser.get("/login").get_data(as_text=True)
     for username in ("admin", "alice", "eddie", "vera", "bob"):
         assert f"<code>{username}</code>" in page
+    for shown in (sandbox.harbor_url, "robot$alpha", "alpha-robot-secret", "alpha-dev-pass"):
+        assert f"<code>{shown}</code>" in page
     assert "<script" not in page
 
 
@@ -104,12 +163,12 @@ def test_anonymous_mirror_redirects_to_login(browser: FlaskClient) -> None:
     assert 'value="/mirror/"' in sign_in_page
 
 
-def test_admin_sees_harbor_inside_the_console_chrome(browser: FlaskClient) -> None:
+def test_admin_sees_harbor_inside_the_console_chrome(browser: FlaskClient, host: str) -> None:
     assert sign_in(browser, "admin") == 302
     response = browser.get("/mirror/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "harbor-demo" in page and "alpha-registry" in page
+    assert "harbor-sandbox" in page and f"<code>{host}</code>" in page
     # The plugin's page is inside the console layout: sidebar, top bar, the console's stylesheet.
     assert "Container Console" in page and "/static/console.css" in page
     assert "Platform Admin" in page and "Ada Admin" in page
@@ -117,51 +176,127 @@ def test_admin_sees_harbor_inside_the_console_chrome(browser: FlaskClient) -> No
     assert "<title>Mirror Warehouse · Container Console</title>" in page
 
 
-def test_editor_deploys_a_bound_private_image(browser: FlaskClient) -> None:
+def test_admin_sees_the_sandbox_integration_healthy_with_its_spaces(
+    browser: FlaskClient, sandbox: Sandbox
+) -> None:
+    sign_in(browser, "admin")
+    page = browser.get("/mirror/integrations/").get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td><a href=\"[^\"]+\">harbor-sandbox</a>.*?</tr>", page, re.S)
+    assert row, page
+    cells = row.group(0)
+    assert f"<code>{sandbox.harbor_url}</code>" in cells
+    assert "Healthy" in cells and "Never" not in cells
+    # 4 projects, 7 repositories (library 3, alpha-private 2, beta-private 1, shared-tools 1).
+    assert re.findall(r'<td class="num">(\d+)</td>', cells) == ["4", "7"]
+
+
+def test_editor_deploys_a_bound_private_image(browser: FlaskClient, private: str) -> None:
     sign_in(browser, "eddie")
-    response = deploy(browser, "cluster-1/alpha-web", PRIVATE)
+    response = deploy(browser, "cluster-1/alpha-web", private)
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"Deployment web of {PRIVATE} to cluster-1/alpha-web accepted" in response.get_data(
-        as_text=True
-    )
+    assert f"Deployment web of {private} to cluster-1/alpha-web accepted" in page
+    assert "bound_to_workspace" in page
 
 
-def test_editor_cannot_deploy_into_another_workspace(browser: FlaskClient) -> None:
+def test_deploy_form_suggests_a_sandbox_image(browser: FlaskClient, public: str) -> None:
+    sign_in(browser, "eddie")
+    assert f'placeholder="{public}"' in browser.get("/deploy").get_data(as_text=True)
+
+
+def test_editor_cannot_deploy_into_another_workspace(
+    browser: FlaskClient, private: str, public: str
+) -> None:
     sign_in(browser, "eddie")
     offered = _OPTION.findall(browser.get("/deploy").get_data(as_text=True))
     assert offered == ["cluster-1/alpha-jobs", "cluster-1/alpha-web", "cluster-1/sandbox"]
-    response = deploy(browser, "cluster-1/beta-api", PRIVATE)
+    response = deploy(browser, "cluster-1/beta-api", private)
     assert response.status_code == 403
     assert "accepted" not in response.get_data(as_text=True)
-    assert deploy(browser, "cluster-9/nowhere", PUBLIC).status_code == 403
+    assert deploy(browser, "cluster-9/nowhere", public).status_code == 403
 
 
-def test_public_image_deploys_to_the_sandbox(browser: FlaskClient) -> None:
+def test_public_image_deploys_to_the_sandbox(browser: FlaskClient, public: str) -> None:
     sign_in(browser, "eddie")
-    response = deploy(browser, "cluster-1/sandbox", PUBLIC, name="proxy")
+    response = deploy(browser, "cluster-1/sandbox", public, name="proxy")
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"Deployment proxy of {PUBLIC} to cluster-1/sandbox accepted" in response.get_data(
-        as_text=True
-    )
+    assert f"Deployment proxy of {public} to cluster-1/sandbox accepted" in page
+    assert "public_space" in page
 
 
-def test_private_image_is_denied_in_the_sandbox_with_the_reason(browser: FlaskClient) -> None:
+def test_private_image_is_denied_in_the_sandbox_with_the_reason(
+    browser: FlaskClient, private: str
+) -> None:
     sign_in(browser, "eddie")
-    response = deploy(browser, "cluster-1/sandbox", PRIVATE)
+    response = deploy(browser, "cluster-1/sandbox", private)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "namespace_not_in_workspace" in page
     assert "not bound to a workspace" in page
     assert "accepted" not in page
     # The form is re-rendered with what the user typed.
-    assert f'id="image" value="{PRIVATE}"' in page
+    assert f'id="image" value="{private}"' in page
 
 
-def test_space_bound_elsewhere_is_denied(browser: FlaskClient) -> None:
+def test_space_bound_elsewhere_is_denied(browser: FlaskClient, host: str) -> None:
     sign_in(browser, "eddie")
-    response = deploy(browser, "cluster-1/alpha-web", "harbor.demo.local/beta-private/api:2")
+    response = deploy(browser, "cluster-1/alpha-web", f"{host}/beta-private/api:3.1")
     assert response.status_code == 422
     assert "space_not_bound" in response.get_data(as_text=True)
+
+
+def test_shared_space_is_bound_to_both_workspaces(browser: FlaskClient, host: str) -> None:
+    sign_in(browser, "admin")
+    for namespace in ("cluster-1/alpha-jobs", "cluster-1/beta-api"):
+        response = deploy(browser, namespace, f"{host}/shared-tools/ci/runner:1.0", name="ci")
+        assert response.status_code == 200, namespace
+    denied = deploy(browser, "cluster-1/sandbox", f"{host}/shared-tools/ci/runner:1.0")
+    assert denied.status_code == 422
+
+
+def test_workspace_admin_connects_a_warehouse_then_an_editor_deploys_from_it(
+    console_app: Flask, sandbox: Sandbox, host: str
+) -> None:
+    alice = console_app.test_client()
+    sign_in(alice, "alice")
+    form = alice.get("/mirror/workspaces/alpha/warehouses/new")
+    assert form.status_code == 200
+    match = _MIRROR_TOKEN.search(form.get_data(as_text=True))
+    assert match, "no mirror_csrf_token on the warehouse form"
+    with alice.session_transaction() as session:
+        assert match.group(1) == session["_mirror_csrf"]
+    robot, secret = ROBOT
+    saved = alice.post(
+        "/mirror/workspaces/alpha/warehouses/new",
+        data={
+            "name": "alpha-harbor",
+            "kind": "harbor",
+            "url": sandbox.harbor_url,
+            "username": robot,
+            "password": secret,
+            "verify_tls": "y",
+            "action": "save",
+            "mirror_csrf_token": match.group(1),
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert saved.location.startswith("/mirror/workspaces/alpha/warehouses/")
+    detail = alice.get(saved.location).get_data(as_text=True)
+    assert "Saved alpha-harbor" in detail and "Synced alpha-harbor" in detail
+    assert "Healthy" in detail and secret not in detail
+    with console_app.app_context():
+        row = db.session.scalar(select(Integration).where(Integration.name == "alpha-harbor"))
+        assert row is not None and row.workspace_id == "alpha" and row.username == robot
+
+    eddie = console_app.test_client()
+    sign_in(eddie, "eddie")
+    image = f"{host}/alpha-private/jobs/worker:2.0"
+    response = deploy(eddie, "cluster-1/alpha-web", image, name="worker")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert f"Deployment worker of {image} to cluster-1/alpha-web accepted" in page
+    assert "workspace_warehouse" in page and "alpha-harbor" in page
 
 
 def test_admin_is_offered_every_namespace(browser: FlaskClient) -> None:
@@ -175,46 +310,142 @@ def test_admin_is_offered_every_namespace(browser: FlaskClient) -> None:
     ]
 
 
-def test_post_without_csrf_token_is_refused(browser: FlaskClient) -> None:
+def test_post_without_csrf_token_is_refused(browser: FlaskClient, public: str) -> None:
     sign_in(browser, "eddie")
-    data = {"namespace": "cluster-1/sandbox", "name": "web", "image": PUBLIC}
+    data = {"namespace": "cluster-1/sandbox", "name": "web", "image": public}
     assert browser.post("/deploy", data=data).status_code == 400
     assert browser.post("/deploy", data={**data, "csrf_token": "forged"}).status_code == 400
     assert browser.post("/login", data={"username": "admin", "password": "demo"}).status_code == 400
 
 
-def test_viewer_may_browse_but_not_deploy(browser: FlaskClient) -> None:
+def test_viewer_may_browse_but_not_deploy(browser: FlaskClient, public: str) -> None:
     sign_in(browser, "vera")
     page = browser.get("/deploy").get_data(as_text=True)
     assert "cannot deploy" in page and "<fieldset disabled>" in page
     assert browser.get("/mirror/").status_code == 200
-    response = deploy(browser, "cluster-1/alpha-web", PUBLIC)
+    response = deploy(browser, "cluster-1/alpha-web", public)
     assert response.status_code == 403
     assert "accepted" not in response.get_data(as_text=True)
 
 
-def test_invalid_app_name_is_rejected(browser: FlaskClient) -> None:
+def test_invalid_app_name_is_rejected(browser: FlaskClient, public: str) -> None:
     sign_in(browser, "eddie")
-    assert deploy(browser, "cluster-1/alpha-web", PUBLIC, name="Bad Name!").status_code == 422
+    assert deploy(browser, "cluster-1/alpha-web", public, name="Bad Name!").status_code == 422
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model)) or 0
+        for model in (User, Integration, Space, Repository, Binding)
+    )
 
 
 def test_seed_is_idempotent(console_app: Flask) -> None:
-    def counts() -> tuple[int, ...]:
-        return tuple(
-            db.session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (User, Integration, Space, Binding)
-        )
-
     with console_app.app_context():
-        before = counts()
+        before = _counts()
         prepare()
-        assert counts() == before == (5, 2, 5, 4)
+        assert _counts() == before == (5, 1, 4, 7, 4)
+        bound = db.session.execute(
+            select(Space.name, Binding.workspace_id, Binding.created_by).join(Binding)
+        ).all()
+        assert sorted(bound) == [
+            ("alpha-private", "alpha", "seed"),
+            ("beta-private", "beta", "seed"),
+            ("shared-tools", "alpha", "seed"),
+            ("shared-tools", "beta", "seed"),
+        ]
 
 
-def test_mirror_cli_is_mounted(console_app: Flask) -> None:
+def test_seed_follows_the_sandbox_to_a_new_port(console_app: Flask) -> None:
+    moved = start_harbor(0)
+    try:
+        with console_app.app_context():
+            before = _counts()
+            prepare(moved.url)
+            row = db.session.scalar(select(Integration).where(Integration.name == "harbor-sandbox"))
+            assert row is not None and row.url == moved.url
+            assert row.registry_host == moved.url.split("://", 1)[1]
+            assert row.health == Health.HEALTHY.value
+            assert _counts() == before
+    finally:
+        moved.stop()
+
+
+def test_seed_removes_the_fake_rows_of_earlier_demos(console_app: Flask) -> None:
+    with console_app.app_context():
+        db.session.add(
+            Integration(
+                name="harbor-demo",
+                workspace_id="",
+                scope="platform",
+                kind="harbor",
+                url="https://harbor.demo.local",
+                registry_host="harbor.demo.local",
+            )
+        )
+        db.session.commit()
+        prepare()
+        names = db.session.scalars(select(Integration.name)).all()
+        assert names == ["harbor-sandbox"]
+
+
+def test_mirror_cli_is_mounted(console_app: Flask, private: str) -> None:
     runner = console_app.test_cli_runner()
-    denied = runner.invoke(args=["mirror", "check", "cluster-1/sandbox", PRIVATE])
+    denied = runner.invoke(args=["mirror", "check", "cluster-1/sandbox", private])
     assert denied.exit_code == 1, denied.output
     assert "namespace_not_in_workspace" in denied.output
-    allowed = runner.invoke(args=["mirror", "check", "cluster-1/alpha-jobs", PRIVATE])
+    allowed = runner.invoke(args=["mirror", "check", "cluster-1/alpha-jobs", private])
     assert allowed.exit_code == 0, allowed.output
+
+
+def test_sandbox_takes_a_free_port_when_the_wanted_one_is_taken() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        harbor = start_harbor(port)
+        try:
+            assert not harbor.url.endswith(f":{port}")
+            projects = requests.get(f"{harbor.url}/api/v2.0/projects", timeout=5).json()
+            assert [p["name"] for p in projects] == ["library"]  # anonymous: public only
+        finally:
+            harbor.stop()
+
+
+def test_sandbox_runs_without_docker_registry(tmp_path: Path) -> None:
+    running = start_sandbox(harbor_port=0, docker_registry=str(tmp_path / "docker-registry"))
+    try:
+        assert running.registry is None and running.app_config()["DEMO_REGISTRY_URL"] == ""
+        assert "not installed" in running.describe()
+    finally:
+        running.stop()
+
+
+def test_sandbox_docker_registry_holds_the_sample_image() -> None:
+    require_tool(os.access(DOCKER_REGISTRY, os.X_OK), f"docker-registry ({DOCKER_REGISTRY})")
+    running = start_sandbox(harbor_port=0, registry_port=0)
+    try:
+        assert running.registry is not None, running.notes
+        url = running.registry.url
+        catalog = requests.get(f"{url}/v2/_catalog", timeout=5).json()
+        assert catalog == {"repositories": ["demo/hello"]}
+        assert running.registry_image == f"{url.split('://', 1)[1]}/demo/hello:1.0"
+        proc = running.registry._proc
+        workdir = running.registry._workdir
+    finally:
+        running.stop()
+    assert proc is not None and proc.poll() is not None
+    assert workdir is not None and not workdir.exists()
+
+
+@pytest.mark.browser
+def test_screenshot_script_captures_every_page(tmp_path: Path) -> None:
+    from demo.screenshots import CHROMIUM, SHOTS, serve_demo, take
+
+    require_tool(os.access(CHROMIUM, os.X_OK), f"Chromium ({CHROMIUM})")
+    with serve_demo() as (base_url, running):
+        saved = take(tmp_path, base_url, running)
+    assert [path.name for path in saved] == list(SHOTS)
+    for path in saved:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert 10_000 < path.stat().st_size < 300_000, path

@@ -73,8 +73,9 @@ def test_basic_auth_registry_checks_credentials_on_save(
     assert "password" in wrong.get_json()["error"]["fields"]
     assert session().query(Integration).count() == 0
 
-    missing = api.post("/api/integrations", {"name": "x", "kind": "docker",
-                                             "url": registry_basic.url})
+    missing = api.post(
+        "/api/integrations", {"name": "x", "kind": "docker", "url": registry_basic.url}
+    )
     assert missing.status_code == 422
     assert "requires a user name and password" in missing.get_json()["error"]["fields"]["password"]
 
@@ -136,8 +137,9 @@ def test_delete_removes_spaces_and_bindings_and_audits(
     integration_id = api.post("/api/integrations", body(registry_open)).get_json()["id"]
     api.post(f"/api/integrations/{integration_id}/sync")
     space = session().query(Space).filter_by(name="gone").one()
-    session().add_all([Binding(space=space, workspace_id="ws-a"),
-                       Binding(space=space, workspace_id="ws-b")])
+    session().add_all(
+        [Binding(space=space, workspace_id="ws-a"), Binding(space=space, workspace_id="ws-b")]
+    )
     session().commit()
     deleted = api.delete(f"/api/integrations/{integration_id}")
     assert deleted.get_json() == {"deleted": integration_id, "bindings_removed": 2}
