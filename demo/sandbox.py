@@ -54,7 +54,11 @@ PROJECTS: dict[str, tuple[bool, str, dict[str, list[list[str]]]]] = {
     "alpha-private": (False, DEV_USER[0], {"web": [["1.1"], ["1.0"]], "jobs/worker": [["2.0"]]}),
     "beta-private": (False, HARBOR_ADMIN[0], {"api": [["3.1"]]}),
     "shared-tools": (False, HARBOR_ADMIN[0], {"ci/runner": [["1.0"]]}),
+    # Not bound to anyone by the platform Admin: Team Alpha reaches it only by connecting
+    # robot$alpha, which Harbor lets read alpha-private and alpha-tools, as its own warehouse.
+    "alpha-tools": (False, DEV_USER[0], {"lint": [["0.9"]]}),
 }
+ROBOT_PROJECTS = ("alpha-private", "alpha-tools")
 
 
 def _env_port(name: str, default: int) -> int:
@@ -84,7 +88,7 @@ def _port_is_free(port: int) -> bool:
 def fill(harbor: HarborEmulator) -> None:
     """Give an emulator the sandbox's accounts, projects and repositories."""
     harbor.add_user(*DEV_USER)
-    harbor.add_robot(*ROBOT)
+    harbor.add_robot(*ROBOT, projects=ROBOT_PROJECTS)
     for project, (public, owner, repositories) in PROJECTS.items():
         harbor.add_project(project, public=public, owner=owner)
         for repository, artifacts in repositories.items():

@@ -17,7 +17,7 @@ from .auth import require_principal
 from .models import Integration, Space
 from .ratelimit import limit_test_connection
 from .scopes import RegistryScope, integration_or_404, resolve
-from .sync import sync
+from .sync import first_sync, sync
 from .views import blueprint
 
 FIELDS = ("name", "kind", "url", "username", "password", "verify_tls", "ca_bundle", "description")
@@ -128,7 +128,9 @@ def _list(scope: RegistryScope) -> ResponseReturnValue:
 def _create(scope: RegistryScope) -> ResponseReturnValue:
     principal = require_principal()
     row = service.save(input_from(_body()), actor=principal.id, workspace_id=scope.workspace_id)
-    return jsonify(integration_json(row, (0, 0))), 201
+    ok, sentence = first_sync(row, actor=principal.id)
+    data = integration_json(row, _counts([row.id]).get(row.id, (0, 0)))
+    return jsonify({**data, "sync": {"ok": ok, "message": sentence}}), 201
 
 
 def _test_unsaved(scope: RegistryScope) -> ResponseReturnValue:

@@ -112,10 +112,16 @@ def _validated(data: IntegrationInput, existing: Integration | None) -> tuple[st
     password = data.password or None
     if not username:
         password = None
-    elif password is None and existing is not None:
-        if url and url != existing.url and existing.password_encrypted is not None:
+    elif password is None:
+        # A user name without a password would silently connect anonymously.
+        if existing is None or existing.password_encrypted is None:
+            errors["password"] = (f"Enter the password of {username} (or clear the user name "
+                                  "to connect anonymously).")
+        elif url and url != existing.url:
             errors["password"] = "Enter the password again: the URL changed."
-        elif username == existing.username:
+        elif username != existing.username:
+            errors["password"] = f"Enter the password of {username}: the user name changed."
+        else:
             password = stored_password(existing)
     if errors:
         raise InvalidInput(errors)

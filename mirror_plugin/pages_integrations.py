@@ -20,7 +20,7 @@ from .models import Integration
 from .ratelimit import limit_test_connection
 from .registry.errors import RegistryError
 from .scopes import RegistryScope, integration_or_404, resolve
-from .sync import sync
+from .sync import first_sync, sync
 from .views import blueprint
 
 
@@ -90,10 +90,8 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
         return _form_page(scope, form, row, status=409)
     flash(f"Saved {saved.name}.", "success")
     if row is None:
-        try:
-            flash(f"Synced {saved.name}: {sync(saved, actor=principal.id).summary}", "success")
-        except RegistryError as exc:
-            flash(f"Saved, but the first sync failed: {exc.message}", "error")
+        ok, sentence = first_sync(saved, actor=principal.id)
+        flash(sentence, "success" if ok else "error")
     return redirect(scope_url(scope, "detail", integration_id=saved.id))
 
 

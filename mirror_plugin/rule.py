@@ -11,6 +11,9 @@ Nothing here touches the database, Flask or the network: :func:`decide` is hande
 source document (is the namespace in a workspace? is the space bound to it? is it public?).
 Registries are matched on the parsed host[:port] of the reference, never on string prefixes.
 
+A workspace warehouse grants its workspace the spaces its own sync found, that is what its
+account can read in the registry. Connecting the platform's own Harbor as a warehouse with
+weaker (or anonymous) credentials therefore grants nothing the platform Admin did not bind.
 Workspace warehouses widen visibility for their own workspace only. For every other namespace
 an image of another workspace's warehouse is judged like an image of a registry nobody
 integrated (``MIRROR_FOREIGN_IMAGES``): a Workspace Admin connecting, say, Docker Hub must not
@@ -251,37 +254,9 @@ def decide(
         return _foreign(ctx, foreign_policy)
     ctx.check("registry", Q_REGISTRY, CheckStatus.PASS, f"{ref.domain} is integrated.")
 
-    own = next((r for r in candidates if r.workspace_id is not None), None)
-    if own is not None:
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.PASS,
-            f"{ref.domain} is a warehouse of workspace {ctx.workspace_label}; all its spaces "
-            "are available to the workspace's namespaces.",
-        )
-        return ctx.finish(
-            True,
-            Reason.WORKSPACE_WAREHOUSE,
-            f"{ref.familiar} comes from warehouse {own.name} of workspace {ctx.workspace_label}.",
-        )
-
-    known = [r for r in candidates if r.space is not None]
-    if not known:
-        ctx.check(
-            "visibility",
-            Q_VISIBILITY,
-            CheckStatus.FAIL,
-            f"Mirror space {ref.space!r} is not known in {ref.domain}.",
-        )
-        return ctx.finish(
-            False,
-            Reason.UNKNOWN_SPACE,
-            f"Mirror space {ref.space!r} does not exist in {ref.domain} (or has not "
-            "been synced yet); ask the platform Admin to sync the registry.",
-        )
-
-    public = next((r for r in known if r.space and r.space.public), None)
+    own = [r for r in candidates if r.workspace_id is not None]
+    platform = [r for r in candidates if r.workspace_id is None and r.space is not None]
+    public = next((r for r in platform if r.space and r.space.public), None)
     if public is not None:
         ctx.check(
             "visibility", Q_VISIBILITY, CheckStatus.PASS, f"Mirror space {ref.space} is public."
@@ -289,13 +264,59 @@ def decide(
         return ctx.finish(
             True, Reason.PUBLIC_SPACE, f"{ref.familiar} is in public mirror space {ref.space}."
         )
-    ctx.check(
-        "visibility",
-        Q_VISIBILITY,
-        CheckStatus.FAIL,
-        f"Mirror space {ref.space} is private: only workspaces it is bound to may use it.",
+    bound = in_workspace and any(
+        r.space and workspace_id in r.space.bound_workspaces for r in platform
     )
-
+    if platform:
+        ctx.check(
+            "visibility",
+            Q_VISIBILITY,
+            CheckStatus.FAIL,
+            f"Mirror space {ref.space} is private: only workspaces it is bound to may use it.",
+        )
+    if bound:
+        ctx.check(
+            "bound",
+            Q_BOUND,
+            CheckStatus.PASS,
+            f"Mirror space {ref.space} is bound to workspace {ctx.workspace_label}.",
+        )
+        return ctx.finish(
+            True,
+            Reason.BOUND_TO_WORKSPACE,
+            f"{ref.familiar} is in private mirror space {ref.space}, bound to "
+            f"workspace {ctx.workspace_label}.",
+        )
+    readable = next((r for r in own if r.space is not None), None)
+    if readable is not None:
+        ctx.check(
+            "bound",
+            Q_BOUND,
+            CheckStatus.PASS,
+            f"Space {ref.space} is in {readable.name}, a warehouse of workspace "
+            f"{ctx.workspace_label}: its spaces are available to the workspace's "
+            "namespaces.",
+        )
+        return ctx.finish(
+            True,
+            Reason.WORKSPACE_WAREHOUSE,
+            f"{ref.familiar} comes from warehouse {readable.name} of workspace "
+            f"{ctx.workspace_label}.",
+        )
+    if not platform:
+        where = f"warehouse {own[0].name}" if own else ref.domain
+        ctx.check(
+            "visibility",
+            Q_VISIBILITY,
+            CheckStatus.FAIL,
+            f"Mirror space {ref.space!r} is not known in {where}.",
+        )
+        return ctx.finish(
+            False,
+            Reason.UNKNOWN_SPACE,
+            f"Mirror space {ref.space!r} does not exist in {where} (or its account "
+            "cannot read it, or it was not synced yet); refresh the registry.",
+        )
     if not in_workspace:
         ctx.check(
             "bound",
@@ -309,20 +330,6 @@ def decide(
             f"{ref.familiar} is in private mirror space {ref.space}, and namespace "
             f"{namespace} is not bound to a workspace; bind the namespace to a "
             "workspace the space is bound to.",
-        )
-    bound = any(r.space and workspace_id in r.space.bound_workspaces for r in known)
-    if bound:
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.PASS,
-            f"Mirror space {ref.space} is bound to workspace {ctx.workspace_label}.",
-        )
-        return ctx.finish(
-            True,
-            Reason.BOUND_TO_WORKSPACE,
-            f"{ref.familiar} is in private mirror space {ref.space}, bound to "
-            f"workspace {ctx.workspace_label}.",
         )
     ctx.check(
         "bound",

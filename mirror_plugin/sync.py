@@ -241,3 +241,14 @@ def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> Syn
                 app, integration=row.name, space=name, bound=[], unbound=workspaces, actor=actor
             )
     return report
+
+
+def first_sync(row: Integration, *, actor: str) -> tuple[bool, str]:
+    """Right after connecting: sync, but a failure does not undo the connection.
+
+    Returns ``(ok, sentence)`` for the page's flash message or the API's ``sync`` field.
+    """
+    try:
+        return True, f"Synced {row.name}: {sync(row, actor=actor).summary}"
+    except RegistryError as exc:
+        return False, f"Saved, but the first sync failed: {exc.message}"

@@ -102,7 +102,9 @@ def index() -> str:
         .order_by(Integration.scope, Integration.name)
     )
     if not principal.is_platform_admin:
-        query = query.where(Integration.workspace_id.in_(list(roles)))
+        # Platform registries serve every workspace (public spaces at least); a workspace's
+        # own warehouses are for its members only.
+        query = query.where(Integration.workspace_id.in_([*roles, ""]))
     integrations = session.execute(query).all()
     bindings = session.scalar(select(func.count(Binding.id))) or 0
     names = {

@@ -186,8 +186,9 @@ def test_admin_sees_the_sandbox_integration_healthy_with_its_spaces(
     cells = row.group(0)
     assert f"<code>{sandbox.harbor_url}</code>" in cells
     assert "Healthy" in cells and "Never" not in cells
-    # 4 projects, 7 repositories (library 3, alpha-private 2, beta-private 1, shared-tools 1).
-    assert re.findall(r'<td class="num">(\d+)</td>', cells) == ["4", "7"]
+    # 5 projects, 8 repositories (library 3, alpha-private 2, beta-private 1, shared-tools 1,
+    # alpha-tools 1).
+    assert re.findall(r'<td class="num">(\d+)</td>', cells) == ["5", "8"]
 
 
 def test_editor_deploys_a_bound_private_image(browser: FlaskClient, private: str) -> None:
@@ -291,12 +292,15 @@ def test_workspace_admin_connects_a_warehouse_then_an_editor_deploys_from_it(
 
     eddie = console_app.test_client()
     sign_in(eddie, "eddie")
-    image = f"{host}/alpha-private/jobs/worker:2.0"
+    image = f"{host}/alpha-tools/lint:0.9"
     response = deploy(eddie, "cluster-1/alpha-web", image, name="worker")
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert f"Deployment worker of {image} to cluster-1/alpha-web accepted" in page
     assert "workspace_warehouse" in page and "alpha-harbor" in page
+    # The robot cannot read beta-private, so the warehouse does not open it to Team Alpha.
+    refused = deploy(eddie, "cluster-1/alpha-web", f"{host}/beta-private/api:3.1", name="api")
+    assert refused.status_code == 422 and "space_not_bound" in refused.get_data(as_text=True)
 
 
 def test_admin_is_offered_every_namespace(browser: FlaskClient) -> None:
@@ -344,7 +348,7 @@ def test_seed_is_idempotent(console_app: Flask) -> None:
     with console_app.app_context():
         before = _counts()
         prepare()
-        assert _counts() == before == (5, 1, 4, 7, 4)
+        assert _counts() == before == (5, 1, 5, 8, 4)
         bound = db.session.execute(
             select(Space.name, Binding.workspace_id, Binding.created_by).join(Binding)
         ).all()

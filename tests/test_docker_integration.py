@@ -100,7 +100,9 @@ def test_token_registry_connects_through_the_bearer_flow(
     assert created.status_code == 201, created.get_json()
     synced = api.post(f"/api/integrations/{created.get_json()['id']}/sync")
     assert synced.status_code == 200, synced.get_json()
-    assert "tokened" in synced.get_json()["added"]
+    assert created.get_json()["sync"]["ok"] is True  # the first sync ran on connect
+    assert session().query(Space).filter_by(name="tokened").count() == 1
+    assert synced.get_json()["added"] == []
 
 
 def test_test_connection_reports_without_saving(
@@ -190,3 +192,13 @@ def test_workspace_admin_connects_a_registry_without_password(
     assert forbidden.status_code == 403
     assert api.as_user("alice").get("/api/integrations").status_code == 403
     assert session().query(Integration).count() == 1
+
+
+def test_a_user_name_without_password_is_refused_not_anonymous(
+    app: Flask, api: Api, registry_open: RunningRegistry
+) -> None:
+    api.as_user("root")
+    response = api.post("/api/integrations", body(registry_open, username="someone"))
+    assert response.status_code == 422
+    assert "Enter the password of someone" in response.get_json()["error"]["fields"]["password"]
+    assert session().query(Integration).count() == 0

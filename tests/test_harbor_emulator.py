@@ -756,3 +756,14 @@ def test_start_and_stop(contract: Contract) -> None:
             emulator.start()
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "/api/v2.0/ping", timeout=2)
+
+
+def test_project_robot_sees_only_its_projects_and_public_ones() -> None:
+    with HarborEmulator() as harbor:
+        harbor.add_robot("robot$team", "team-secret", projects=["mine"])
+        for name, public in (("mine", False), ("theirs", False), ("open", True)):
+            harbor.add_project(name, public=public)
+        listed = requests.get(
+            f"{harbor.url}/api/v2.0/projects", auth=("robot$team", "team-secret"), timeout=5
+        ).json()
+        assert sorted(p["name"] for p in listed) == ["mine", "open"]

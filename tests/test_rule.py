@@ -26,6 +26,11 @@ def platform(app: Flask) -> Flask:
     warehouse_a = integration("a-own", "https://wsa.registry.io", workspace_id="ws-a")
     space(warehouse_a, "apps")
     integration("b-own", "https://wsb.registry.io", workspace_id="ws-b")
+    space(harbor, "readable")
+    space(harbor, "shared-b", bound=("ws-b",))
+    a_on_platform = integration("a-on-harbor", "https://harbor.example.com", workspace_id="ws-a")
+    space(a_on_platform, "readable")
+    space(a_on_platform, "library", public=True)
     session().commit()
     return app
 
@@ -48,10 +53,14 @@ CASES = [
     ("prod/a-web", "harbor.example.com/nowhere/app:1", False, Reason.UNKNOWN_SPACE),
     # workspace warehouses: the right workspace, another workspace, no workspace
     ("prod/a-web", "wsa.registry.io/apps/web:3", True, Reason.WORKSPACE_WAREHOUSE),
-    ("prod/a-web", "wsa.registry.io/not-synced-yet/web:3", True, Reason.WORKSPACE_WAREHOUSE),
+    ("prod/a-web", "wsa.registry.io/not-synced-yet/web:3", False, Reason.UNKNOWN_SPACE),
     ("prod/b-api", "wsa.registry.io/apps/web:3", True, Reason.FOREIGN_ALLOWED),
     ("dev/sandbox", "wsb.registry.io/x/y:1", True, Reason.FOREIGN_ALLOWED),
-    ("prod/b-api", "wsb.registry.io/x/y:1", True, Reason.WORKSPACE_WAREHOUSE),
+    ("prod/b-api", "wsb.registry.io/x/y:1", False, Reason.UNKNOWN_SPACE),
+    # a warehouse on the platform's own Harbor grants what its account can read, nothing more
+    ("prod/a-web", "harbor.example.com/readable/app:1", True, Reason.WORKSPACE_WAREHOUSE),
+    ("prod/a-web", "harbor.example.com/shared-b/app:1", False, Reason.SPACE_NOT_BOUND),
+    ("prod/b-api", "harbor.example.com/readable/app:1", False, Reason.SPACE_NOT_BOUND),
     # host:port forms are matched on parsed host and port
     ("prod/b-api", "registry.local:5000/team/api:7", True, Reason.BOUND_TO_WORKSPACE),
     ("prod/a-web", "registry.local:5000/team/api:7", False, Reason.SPACE_NOT_BOUND),
@@ -111,13 +120,16 @@ def test_foreign_registries_follow_the_deny_setting(platform: Flask) -> None:
 def test_a_space_turned_private_keeps_its_bindings(platform: Flask) -> None:
     from mirror_plugin.models import Space
 
-    library = session().query(Space).filter_by(name="library").one()
+    library = session().query(Space).filter_by(name="library", integration_id=1).one()
     session().add(Binding(space=library, workspace_id="ws-b"))
     library.public = False
     session().commit()
     assert check(platform, "prod/b-api", "harbor.example.com/library/nginx").allowed
-    denied = check(platform, "prod/a-web", "harbor.example.com/library/nginx")
-    assert denied.reason is Reason.SPACE_NOT_BOUND
+    denied = check(platform, "dev/sandbox", "harbor.example.com/library/nginx")
+    assert denied.reason is Reason.NAMESPACE_NOT_IN_WORKSPACE
+    # ws-a reads library through its own warehouse on the same Harbor.
+    assert check(platform, "prod/a-web", "harbor.example.com/library/nginx").reason is (
+        Reason.WORKSPACE_WAREHOUSE)
 
 
 def test_unbinding_denies_at_once(platform: Flask) -> None:

@@ -114,6 +114,7 @@ class _Caller:
     kind: Literal["anonymous", "user", "robot"]
     user: _User | None = None
     name: str = ""
+    projects: frozenset[str] | None = None  # a project robot's projects; None: system robot
 
     @property
     def authenticated(self) -> bool:
@@ -121,8 +122,10 @@ class _Caller:
 
     @property
     def sees_all(self) -> bool:
-        """Sysadmins and robots (all treated as system robots covering every project)."""
-        return self.kind == "robot" or (self.user is not None and self.user.admin)
+        """Sysadmins and system robots (robots not limited to some projects)."""
+        if self.kind == "robot":
+            return self.projects is None
+        return self.user is not None and self.user.admin
 
 
 _ANONYMOUS = _Caller("anonymous")
@@ -378,7 +381,7 @@ class HarborEmulator:
         self._lock = threading.RLock()
         self._ids: defaultdict[str, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._users: dict[str, _User] = {}
-        self._robots: dict[str, str] = {}
+        self._robots: dict[str, tuple[str, frozenset[str] | None]] = {}
         self._projects: dict[int, _Project] = {}
         self._faults: deque[int] = deque()
         self._server: ThreadingHTTPServer | None = None
@@ -431,11 +434,12 @@ class HarborEmulator:
             user_id = known.user_id if known else len(self._users) + 1
             self._users[username] = _User(user_id, username, password, admin, _now())
 
-    def add_robot(self, name: str, secret: str) -> None:
-        """A robot account, e.g. ``robot$ci``: it sees and may create every project (a system
-        robot), but ``/users/current`` answers 412 for it (500 before Harbor 2.3)."""
+    def add_robot(self, name: str, secret: str, *, projects: Iterable[str] | None = None) -> None:
+        """A robot account, e.g. ``robot$ci``. Without ``projects`` it is a system robot that
+        sees and may create every project; with them, a project robot that sees only those
+        (and public ones). ``/users/current`` answers 412 for robots (500 before Harbor 2.3)."""
         with self._lock:
-            self._robots[name] = secret
+            self._robots[name] = (secret, frozenset(projects) if projects is not None else None)
 
     def add_project(self, name: str, *, public: bool = False, owner: str = ADMIN_USER) -> int:
         """Create a project directly (no API call) and return its ``project_id``."""
@@ -549,8 +553,8 @@ class HarborEmulator:
         except (binascii.Error, UnicodeDecodeError):
             return _ANONYMOUS
         with self._lock:
-            if sep and name in self._robots and self._robots[name] == secret:
-                return _Caller("robot", name=name)
+            if sep and name in self._robots and self._robots[name][0] == secret:
+                return _Caller("robot", name=name, projects=self._robots[name][1])
             user = self._users.get(name)
             if sep and user is not None and user.password == secret:
                 return _Caller("user", user=user, name=name)
@@ -653,6 +657,8 @@ class HarborEmulator:
 
     @staticmethod
     def _owns(caller: _Caller, project: _Project) -> bool:
+        if caller.projects is not None:
+            return project.name in caller.projects
         return caller.user is not None and caller.user.username == project.owner.username
 
     def _visible(self, caller: _Caller, project: _Project) -> bool:
