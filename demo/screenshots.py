@@ -40,6 +40,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 SHOTS = (
     "warehouse-integration.png",
     "integration-detail.png",
+    "warehouse-space.png",
     "workspace-warehouse-form.png",
     "deploy-denied.png",
 )
@@ -114,6 +115,9 @@ def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
             admin.click("text=harbor-sandbox")
             admin.wait_for_selector(".mirror-stats")
             shot(admin, "integration-detail.png")
+            admin.click("text=Warehouse Space")
+            admin.wait_for_selector("[data-mirror-spaces]")
+            shot(admin, "warehouse-space.png")
             admin.context.close()
 
             alice = signed_in("alice")
