@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     # Networks (CIDR strings) registry URLs may point into although they are private,
     # loopback or link-local. Empty: only public addresses are accepted.
     "MIRROR_ALLOWED_NETWORKS": [],
+    # Seconds a worker's in-memory rule snapshot may go without checking the database for
+    # changes made elsewhere (other workers, tools): the bound on revocation across processes.
+    "MIRROR_RULE_REFRESH_SECONDS": 0.5,
     # Space-workspace pairs one bind/unbind request may change (spaces x workspaces).
     "MIRROR_MAX_BINDING_PAIRS": 20000,
     # Registry requests a sync runs at once (Harbor lists repositories project by project).

@@ -13,11 +13,11 @@ from . import lifecycle
 from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
-from .facts import DatabaseFacts
 from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
 from .registry.netguard import NetworkPolicy
 from .rule import Decision, Explanation, decide
+from .rulecache import RuleCache
 
 EXTENSION_KEY = "mirror_plugin"
 
@@ -32,6 +32,7 @@ class MirrorState:
     network_policy: NetworkPolicy
     secrets: SecretBox
     health: HealthMonitor
+    rules: RuleCache
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -114,6 +115,7 @@ class MirrorPlugin:
             network_policy=NetworkPolicy.from_config(app.config["MIRROR_ALLOWED_NETWORKS"]),
             secrets=SecretBox.for_app(app),
             health=HealthMonitor(app),
+            rules=RuleCache(float(app.config["MIRROR_RULE_REFRESH_SECONDS"])),
         )
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
@@ -145,14 +147,14 @@ class MirrorPlugin:
                 workspace_id = state.host.workspace_of_namespace(namespace)
             except UnknownNamespace:
                 namespace_known = False
-        names = {ws.id: ws.name for ws in state.host.list_workspaces()} if workspace_id else {}
+        facts = state.rules.facts(state.db.engine, state.host)
         return decide(
-            DatabaseFacts(state.db.session),
+            facts,
             image=image,
             namespace=namespace if isinstance(namespace, str) else repr(namespace),
             namespace_known=namespace_known,
             workspace_id=workspace_id,
-            workspace_name=names.get(workspace_id or ""),
+            workspace_name=state.rules.workspace_names.get(workspace_id or ""),
             foreign_policy=current_app.config["MIRROR_FOREIGN_IMAGES"],
         )
 

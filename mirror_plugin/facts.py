@@ -1,4 +1,9 @@
-"""Database lookups that feed the pure visibility rule (:mod:`mirror_plugin.rule`)."""
+"""The visibility rule's facts answered straight from the database, two queries a decision.
+
+Production answers from :class:`mirror_plugin.rulecache.RuleSnapshot`; this plain version is
+the reference the snapshot is tested against and the benchmark's one-query-per-decision
+baseline.
+"""
 
 from __future__ import annotations
 

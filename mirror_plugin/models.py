@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -179,6 +180,38 @@ class Binding(MirrorBase):
     space: Mapped[Space] = relationship(back_populates="bindings")
 
 
+class TagCache(MirrorBase):
+    """A repository's artifacts as last fetched for the picker, shared by every worker.
+
+    Keyed by space and repository name (repository rows are replaced at each sync, spaces are
+    not). ``artifacts`` is the list the picker serves; ``error`` the last refresh failure.
+    """
+
+    __tablename__ = "mirror_tag_cache"
+    __table_args__ = (UniqueConstraint("space_id", "repository"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("mirror_spaces.id", ondelete="CASCADE"))
+    repository: Mapped[str] = mapped_column(String(512))
+    artifacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RuleGeneration(MirrorBase):
+    """One row counting changes to what the visibility rule reads.
+
+    Database triggers (migration 0003) bump it on every insert, update and delete of
+    integrations, spaces and bindings, whoever writes them; each worker's in-memory rule
+    snapshot compares it to decide whether to reload (see :mod:`mirror_plugin.rulecache`).
+    """
+
+    __tablename__ = "mirror_rule_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AuditEvent(MirrorBase):
     """Who changed what, when. Kept when the integration or space it names is gone."""
 
@@ -203,6 +236,8 @@ __all__ = [
     "RegistryKind",
     "Repository",
     "Scope",
+    "RuleGeneration",
     "Space",
+    "TagCache",
     "mirror_metadata",
 ]

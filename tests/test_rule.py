@@ -129,7 +129,8 @@ def test_a_space_turned_private_keeps_its_bindings(platform: Flask) -> None:
     assert denied.reason is Reason.NAMESPACE_NOT_IN_WORKSPACE
     # ws-a reads library through its own warehouse on the same Harbor.
     assert check(platform, "prod/a-web", "harbor.example.com/library/nginx").reason is (
-        Reason.WORKSPACE_WAREHOUSE)
+        Reason.WORKSPACE_WAREHOUSE
+    )
 
 
 def test_unbinding_denies_at_once(platform: Flask) -> None:
@@ -176,3 +177,26 @@ def test_explain_walks_the_faq_checks(platform: Flask) -> None:
     ]
     assert all(c.status.value == "pass" for c in bound.checks if c.key != "visibility")
     assert bound.to_dict()["decision"]["allowed"] is True
+
+
+def test_snapshot_agrees_with_the_database_reference(platform: Flask) -> None:
+    """The in-memory snapshot and the plain database lookups give the same decision."""
+    from mirror_plugin.facts import DatabaseFacts
+    from mirror_plugin.rule import decide
+
+    state = platform.extensions["mirror_plugin"]
+    for namespace, image, _, _ in CASES:
+        try:
+            workspace = state.host.workspace_of_namespace(namespace)
+            known = True
+        except LookupError:
+            workspace, known = None, False
+        reference = decide(
+            DatabaseFacts(session()),
+            image=image,
+            namespace=namespace,
+            namespace_known=known and bool(namespace),
+            workspace_id=workspace,
+            workspace_name={"ws-a": "Team A", "ws-b": "Team B"}.get(workspace or ""),
+        )
+        assert reference.decision == check(platform, namespace, image), (namespace, image)

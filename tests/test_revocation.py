@@ -1,0 +1,91 @@
+"""A revoked binding stops allowing images: at once in the same process, within the refresh
+bound in another worker sharing the database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from mirror_plugin import dbmigrate
+from mirror_plugin.bindings import unbind
+from mirror_plugin.models import mirror_metadata
+from mirror_plugin.testing import FakeHostAdapter
+
+from .conftest import make_app, world
+from .factories import integration, session, space
+
+IMAGE = "harbor.example.com/secret/app:1"
+
+
+def test_same_process_denies_at_once(app: Flask) -> None:
+    harbor = integration("harbor", "https://harbor.example.com")
+    secret = space(harbor, "secret", bound=("ws-a",))
+    session().commit()
+    plugin = app.extensions["mirror_plugin"].plugin
+    app.config["MIRROR_RULE_REFRESH_SECONDS"] = 3600.0  # only the commit itself may refresh
+    app.extensions["mirror_plugin"].rules.refresh_seconds = 3600.0
+    for _ in range(3):
+        assert plugin.check_image("prod/a-web", IMAGE).allowed
+    unbind([secret.id], ["ws-a"], actor="root")
+    assert not plugin.check_image("prod/a-web", IMAGE).allowed
+
+
+@pytest.fixture
+def two_workers(postgres_url: str) -> Iterator[tuple[Flask, Flask]]:
+    """Two app instances (as two workers would be) on one PostgreSQL database."""
+    first = make_app(postgres_url, world())
+    second = make_app(postgres_url, world())
+    with first.app_context():
+        dbmigrate.upgrade()
+    yield first, second
+    with first.app_context():
+        engine = first.extensions["mirror_plugin"].db.engine
+        mirror_metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version_mirror_plugin"))
+        engine.dispose()
+    with second.app_context():
+        second.extensions["mirror_plugin"].db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_another_worker_denies_within_one_second(two_workers: tuple[Flask, Flask]) -> None:
+    first, second = two_workers
+    with first.app_context():
+        harbor = integration("harbor", "https://harbor.example.com")
+        secret_id = space(harbor, "secret", bound=("ws-a",)).id
+        session().commit()
+    with second.app_context():
+        other = second.extensions["mirror_plugin"].plugin
+        assert other.check_image("prod/a-web", IMAGE).allowed  # its snapshot now holds it
+        assert other.check_image("prod/a-web", IMAGE).allowed
+    with first.app_context():
+        unbind([secret_id], ["ws-a"], actor="root")
+        committed = time.monotonic()
+        assert not first.extensions["mirror_plugin"].plugin.check_image("prod/a-web", IMAGE).allowed
+    with second.app_context():
+        while other.check_image("prod/a-web", IMAGE).allowed:
+            assert time.monotonic() - committed < 1.0, "still allowed 1 s after the unbind"
+            time.sleep(0.01)
+        assert time.monotonic() - committed < 1.0
+
+
+def test_writes_outside_the_plugin_are_seen_too(app: Flask, adapter: FakeHostAdapter) -> None:
+    """Triggers bump the generation for any writer, e.g. a raw SQL statement."""
+    harbor = integration("harbor", "https://harbor.example.com")
+    space(harbor, "secret", bound=("ws-a",))
+    session().commit()
+    plugin = app.extensions["mirror_plugin"].plugin
+    rules = app.extensions["mirror_plugin"].rules
+    assert plugin.check_image("prod/a-web", IMAGE).allowed
+    engine = app.extensions["mirror_plugin"].db.engine
+    other_engine = sa.create_engine(engine.url)  # not watched: like another process
+    with other_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM mirror_bindings"))
+    other_engine.dispose()
+    rules.checked_at = 0.0  # the refresh interval has passed
+    assert not plugin.check_image("prod/a-web", IMAGE).allowed
