@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a worker's in-memory rule snapshot may go without checking the database for
     # changes made elsewhere (other workers, tools): the bound on revocation across processes.
     "MIRROR_RULE_REFRESH_SECONDS": 0.5,
+    # Seconds the picker serves a repository's cached tags before asking the registry again.
+    "MIRROR_CATALOGUE_TTL": 300,
     # Space-workspace pairs one bind/unbind request may change (spaces x workspaces).
     "MIRROR_MAX_BINDING_PAIRS": 20000,
     # Registry requests a sync runs at once (Harbor lists repositories project by project).

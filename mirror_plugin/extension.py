@@ -121,6 +121,7 @@ class MirrorPlugin:
         from . import (  # noqa: F401  (importing them registers their routes and commands)
             api,
             api_hook,
+            api_picker,
             api_spaces,
             cli_registry,
             cli_spaces,

@@ -54,8 +54,8 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute(
-            "CREATE OR REPLACE FUNCTION mirror_bump_rule_generation() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+            "CREATE OR REPLACE FUNCTION mirror_bump_rule_generation() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {BUMP}; RETURN NULL; END $$"
         )
         for table in WATCHED:
             op.execute(

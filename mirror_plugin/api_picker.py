@@ -1,0 +1,283 @@
+"""The Select Image picker's JSON endpoints, all scoped by the namespace the form chose.
+
+A user may open the picker for a namespace of a workspace they have a role in (viewers browse
+but cannot deploy), for a namespace in no workspace (public spaces only), or as the platform
+Admin. Spaces are looked up through the namespace's visibility, so a space the namespace may
+not see is the same 404 as one that does not exist: a request cannot widen its own scope.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from . import catalogue
+from .adapter import UnknownNamespace
+from .api_spaces import int_arg
+from .auth import may_use_namespace, require_principal, workspace_roles
+from .integrations import session
+from .models import Integration, Repository, Space
+from .views import blueprint
+
+PER_PAGE = 20
+
+
+def _scope() -> tuple[str, str | None]:
+    """(namespace, its workspace id) after checking the caller may use the namespace."""
+    namespace = request.args.get("namespace", "").strip()
+    if not namespace:
+        abort(400, description="Choose a namespace first (namespace=cluster/name).")
+    if not may_use_namespace(require_principal(), namespace):
+        abort(404, description=f"You have no namespace {namespace!r}.")
+    try:
+        return namespace, current_app.extensions["mirror_plugin"].host.workspace_of_namespace(
+            namespace
+        )
+    except UnknownNamespace:
+        abort(404, description=f"You have no namespace {namespace!r}.")
+
+
+def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
+    page, per_page = int_arg("page", 1, high=10**6), int_arg("per_page", PER_PAGE, high=100)
+    total = int(session().scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = session().execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, {
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, math.ceil(total / per_page)),
+    }
+
+
+def _registry_json(integration: Integration) -> dict[str, Any]:
+    host = integration.registry_host
+    return {
+        "id": integration.id,
+        "name": integration.name,
+        "kind": integration.kind,
+        "host": host,
+        "scope": integration.scope,
+        "health": integration.health,
+        "last_error": integration.last_error,
+        "age_seconds": catalogue.age_seconds(integration.last_synced_at),
+    }
+
+
+def _access(space: Space, integration: Integration) -> str:
+    if not integration.is_platform:
+        return "warehouse"
+    return "public" if space.public else "bound"
+
+
+def _tab_arg() -> str | None:
+    tab = request.args.get("tab") or None
+    if tab is not None and tab not in catalogue.TABS:
+        abort(400, description="'tab' must be public, private or workspace.")
+    return tab
+
+
+@blueprint.get("/api/picker/context")
+def picker_context() -> ResponseReturnValue:
+    """Who the picker serves: the namespace, its workspace, whether the user may deploy,
+    and the registries with something visible, per tab."""
+    namespace, workspace_id = _scope()
+    principal = require_principal()
+    roles = workspace_roles(principal)
+    if workspace_id is not None:
+        can_deploy = principal.is_platform_admin or (
+            workspace_id in roles and roles[workspace_id].can_deploy
+        )
+    else:
+        can_deploy = principal.is_platform_admin or any(r.can_deploy for r in roles.values())
+    names = current_app.extensions["mirror_plugin"].rules.workspace_names or {
+        ws.id: ws.name for ws in current_app.extensions["mirror_plugin"].host.list_workspaces()
+    }
+    counts: dict[int, dict[str, int]] = {}
+    registries: dict[int, Integration] = {}
+    for tab in catalogue.TABS:
+        rows = (
+            session()
+            .execute(
+                select(Integration, func.count(Space.id))
+                .join(Space, Space.integration_id == Integration.id)
+                .where(catalogue.visibility(workspace_id, tab))
+                .group_by(Integration.id)
+            )
+            .all()
+        )
+        for integration, count in rows:
+            registries[integration.id] = integration
+            counts.setdefault(integration.id, dict.fromkeys(catalogue.TABS, 0))[tab] = count
+    notice = None
+    if workspace_id is None:
+        notice = (
+            f"Namespace {namespace} is not bound to any workspace, so only public mirror "
+            "spaces are available to it."
+        )
+    elif not can_deploy:
+        notice = "You can browse these images, but your role in this workspace cannot deploy."
+    return jsonify(
+        {
+            "namespace": namespace,
+            "workspace": {"id": workspace_id, "name": names.get(workspace_id, workspace_id)}
+            if workspace_id
+            else None,
+            "can_deploy": can_deploy,
+            "notice": notice,
+            "registries": [
+                {**_registry_json(r), "spaces": counts[r.id]}
+                for r in sorted(registries.values(), key=lambda r: r.name)
+            ],
+        }
+    )
+
+
+@blueprint.get("/api/picker/spaces")
+def picker_spaces() -> ResponseReturnValue:
+    _, workspace_id = _scope()
+    query = catalogue.visible_spaces(workspace_id, _tab_arg()).order_by(
+        Space.name, Integration.name
+    )
+    registry = request.args.get("registry", "")
+    if registry:
+        if not registry.isdigit():
+            abort(400, description="'registry' must be a registry id.")
+        query = query.where(Integration.id == int(registry))
+    text = request.args.get("q", "").strip().lower()
+    if text:
+        query = query.where(Space.name.contains(text, autoescape=True))
+    rows, paging = _page(query)
+    return jsonify(
+        {
+            **paging,
+            "items": [
+                {
+                    "id": space.id,
+                    "name": space.name,
+                    "public": space.public,
+                    "repo_count": space.repo_count,
+                    "access": _access(space, integration),
+                    "registry": _registry_json(integration),
+                }
+                for space, integration in rows
+            ],
+        }
+    )
+
+
+def _space_or_404(workspace_id: str | None) -> tuple[Space, Integration]:
+    raw = request.args.get("space", "")
+    found = catalogue.visible_space(workspace_id, int(raw)) if raw.isdigit() else None
+    if found is None:
+        abort(404, description="No such space for this namespace.")
+    return found
+
+
+def _repository_json(repo: Repository, space: Space, integration: Integration) -> dict[str, Any]:
+    return {
+        "name": repo.name,
+        "space_id": space.id,
+        "space": space.name,
+        "short_name": repo.name[len(space.name) + 1 :] if "/" in repo.name else repo.name,
+        "artifact_count": repo.artifact_count,
+        "registry": _registry_json(integration),
+        "image": f"{integration.registry_host}/{repo.name}",
+    }
+
+
+@blueprint.get("/api/picker/repositories")
+def picker_repositories() -> ResponseReturnValue:
+    """A space's repositories (``space=ID``), or a search across every visible space."""
+    _, workspace_id = _scope()
+    error = None
+    if request.args.get("space"):
+        space, integration = _space_or_404(workspace_id)
+        if request.args.get("refresh") == "1":
+            error = catalogue.refresh_repositories(space, integration)
+        query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip())
+        query = query.where(Space.id == space.id)
+    else:
+        query = catalogue.search_repositories(
+            workspace_id, request.args.get("q", "").strip(), _tab_arg()
+        )
+    rows, paging = _page(query.order_by(Repository.name, Repository.id))
+    return jsonify({**paging, "error": error, "items": [_repository_json(*row) for row in rows]})
+
+
+@blueprint.get("/api/picker/tags")
+def picker_tags() -> ResponseReturnValue:
+    _, workspace_id = _scope()
+    space, integration = _space_or_404(workspace_id)
+    repository = request.args.get("repository", "")
+    known = session().scalar(
+        select(Repository.id).where(Repository.space_id == space.id, Repository.name == repository)
+    )
+    if known is None:
+        abort(404, description="No such repository in this space.")
+    result = catalogue.tags(
+        space, integration, repository, refresh=request.args.get("refresh") == "1"
+    )
+    text = request.args.get("q", "").strip()
+    items = [i for i in result["items"] if not text or text in (i.get("tag") or "")]
+    image = f"{integration.registry_host}/{repository}"
+    for item in items:
+        item["reference_tag"] = f"{image}:{item['tag']}" if item.get("tag") else None
+        item["reference_digest"] = f"{image}@{item['digest']}" if item.get("digest") else None
+    return jsonify(
+        {**result, "items": items, "image": image, "registry": _registry_json(integration)}
+    )
+
+
+@blueprint.get("/api/picker/faq")
+def picker_faq() -> ResponseReturnValue:
+    """ "Can't find your image?": the FAQ checks for the namespace (and an image, if given)."""
+    namespace, workspace_id = _scope()
+    image = request.args.get("image", "").strip()
+    plugin = current_app.extensions["mirror_plugin"].plugin
+    if image:
+        return jsonify(plugin.explain(namespace, image).to_dict())
+    visible = {
+        tab: int(
+            session().scalar(
+                select(func.count()).select_from(
+                    catalogue.visible_spaces(workspace_id, tab).subquery()
+                )
+            )
+            or 0
+        )
+        for tab in catalogue.TABS
+    }
+    checks = [
+        {
+            "key": "namespace",
+            "question": "Is the Kubernetes namespace bound to a workspace?",
+            "status": "pass" if workspace_id else "fail",
+            "answer": (
+                f"Namespace {namespace} belongs to workspace {workspace_id}."
+                if workspace_id
+                else f"Namespace {namespace} is not bound to any workspace, "
+                "so only public mirror spaces are available to it."
+            ),
+        },
+        {
+            "key": "bound",
+            "question": "Are mirror spaces bound to the namespace's workspace?",
+            "status": "pass" if visible["private"] else ("skip" if not workspace_id else "fail"),
+            "answer": f"{visible['private']} private space(s) are bound to the workspace; ask the "
+            "platform Admin to bind the one you need."
+            if workspace_id
+            else "Bindings need a workspace.",
+        },
+        {
+            "key": "visibility",
+            "question": "Is the mirror space public or private?",
+            "status": "pass",
+            "answer": f"{visible['public']} public space(s) are visible to every namespace; "
+            "private spaces appear only once bound. Check the space's tab in Warehouse Space.",
+        },
+    ]
+    return jsonify({"decision": None, "checks": checks, "visible": visible})

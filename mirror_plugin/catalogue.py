@@ -1,0 +1,219 @@
+"""What the Select Image picker browses: the spaces a namespace may see, their repositories
+and tags, with tags kept in a cache every worker shares (``mirror_tag_cache``).
+
+Visibility queries express the same rule as :mod:`mirror_plugin.rule`, in SQL: public spaces
+of platform registries, private ones bound to the namespace's workspace, and every synced
+space of the workspace's own warehouses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, exists, false, or_, select
+
+from .integrations import endpoint_of, http_for, session
+from .models import Binding, Integration, Repository, Space, TagCache, utcnow
+from .registry.docker import INDEX_TYPES, DockerRegistryClient
+from .registry.errors import RegistryError
+from .registry.harbor import HarborClient
+
+TABS = ("public", "private", "workspace")
+MAX_DOCKER_TAGS = 100  # a plain registry needs one request per tag for digests and sizes
+
+
+def visibility(workspace_id: str | None, tab: str | None = None) -> Any:
+    """SQL condition on Space/Integration: visible to a namespace of ``workspace_id``."""
+    platform = Integration.workspace_id == ""
+    public = and_(platform, Space.public.is_(True))
+    if workspace_id is None:
+        private: Any = false()
+        own: Any = false()
+    else:
+        private = and_(
+            platform,
+            Space.public.is_(False),
+            exists().where(Binding.space_id == Space.id, Binding.workspace_id == workspace_id),
+        )
+        own = Integration.workspace_id == workspace_id
+    return {"public": public, "private": private, "workspace": own}.get(
+        tab or "", or_(public, private, own)
+    )
+
+
+def visible_spaces(workspace_id: str | None, tab: str | None = None) -> Select[Any]:
+    return (
+        select(Space, Integration)
+        .join(Integration, Space.integration_id == Integration.id)
+        .where(visibility(workspace_id, tab))
+    )
+
+
+def visible_space(workspace_id: str | None, space_id: int) -> tuple[Space, Integration] | None:
+    row = session().execute(visible_spaces(workspace_id).where(Space.id == space_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def search_repositories(workspace_id: str | None, text: str, tab: str | None = None) -> Select[Any]:
+    query = (
+        select(Repository, Space, Integration)
+        .join(Space, Repository.space_id == Space.id)
+        .join(Integration, Space.integration_id == Integration.id)
+        .where(visibility(workspace_id, tab))
+    )
+    if text:
+        query = query.where(Repository.name.contains(text.lower(), autoescape=True))
+    return query
+
+
+def _ttl() -> timedelta:
+    return timedelta(seconds=float(current_app.config["MIRROR_CATALOGUE_TTL"]))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; ours are all UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def age_seconds(value: datetime | None) -> int | None:
+    value = _aware(value)
+    return None if value is None else max(0, int((utcnow() - value).total_seconds()))
+
+
+def tags(
+    space: Space, integration: Integration, repository: str, *, refresh: bool = False
+) -> dict[str, Any]:
+    """A repository's tags from the shared cache, fetched from the registry when stale.
+
+    A registry that fails leaves the cached list in place, served with ``stale`` and the
+    error, so the picker keeps working on what it knew.
+    """
+    cached = session().scalar(
+        select(TagCache).where(TagCache.space_id == space.id, TagCache.repository == repository)
+    )
+    fresh = (
+        cached is not None
+        and not cached.error
+        and (utcnow() - (_aware(cached.fetched_at) or utcnow()) < _ttl())
+    )
+    if refresh or not fresh:
+        try:
+            artifacts = fetch_artifacts(integration, space.name, repository)
+        except RegistryError as exc:
+            if cached is None:
+                return {"items": [], "stale": True, "error": exc.message, "age_seconds": None}
+            cached.error = exc.message
+            session().commit()
+        else:
+            if cached is None:
+                cached = TagCache(space_id=space.id, repository=repository)
+                session().add(cached)
+            cached.artifacts, cached.fetched_at, cached.error = artifacts, utcnow(), None
+            session().commit()
+    return {
+        "items": cached.artifacts,
+        "stale": bool(cached.error),
+        "error": cached.error,
+        "age_seconds": age_seconds(cached.fetched_at),
+    }
+
+
+def fetch_artifacts(integration: Integration, space: str, repository: str) -> list[dict[str, Any]]:
+    """One entry per tag (and one per untagged artifact), newest first."""
+    http = http_for(endpoint_of(integration))
+    try:
+        if integration.kind == "harbor":
+            return _harbor_artifacts(HarborClient(http), space, repository)
+        return _docker_artifacts(DockerRegistryClient(http), repository)
+    finally:
+        http.close()
+
+
+def _harbor_artifacts(client: HarborClient, space: str, repository: str) -> list[dict[str, Any]]:
+    entries = []
+    for artifact in client.artifacts(space, repository):
+        index = artifact.get("manifest_media_type") in INDEX_TYPES
+        platforms = [
+            f"{p.get('os')}/{p.get('architecture')}"
+            for p in (r.get("platform") or {} for r in artifact.get("references") or [])
+            if p
+        ]
+        base = {
+            "digest": artifact.get("digest"),
+            "size": artifact.get("size"),
+            "push_time": artifact.get("push_time"),
+            "index": index,
+            "platforms": platforms,
+            "type": artifact.get("type"),
+        }
+        names = [t.get("name") for t in artifact.get("tags") or [] if t.get("name")]
+        entries += [{**base, "tag": name} for name in names] or [{**base, "tag": None}]
+    entries.sort(key=lambda e: e.get("push_time") or "", reverse=True)
+    return entries
+
+
+def _docker_artifacts(client: DockerRegistryClient, repository: str) -> list[dict[str, Any]]:
+    entries = []
+    for tag in sorted(client.tags(repository), reverse=True)[:MAX_DOCKER_TAGS]:
+        digest, manifest = client.manifest(repository, tag)
+        index = manifest.get("mediaType") in INDEX_TYPES or "manifests" in manifest
+        if index:
+            size = None
+            platforms = [
+                f"{m['platform'].get('os')}/{m['platform'].get('architecture')}"
+                for m in manifest.get("manifests", [])
+                if m.get("platform")
+            ]
+        else:
+            layers = manifest.get("layers") or []
+            size = sum(
+                int(part.get("size") or 0) for part in [manifest.get("config") or {}, *layers]
+            )
+            platforms = []
+        entries.append(
+            {
+                "tag": tag,
+                "digest": digest,
+                "size": size,
+                "push_time": None,
+                "index": index,
+                "platforms": platforms,
+                "type": "IMAGE",
+            }
+        )
+    return entries
+
+
+def refresh_repositories(space: Space, integration: Integration) -> str | None:
+    """Re-list one space's repositories from the registry; the error sentence, if any."""
+    http = http_for(endpoint_of(integration))
+    try:
+        if integration.kind == "harbor":
+            found = [
+                (str(r["name"]), r.get("artifact_count"))
+                for r in HarborClient(http).repositories(space.name)
+            ]
+        else:
+            found = [
+                (name, None)
+                for name in DockerRegistryClient(http).catalog()
+                if name.split("/", 1)[0] == space.name
+            ]
+    except RegistryError as exc:
+        return exc.message
+    finally:
+        http.close()
+    session().query(Repository).filter(Repository.space_id == space.id).delete()
+    session().add_all(
+        Repository(
+            space_id=space.id, name=name, artifact_count=count if isinstance(count, int) else None
+        )
+        for name, count in found
+    )
+    space.repo_count, space.synced_at = len(found), utcnow()
+    session().commit()
+    return None

@@ -1,0 +1,193 @@
+"""The picker's endpoints: what each namespace sees, scope escapes, cache, stale registries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from mirror_plugin.models import Space
+from mirror_plugin.testing.harbor import HarborEmulator
+
+from .conftest import Api
+from .factories import session
+
+
+@pytest.fixture
+def harbor(app: Flask, api: Api) -> Iterator[HarborEmulator]:
+    with HarborEmulator() as emulator:
+        emulator.add_project("library", public=True)
+        emulator.add_repository(
+            "library", "nginx", [{"tags": ["1.27", "latest"]}, {"tags": ["1.25"]}]
+        )
+        emulator.add_repository("library", "team/tools/busybox", [{"tags": None}])
+        emulator.add_project("alpha")
+        emulator.add_repository("alpha", "web", [{"tags": ["1.0"], "index": True}])
+        emulator.add_project("beta")
+        emulator.add_repository("beta", "api", [{"tags": ["3.1"]}])
+        api.as_user("root")
+        created = api.post(
+            "/api/integrations",
+            {
+                "name": "harbor",
+                "kind": "harbor",
+                "url": emulator.url,
+                "username": "admin",
+                "password": "Harbor12345",
+            },
+        )
+        assert created.status_code == 201, created.get_json()
+        api.post("/api/bindings", {"spaces": [space_id("alpha")], "workspaces": ["ws-a"]})
+        api.post("/api/bindings", {"spaces": [space_id("beta")], "workspaces": ["ws-b"]})
+        yield emulator
+
+
+def space_id(name: str) -> int:
+    return session().query(Space).filter_by(name=name).one().id
+
+
+def names(response: Any) -> list[str]:
+    assert response.status_code == 200, response.get_json()
+    return [item["name"] for item in response.get_json()["items"]]
+
+
+def test_each_namespace_sees_its_spaces(api: Api, harbor: HarborEmulator) -> None:
+    api.as_user("eddie")
+    assert names(api.get("/api/picker/spaces?namespace=prod/a-web")) == ["alpha", "library"]
+    assert names(api.get("/api/picker/spaces?namespace=prod/a-web&tab=private")) == ["alpha"]
+    api.as_user("bob")
+    assert names(api.get("/api/picker/spaces?namespace=prod/b-api")) == ["beta", "library"]
+    api.as_user("eddie")
+    assert names(api.get("/api/picker/spaces?namespace=dev/sandbox")) == ["library"]
+    context = api.get("/api/picker/context?namespace=dev/sandbox").get_json()
+    assert context["workspace"] is None and "not bound to any workspace" in context["notice"]
+    assert context["registries"][0]["spaces"] == {"public": 1, "private": 0, "workspace": 0}
+
+
+def test_even_the_platform_admin_sees_only_the_namespaces_view(
+    api: Api, harbor: HarborEmulator
+) -> None:
+    api.as_user("root")
+    assert names(api.get("/api/picker/spaces?namespace=prod/a-web")) == ["alpha", "library"]
+    search = api.get("/api/picker/repositories?namespace=prod/b-api&q=web").get_json()
+    assert search["items"] == []
+
+
+def test_search_repositories_and_tags(api: Api, harbor: HarborEmulator) -> None:
+    api.as_user("eddie")
+    found = api.get("/api/picker/repositories?namespace=prod/a-web&q=WEB").get_json()["items"]
+    assert [r["name"] for r in found] == ["alpha/web"]
+    every = api.get("/api/picker/repositories?namespace=prod/a-web").get_json()
+    assert [r["name"] for r in every["items"]] == [
+        "alpha/web", "library/nginx", "library/team/tools/busybox"]
+    assert every["items"][2]["short_name"] == "team/tools/busybox"
+    tags = api.get(
+        f"/api/picker/tags?namespace=prod/a-web&space={space_id('library')}"
+        "&repository=library/nginx"
+    ).get_json()
+    assert [t["tag"] for t in tags["items"]] == ["1.27", "latest", "1.25"]
+    first = tags["items"][0]
+    assert first["reference_tag"].endswith("/library/nginx:1.27")
+    assert first["reference_digest"].endswith("/library/nginx@" + first["digest"])
+    assert tags["stale"] is False and tags["error"] is None
+    untagged = api.get(
+        f"/api/picker/tags?namespace=prod/a-web&space={space_id('library')}"
+        "&repository=library/team/tools/busybox"
+    ).get_json()["items"]
+    assert untagged[0]["tag"] is None and untagged[0]["reference_digest"]
+    index = api.get(
+        f"/api/picker/tags?namespace=prod/a-web&space={space_id('alpha')}&repository=alpha/web"
+    ).get_json()["items"][0]
+    assert index["index"] is True and "linux/arm64" in index["platforms"]
+
+
+@pytest.mark.parametrize("user", ["bob", "alice"])
+def test_scope_escapes_look_like_missing_things(
+    api: Api, harbor: HarborEmulator, user: str
+) -> None:
+    api.as_user(user)
+    own = "prod/b-api" if user == "bob" else "prod/a-web"
+    other_space = space_id("alpha" if user == "bob" else "beta")
+    assert (
+        api.get(f"/api/picker/repositories?namespace={own}&space={other_space}").status_code == 404
+    )
+    assert api.get(f"/api/picker/repositories?namespace={own}&space=999999").status_code == 404
+    repo = "alpha/web" if user == "bob" else "beta/api"
+    assert (
+        api.get(
+            f"/api/picker/tags?namespace={own}&space={other_space}&repository={repo}"
+        ).status_code
+        == 404
+    )
+    foreign_ns = "prod/a-web" if user == "bob" else "prod/b-api"
+    assert api.get(f"/api/picker/spaces?namespace={foreign_ns}").status_code == 404
+    assert api.get("/api/picker/spaces?namespace=no/such").status_code == 404
+    assert (
+        api.get(
+            f"/api/picker/tags?namespace={own}&space={space_id('library')}&repository=library/ghost"
+        ).status_code
+        == 404
+    )
+
+
+def test_viewer_browses_but_cannot_deploy(api: Api, harbor: HarborEmulator) -> None:
+    context = api.as_user("vera").get("/api/picker/context?namespace=prod/a-web").get_json()
+    assert context["can_deploy"] is False and "cannot deploy" in context["notice"]
+    assert names(api.get("/api/picker/spaces?namespace=prod/a-web")) == ["alpha", "library"]
+    assert (
+        api.as_user("eddie")
+        .get("/api/picker/context?namespace=prod/a-web")
+        .get_json()["can_deploy"]
+        is True
+    )
+
+
+def test_tags_are_cached_and_served_stale_when_the_registry_is_down(
+    app: Flask, api: Api, harbor: HarborEmulator
+) -> None:
+    api.as_user("eddie")
+    url = (
+        f"/api/picker/tags?namespace=prod/a-web&space={space_id('library')}"
+        "&repository=library/nginx"
+    )
+    assert len(api.get(url).get_json()["items"]) == 3
+    calls = len(harbor.requests)
+    assert len(api.get(url).get_json()["items"]) == 3
+    assert len(harbor.requests) == calls  # served from the shared cache
+    harbor.stop()
+    app.config["MIRROR_CATALOGUE_TTL"] = 0
+    stale = api.get(url).get_json()
+    assert stale["stale"] is True and "could not be reached" in stale["error"]
+    assert len(stale["items"]) == 3
+    context = api.get("/api/picker/context?namespace=prod/a-web").get_json()
+    assert context["registries"][0]["age_seconds"] is not None
+    harbor.start()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/picker/spaces", 400),
+        ("/api/picker/spaces?namespace=prod/a-web&tab=secret", 400),
+        ("/api/picker/spaces?namespace=prod/a-web&registry=x", 400),
+        ("/api/picker/spaces?namespace=prod/a-web&page=0", 400),
+        ("/api/picker/spaces?namespace=prod/a-web&per_page=1000", 400),
+        ("/api/picker/tags?namespace=prod/a-web&space=abc&repository=x", 404),
+        ("/api/picker/tags?namespace=prod/a-web", 404),
+    ],
+)
+def test_bad_input(api: Api, harbor: HarborEmulator, path: str, status: int) -> None:
+    response = api.as_user("eddie").get(path)
+    assert response.status_code == status and response.get_json()["error"]["message"]
+
+
+def test_faq_without_and_with_an_image(api: Api, harbor: HarborEmulator) -> None:
+    api.as_user("eddie")
+    plain = api.get("/api/picker/faq?namespace=dev/sandbox").get_json()
+    assert plain["checks"][0]["status"] == "fail"
+    assert "not bound to any workspace" in plain["checks"][0]["answer"]
+    host = api.get("/api/picker/context?namespace=prod/a-web").get_json()["registries"][0]["host"]
+    image = api.get(f"/api/picker/faq?namespace=prod/a-web&image={host}/beta/api:3.1").get_json()
+    assert image["decision"]["reason"] == "space_not_bound"
