@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("sync", "bindings")
+BENCHMARKS = ("sync", "bindings", "check")
 
 
 def main() -> None:

@@ -140,7 +140,8 @@ class MirrorPlugin:
 
     def explain(self, namespace: str, image: str) -> Explanation:
         """Run the FAQ checks for ``image`` in ``namespace`` one by one; never raises."""
-        state = _state()
+        app = _app()
+        state: MirrorState = app.extensions[EXTENSION_KEY]
         workspace_id: str | None = None
         namespace_known = isinstance(namespace, str) and bool(namespace.strip())
         if namespace_known:
@@ -148,7 +149,7 @@ class MirrorPlugin:
                 workspace_id = state.host.workspace_of_namespace(namespace)
             except UnknownNamespace:
                 namespace_known = False
-        facts = state.rules.facts(state.db.engine, state.host)
+        facts = state.rules.facts(state.db, state.host)
         return decide(
             facts,
             image=image,
@@ -156,7 +157,7 @@ class MirrorPlugin:
             namespace_known=namespace_known,
             workspace_id=workspace_id,
             workspace_name=state.rules.workspace_names.get(workspace_id or ""),
-            foreign_policy=current_app.config["MIRROR_FOREIGN_IMAGES"],
+            foreign_policy=app.config["MIRROR_FOREIGN_IMAGES"],
         )
 
     def check_image(self, namespace: str, image: str) -> Decision:
@@ -192,10 +193,11 @@ class MirrorPlugin:
         return [MenuItem("Mirror Warehouse", "mirror_plugin.index", "member")]
 
 
-def _state() -> MirrorState:
-    try:
-        return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-    except KeyError:
+def _app() -> Flask:
+    """The current app, checked to have the plugin (one proxy lookup: this is a hot path)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if EXTENSION_KEY not in app.extensions:
         raise RuntimeError(
             "MirrorPlugin is not registered on the current app; call init_app(app) first."
-        ) from None
+        )
+    return app

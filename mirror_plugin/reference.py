@@ -22,8 +22,9 @@ therefore treat ``domain == ""`` as "no recognised registry" and refuse it.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["DEFAULT_DOMAIN", "ImageReference", "InvalidReference", "parse_reference"]
 
@@ -73,16 +74,19 @@ class ImageReference:
     path: str  # 'library/nginx', 'team/nested/app'
     tag: str | None = None
     digest: str | None = None  # 'sha256:<64 lower-case hex>'
+    #: First component of the path: the Harbor project (``library`` for ``nginx``). Computed
+    #: once, like ``string``: the visibility rule reads both on every decision.
+    space: str = field(init=False, repr=False, compare=False)
+    string: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "space", self.path.partition("/")[0])
+        object.__setattr__(self, "string", self.name + _suffix(self.tag, self.digest))
 
     @property
     def name(self) -> str:
         """Domain and path (Go's ``Name()``; just the path when the domain is empty)."""
         return f"{self.domain}/{self.path}" if self.domain else self.path
-
-    @property
-    def string(self) -> str:
-        """Fully qualified reference, ``name[:tag][@digest]`` (Go's ``String()``)."""
-        return self.name + _suffix(self.tag, self.digest)
 
     @property
     def familiar(self) -> str:
@@ -94,11 +98,6 @@ class ImageReference:
         if rest != path and "/" not in rest:
             path = rest
         return path + _suffix(self.tag, self.digest)
-
-    @property
-    def space(self) -> str:
-        """First component of the path: the Harbor project (``library`` for ``nginx``)."""
-        return self.path.partition("/")[0]
 
     @property
     def repository(self) -> str:
@@ -113,12 +112,18 @@ def parse_reference(text: str) -> ImageReference:
     """Parse ``text`` with ``ParseNormalizedNamed`` semantics; raise InvalidReference.
 
     Nothing is stripped: surrounding whitespace or a trailing newline makes the input
-    invalid, exactly as it does for kubelet.
+    invalid, exactly as it does for kubelet. Valid references are memoised: a platform
+    deploys the same few thousand images over and over.
     """
     if not isinstance(text, str):
         raise InvalidReference(
             f"invalid reference format: expected a string, got {type(text).__name__}"
         )
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_cached(text: str) -> ImageReference:
     if _IDENTIFIER_RE.fullmatch(text):
         raise InvalidReference(
             f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings: "

@@ -23,6 +23,7 @@ lock the rest of the platform out of it, and a denial must not reveal another te
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ _DOCKER_HUB_ALIASES = {"index.docker.io": "docker.io", "registry-1.docker.io": "
 _DEFAULT_PORTS = (":443", ":80")
 
 
+@functools.lru_cache(maxsize=4096)
 def registry_key(host: str) -> str:
     """The key registries are matched on: lower-case host[:port], default ports dropped."""
     key = host.strip().lower()

@@ -77,18 +77,24 @@ class RuleCache:
         self.checked_at = 0.0
         self.dirty = True
         self._lock = threading.Lock()
-        self._engines: set[int] = set()
+        self._engine: Engine | None = None
 
-    def _watch(self, engine: Engine) -> None:
-        if id(engine) not in self._engines:
-            self._engines.add(id(engine))
-            event.listen(engine, "commit", self._committed)
+    def _watch(self, db: Any) -> Engine:
+        """The engine to read from, listened to once for commits."""
+        if self._engine is None:
+            self._engine = db.engine
+            event.listen(self._engine, "commit", self._committed)
+        return self._engine
 
     def _committed(self, connection: Any) -> None:
         self.dirty = True
 
-    def facts(self, engine: Engine, host: Any) -> RuleSnapshot:
-        """The current snapshot; re-reads the counter when due, reloads when it moved."""
+    def facts(self, db: Any, host: Any) -> RuleSnapshot:
+        """The current snapshot; re-reads the counter when due, reloads when it moved.
+
+        ``db`` is the host's Flask-SQLAlchemy; its engine is only looked up on a refresh, which
+        keeps the common path to two attribute reads and a clock read.
+        """
         snapshot = self.snapshot
         if (
             snapshot is not None
@@ -97,7 +103,7 @@ class RuleCache:
         ):
             return snapshot
         with self._lock:
-            self._watch(engine)
+            engine = self._watch(db)
             if (
                 self.snapshot is not None
                 and not self.dirty
