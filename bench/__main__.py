@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("sync", "bindings", "check")
+BENCHMARKS = ("sync", "bindings", "check", "picker")
 
 
 def main() -> None:

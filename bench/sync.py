@@ -31,14 +31,17 @@ from mirror_plugin.testing.harbor import HarborEmulator
 LATENCY = 0.010
 
 
-def _serve(projects: int, per_project: int, url_out: Connection, stop: Event) -> None:
+def serve_harbor(
+    projects: int, per_project: int, url_out: Connection, stop: Event, latency: float = LATENCY
+) -> None:
+    """A filled emulator in its own process (the benchmarks' Harbor), until ``stop`` is set."""
     with HarborEmulator(latency=0.0) as harbor:
         for p in range(projects):
             name = f"project-{p:04d}"
             harbor.add_project(name, public=p % 3 == 0)
             for r in range(per_project):
                 harbor.add_repository(name, f"team/app-{r:02d}")
-        harbor.latency = LATENCY
+        harbor.latency = latency
         url_out.send(harbor.url)
         stop.wait()
 
@@ -101,7 +104,9 @@ def main(quick: bool = False) -> None:
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     stop = context.Event()
-    server = context.Process(target=_serve, args=(projects, per_project, send, stop), daemon=True)
+    server = context.Process(
+        target=serve_harbor, args=(projects, per_project, send, stop), daemon=True
+    )
     server.start()
     try:
         url = receive.recv()
