@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,7 +82,10 @@ def test_search_repositories_and_tags(api: Api, harbor: HarborEmulator) -> None:
     assert [r["name"] for r in found] == ["alpha/web"]
     every = api.get("/api/picker/repositories?namespace=prod/a-web").get_json()
     assert [r["name"] for r in every["items"]] == [
-        "alpha/web", "library/nginx", "library/team/tools/busybox"]
+        "alpha/web",
+        "library/nginx",
+        "library/team/tools/busybox",
+    ]
     assert every["items"][2]["short_name"] == "team/tools/busybox"
     tags = api.get(
         f"/api/picker/tags?namespace=prod/a-web&space={space_id('library')}"
@@ -191,3 +195,46 @@ def test_faq_without_and_with_an_image(api: Api, harbor: HarborEmulator) -> None
     host = api.get("/api/picker/context?namespace=prod/a-web").get_json()["registries"][0]["host"]
     image = api.get(f"/api/picker/faq?namespace=prod/a-web&image={host}/beta/api:3.1").get_json()
     assert image["decision"]["reason"] == "space_not_bound"
+
+
+def test_docker_registry_tags_with_digests_sizes_and_platforms(
+    app: Flask, api: Api, registry_open: Any
+) -> None:
+    single = registry_open.push("pickdock/app", "1.0", "1.1")
+    multi = registry_open.push(
+        "pickdock/multi", "2.0", platforms=[("linux", "amd64"), ("linux", "arm64")]
+    )
+    api.as_user("root")
+    created = api.post(
+        "/api/integrations", {"name": "dist", "kind": "docker", "url": registry_open.url}
+    )
+    assert created.status_code == 201, created.get_json()
+    space = space_id("pickdock")
+    api.as_user("eddie")
+    tags = api.get(
+        f"/api/picker/tags?namespace=prod/a-web&space={space}&repository=pickdock/app"
+    ).get_json()
+    assert {t["tag"]: t["digest"] for t in tags["items"]} == {
+        "1.1": single,
+        "1.0": tags["items"][1]["digest"],
+    }
+    assert all(t["size"] and t["size"] > 0 for t in tags["items"])
+    index = api.get(
+        f"/api/picker/tags?namespace=prod/a-web&space={space}&repository=pickdock/multi"
+    ).get_json()["items"][0]
+    assert index["digest"] == multi and index["index"] is True
+    assert sorted(index["platforms"]) == ["linux/amd64", "linux/arm64"]
+
+
+def test_refreshing_a_space_lists_new_repositories(
+    app: Flask, api: Api, registry_open: Any
+) -> None:
+    fresh = f"fresh{uuid.uuid4().hex[:8]}"  # the registry is shared by the whole session
+    registry_open.push(f"{fresh}/one", "1")
+    api.as_user("root")
+    api.post("/api/integrations", {"name": "dist", "kind": "docker", "url": registry_open.url})
+    registry_open.push(f"{fresh}/two", "1")
+    api.as_user("eddie")
+    url = f"/api/picker/repositories?namespace=prod/a-web&space={space_id(fresh)}"
+    assert names(api.get(url)) == [f"{fresh}/one"]
+    assert names(api.get(url + "&refresh=1")) == [f"{fresh}/one", f"{fresh}/two"]
