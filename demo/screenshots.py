@@ -3,8 +3,9 @@
 Starts a throw-away demo (its own sandbox on free ports, a temporary database), serves it on a
 free port in a thread, and drives the system Chromium (``/usr/bin/chromium``) through Playwright
 as the demo users would click: the platform Admin's Warehouse Integration list and the sandbox
-integration, Alice's form connecting a workspace warehouse (tested, not saved), and Eddie's
-deployment of a Team Beta image into a Team Alpha namespace, refused with the reason.
+integration, Alice's form connecting a workspace warehouse (tested, not saved), Eddie's
+deployment of a Team Beta image into a Team Alpha namespace, refused with the reason, and the
+Select Image picker beside it (private spaces, a repository's tags, "Can't find your image?").
 
 It never downloads a browser (no ``playwright install``); without Chromium it says so and exits.
 """
@@ -43,6 +44,9 @@ SHOTS = (
     "warehouse-space.png",
     "workspace-warehouse-form.png",
     "deploy-denied.png",
+    "picker-private.png",
+    "picker-tags.png",
+    "picker-faq.png",
 )
 
 
@@ -89,6 +93,10 @@ def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
+
+    def still(page: Page) -> None:
+        """No focus ring or caret in a picture of a dialog."""
+        page.evaluate("document.activeElement && document.activeElement.blur()")
 
     def shot(page: Page, name: str) -> None:
         path = out_dir / name
@@ -141,6 +149,24 @@ def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
             eddie.click("form.form--deploy button[type=submit]")
             eddie.wait_for_selector(".alert--error")
             shot(eddie, "deploy-denied.png")
+            # Select Image, beside the refused image: the private spaces Team Alpha may use,
+            # a repository's tags, then "Can't find your image?" about the refused one.
+            eddie.get_by_role("button", name="Select Image").click()
+            picker = eddie.get_by_role("dialog", name="Select Image")
+            picker.get_by_role("tab", name="Private").click()
+            picker.locator("li[data-row='alpha-private']").wait_for()
+            still(eddie)
+            shot(eddie, "picker-private.png")
+            picker.get_by_role("tab", name="Public").click()
+            picker.locator("li[data-row='library'] button").click()
+            picker.locator("li[data-row='library/nginx'] button").click()
+            picker.locator("li[data-tag='1.25']").wait_for()
+            still(eddie)
+            shot(eddie, "picker-tags.png")
+            picker.get_by_role("button", name="Can't find your image?").click()
+            picker.locator(".mirror-picker__checks").wait_for()
+            still(eddie)
+            shot(eddie, "picker-faq.png")
             eddie.context.close()
         finally:
             browser.close()

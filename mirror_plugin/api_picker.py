@@ -222,7 +222,7 @@ def picker_tags() -> ResponseReturnValue:
         space, integration, repository, refresh=request.args.get("refresh") == "1"
     )
     text = request.args.get("q", "").strip()
-    items = [i for i in result["items"] if not text or text in (i.get("tag") or "")]
+    items = [i for i in result["items"] if not text or text.lower() in (i.get("tag") or "").lower()]
     image = f"{integration.registry_host}/{repository}"
     for item in items:
         item["reference_tag"] = f"{image}:{item['tag']}" if item.get("tag") else None
@@ -251,13 +251,17 @@ def picker_faq() -> ResponseReturnValue:
         )
         for tab in catalogue.TABS
     }
+    names = {
+        ws.id: ws.name for ws in current_app.extensions["mirror_plugin"].host.list_workspaces()
+    }
+    name = names.get(workspace_id or "", workspace_id)
     checks = [
         {
             "key": "namespace",
             "question": "Is the Kubernetes namespace bound to a workspace?",
             "status": "pass" if workspace_id else "fail",
             "answer": (
-                f"Namespace {namespace} belongs to workspace {workspace_id}."
+                f"Namespace {namespace} belongs to workspace {name}."
                 if workspace_id
                 else f"Namespace {namespace} is not bound to any workspace, "
                 "so only public mirror spaces are available to it."
@@ -267,10 +271,15 @@ def picker_faq() -> ResponseReturnValue:
             "key": "bound",
             "question": "Are mirror spaces bound to the namespace's workspace?",
             "status": "pass" if visible["private"] else ("skip" if not workspace_id else "fail"),
-            "answer": f"{visible['private']} private space(s) are bound to the workspace; ask the "
-            "platform Admin to bind the one you need."
+            "answer": (
+                f"{visible['private']} private space(s) are bound to workspace {name}. If the "
+                "space you need is not among them, ask the platform Admin to bind it."
+                if visible["private"]
+                else f"No private space is bound to workspace {name}; ask the platform Admin to "
+                "bind the one you need."
+            )
             if workspace_id
-            else "Bindings need a workspace.",
+            else "Private spaces are bound to workspaces; this namespace has none.",
         },
         {
             "key": "visibility",
