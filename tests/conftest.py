@@ -30,6 +30,23 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 pytest_plugins = ["tests.registries"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import leakcheck
+
+    leakcheck.install()
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks() -> Iterator[None]:
+    """Fail the test during which a registry password or token reached a response or a log."""
+    from tests import leakcheck
+
+    seen = len(leakcheck.HITS)
+    yield
+    new = leakcheck.HITS[seen:]
+    assert not new, "secret leaked:\n" + "\n".join(new)
+
+
 def require_tool(available: bool, what: str) -> None:
     """Skip on a laptop that lacks ``what``; fail under CI, where everything must be present."""
     if available:

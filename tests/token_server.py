@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
+from tests import leakcheck
+
 #: Actions granted on each resource type; anything else requested is silently dropped (spec).
 GRANTS: dict[str, frozenset[str]] = {
     "repository": frozenset({"pull", "push", "delete"}),
@@ -185,6 +187,7 @@ class TokenServer:
         der = self._key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)  # JWS wants raw r||s, not DER
         token = f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+        leakcheck.watch(token)
         with self._lock:
             self.issued += 1
             self.scopes.append(scopes)

@@ -1,0 +1,69 @@
+"""The secret-leak check that runs through the whole test session.
+
+Every response the plugin's blueprint sends (body and headers) and every log record, at any
+level, is scanned for the registry passwords and tokens the tests use; a test during which
+one shows up fails, naming where. Tokens the test token server issues are added as they are
+minted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import flask
+
+#: Passwords the tests hand to registries (registries.py, the Harbor emulator, the demo).
+SECRETS: set[str] = {
+    "regpass-S3cret",
+    "Harbor12345",
+    "alice-pass",
+    "robot-secret",
+    "alpha-robot-secret",
+    "alpha-dev-pass",
+    "team-secret",
+}
+HITS: list[str] = []
+_lock = threading.Lock()
+
+
+def watch(secret: str) -> None:
+    """Add a secret minted during the run (a Bearer token)."""
+    with _lock:
+        SECRETS.add(secret)
+
+
+def scan(where: str, text: str) -> None:
+    with _lock:
+        found = [secret for secret in SECRETS if secret and secret in text]
+    for secret in found:
+        HITS.append(f"{where} contains the secret {secret[:3]}…")
+
+
+class LeakHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            scan(f"log record of {record.name}", self.format(record))
+        except Exception:  # noqa: BLE001 - a broken record must not hide the test's own result
+            self.handleError(record)
+
+
+def install() -> None:
+    """Hook every Flask app's responses and the root logger, once per session."""
+    original = flask.Flask.process_response
+
+    def process_response(self: flask.Flask, response: Any) -> Any:
+        response = original(self, response)
+        if flask.request.blueprint == "mirror_plugin" and not response.is_streamed:
+            headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+            scan(
+                f"response to {flask.request.method} {flask.request.path}",
+                headers + "\n" + response.get_data(as_text=True),
+            )
+        return response
+
+    flask.Flask.process_response = process_response  # type: ignore[method-assign]
+    root = logging.getLogger()
+    root.addHandler(LeakHandler(logging.DEBUG))
+    root.setLevel(logging.DEBUG)
