@@ -31,6 +31,10 @@ login_manager = LoginManager()
 login_manager.login_view = "console.login"
 login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
+# Changing registry credentials in the Mirror Warehouse needs a fresh sign-in.
+login_manager.refresh_view = "console.login"
+login_manager.needs_refresh_message = "Sign in again to change registry credentials."
+login_manager.needs_refresh_message_category = "info"
 
 #: One plugin object for every app this factory makes; its state lives per app.
 mirror = MirrorPlugin(db=db, host=ConsoleAdapter())

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 
 from . import integrations as service
-from .auth import require_principal
+from .auth import require_fresh_login, require_principal
 from .models import Integration, Space
 from .ratelimit import limit_test_connection
 from .scopes import RegistryScope, integration_or_404, resolve
@@ -127,6 +127,7 @@ def _list(scope: RegistryScope) -> ResponseReturnValue:
 
 def _create(scope: RegistryScope) -> ResponseReturnValue:
     principal = require_principal()
+    require_fresh_login()
     row = service.save(input_from(_body()), actor=principal.id, workspace_id=scope.workspace_id)
     ok, sentence = first_sync(row, actor=principal.id)
     data = integration_json(row, _counts([row.id]).get(row.id, (0, 0)))
@@ -168,6 +169,7 @@ def api_integration(integration_id: int) -> ResponseReturnValue:
     row, _ = integration_or_404(integration_id, manage=request.method != "GET")
     if request.method == "GET":
         return jsonify(integration_json(row, _counts([row.id]).get(row.id, (0, 0))))
+    require_fresh_login()
     if request.method == "DELETE":
         removed = service.delete(row, actor=principal.id)
         return jsonify({"deleted": integration_id, "bindings_removed": removed})

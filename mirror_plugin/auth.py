@@ -111,3 +111,21 @@ def may_use_namespace(principal: Principal, namespace: str) -> bool:
     if workspace_id is None or principal.is_platform_admin:
         return True
     return workspace_id in workspace_roles(principal)
+
+
+def require_fresh_login() -> None:
+    """Changing registry credentials needs a recent sign-in (Flask-Login's "fresh" login).
+
+    Hosts without Flask-Login are not affected. A stale session is sent to the host's
+    re-authentication view (``login_manager.refresh_view``), or answered 401 for JSON.
+    """
+    login_manager = getattr(current_app, "login_manager", None)
+    if login_manager is None:
+        return
+    from flask_login import login_fresh
+
+    if login_fresh():
+        return
+    if _wants_json() or not login_manager.refresh_view:
+        abort(401, description="Sign in again to change registry credentials.")
+    abort(login_manager.needs_refresh())

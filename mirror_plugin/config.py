@@ -40,6 +40,12 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_TEST_CONNECTION_PER_MINUTE": 10,
     # Seconds between background health checks of every integration (0 turns them off).
     "MIRROR_HEALTH_INTERVAL": 300,
+    # Content-Security-Policy of the plugin's responses ("" leaves it to the host). Pages and
+    # the Select Image widget load scripts and styles from static files only.
+    "MIRROR_CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import integrations as service
 from .api import _counts, list_in
-from .auth import require_principal
+from .auth import require_fresh_login, require_principal
 from .forms import IntegrationForm
 from .models import Integration
 from .ratelimit import limit_test_connection
@@ -66,6 +66,7 @@ def _form_page(
 
 def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValue:
     principal = require_principal()
+    require_fresh_login()
     form = IntegrationForm(request.form)
     if not form.validate():
         return _form_page(scope, form, row, status=422)
@@ -143,6 +144,7 @@ def detail_view(integration_id: int, workspace_id: str | None = None) -> Respons
 def delete_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
     row, scope = _scoped(integration_id, workspace_id, manage=True)
     if request.method == "POST":
+        require_fresh_login()
         name = row.name
         removed = service.delete(row, actor=require_principal().id)
         flash(f"Deleted {name} and {removed} binding{'s' if removed != 1 else ''}.", "success")

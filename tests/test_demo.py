@@ -453,3 +453,33 @@ def test_screenshot_script_captures_every_page(tmp_path: Path) -> None:
     for path in saved:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert 10_000 < path.stat().st_size < 300_000, path
+
+
+def test_credential_changes_need_a_fresh_login(console_app: Flask, sandbox: Sandbox) -> None:
+    alice = console_app.test_client()
+    sign_in(alice, "alice")
+    page = alice.get("/mirror/workspaces/alpha/warehouses/new").get_data(as_text=True)
+    csrf = _MIRROR_TOKEN.search(page)
+    assert csrf
+    with alice.session_transaction() as session:
+        session["_fresh"] = False  # e.g. a session restored from the remember-me cookie
+    form = {"name": "stale", "kind": "harbor", "url": sandbox.harbor_url, "username": ROBOT[0],
+            "password": ROBOT[1], "action": "save", "mirror_csrf_token": csrf.group(1)}
+    refused = alice.post("/mirror/workspaces/alpha/warehouses/new", data=form)
+    assert refused.status_code == 302 and refused.location.startswith("/login")
+    api = alice.post("/mirror/api/workspaces/alpha/integrations", json=form,
+                     headers={"X-Mirror-CSRF": csrf.group(1)})
+    assert api.status_code == 401 and "Sign in again" in api.get_json()["error"]["message"]
+    assert alice.get("/mirror/workspaces/alpha/warehouses/").status_code == 200  # reading is fine
+    with console_app.app_context():
+        assert db.session.scalar(select(Integration).where(Integration.name == "stale")) is None
+
+
+def test_plugin_pages_carry_security_headers(browser: FlaskClient) -> None:
+    sign_in(browser, "admin")
+    for path in ("/mirror/", "/mirror/api/integrations"):
+        headers = browser.get(path).headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"

@@ -188,3 +188,26 @@ def test_pages_extend_the_hosts_base_template(
     adapter.login("root")
     page = app.test_client().get("/mirror/").get_data(as_text=True)
     assert page.startswith("<nav>HOST CHROME</nav>") and "Mirror Warehouse" in page
+
+
+def test_host_may_take_over_the_content_security_policy(
+    app: Flask, adapter: FakeHostAdapter
+) -> None:
+    adapter.login("root")
+    app.config["MIRROR_CONTENT_SECURITY_POLICY"] = ""
+    headers = app.test_client().get("/mirror/").headers
+    assert "Content-Security-Policy" not in headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_templates_hold_no_inline_script_or_style() -> None:
+    """The CSP forbids them; a template that adds one would break in browsers."""
+    import re
+
+    from mirror_plugin.resources import templates_dir
+
+    for template in templates_dir().rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert not re.search(r"\son[a-z]+\s*=", text), template
+        assert " style=" not in text and "<style" not in text, template
