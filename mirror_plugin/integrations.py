@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
-from .models import Binding, Health, Integration, Repository, Scope, Space, utcnow
+from .models import Binding, Health, Integration, Repository, Scope, Space, TagCache, utcnow
 from .registry.errors import Category, RegistryError
 from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from .registry.probe import ConnectionReport, probe
@@ -115,8 +115,9 @@ def _validated(data: IntegrationInput, existing: Integration | None) -> tuple[st
     elif password is None:
         # A user name without a password would silently connect anonymously.
         if existing is None or existing.password_encrypted is None:
-            errors["password"] = (f"Enter the password of {username} (or clear the user name "
-                                  "to connect anonymously).")
+            errors["password"] = (
+                f"Enter the password of {username} (or clear the user name to connect anonymously)."
+            )
         elif url and url != existing.url:
             errors["password"] = "Enter the password again: the URL changed."
         elif username != existing.username:
@@ -243,19 +244,34 @@ def binding_count(row: Integration) -> int:
     )
 
 
+def purge_spaces(space_ids: list[int]) -> dict[int, list[str]]:
+    """Delete spaces with their bindings, repositories and cached tags (not committed).
+
+    Every way a space goes (deleted, vanished upstream, its integration removed) goes through
+    here, so nothing keeps pointing at a space id a later space could reuse. Returns each
+    space's bound workspaces, for the caller's audit event and signal.
+    """
+    bound: dict[int, list[str]] = {space_id: [] for space_id in space_ids}
+    if not space_ids:
+        return bound
+    for space_id, workspace_id in session().execute(
+        select(Binding.space_id, Binding.workspace_id)
+        .where(Binding.space_id.in_(space_ids))
+        .order_by(Binding.workspace_id)
+    ):
+        bound[space_id].append(workspace_id)
+    for table in (Binding.__table__, Repository.__table__, TagCache.__table__):
+        session().execute(table.delete().where(table.c.space_id.in_(space_ids)))
+    session().execute(Space.__table__.delete().where(Space.id.in_(space_ids)))
+    return bound
+
+
 def delete(row: Integration, *, actor: str) -> int:
     """Remove an integration with its spaces and bindings in one transaction; audited."""
-    space_ids = select(Space.id).where(Space.integration_id == row.id)
-    workspaces = sorted(
-        set(session().scalars(select(Binding.workspace_id).where(Binding.space_id.in_(space_ids))))
-    )
-    bindings = binding_count(row)
-    spaces = int(
-        session().scalar(select(func.count(Space.id)).where(Space.integration_id == row.id)) or 0
-    )
-    session().execute(Binding.__table__.delete().where(Binding.space_id.in_(space_ids)))
-    session().execute(Repository.__table__.delete().where(Repository.space_id.in_(space_ids)))
-    session().execute(Space.__table__.delete().where(Space.integration_id == row.id))
+    space_ids = list(session().scalars(select(Space.id).where(Space.integration_id == row.id)))
+    bound = purge_spaces(space_ids)
+    workspaces = sorted({w for ws in bound.values() for w in ws})
+    bindings, spaces = sum(len(ws) for ws in bound.values()), len(space_ids)
     session().expire(row, ["spaces"])
     session().delete(row)
     audit.record(

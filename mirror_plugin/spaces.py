@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from . import audit
-from .integrations import Conflict, InvalidInput, endpoint_of, http_for, session
-from .models import Binding, Integration, Repository, Space, utcnow
+from .integrations import Conflict, InvalidInput, endpoint_of, http_for, purge_spaces, session
+from .models import Binding, Integration, Space, utcnow
 from .registry.errors import Category, RegistryError
 from .registry.harbor import HarborClient
 from .signals import bindings_changed
@@ -172,11 +172,9 @@ def delete_space(space: Space, *, actor: str) -> list[str]:
             ) from None
         if exc.category is not Category.NOT_FOUND:  # already gone upstream: finish here
             raise
-    workspaces = [b.workspace_id for b in space.bindings]
-    session().execute(delete(Binding).where(Binding.space_id == space.id))
-    session().execute(delete(Repository).where(Repository.space_id == space.id))
     name = space.name
-    session().delete(space)
+    workspaces = purge_spaces([space.id])[space.id]
+    session().expire_all()
     audit.record(
         session(),
         actor=actor,

@@ -20,8 +20,8 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from . import audit
-from .integrations import endpoint_of, http_for, session
-from .models import Binding, Health, Integration, Repository, Space, utcnow
+from .integrations import endpoint_of, http_for, purge_spaces, session
+from .models import Health, Integration, Repository, Space, utcnow
 from .registry.docker import DockerRegistryClient
 from .registry.errors import RegistryError
 from .registry.harbor import HarborClient
@@ -203,13 +203,9 @@ def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> Syn
     if repositories:
         session().execute(insert(Repository), repositories)
 
-    removed_bindings: dict[str, list[str]] = {}
-    for name, space in existing.items():
-        workspaces = sorted(
-            session().scalars(select(Binding.workspace_id).where(Binding.space_id == space.id))
-        )
-        session().execute(Binding.__table__.delete().where(Binding.space_id == space.id))
-        session().delete(space)
+    gone = purge_spaces([space.id for space in existing.values()])
+    removed_bindings = {space.name: gone[space.id] for space in existing.values()}
+    for name, workspaces in removed_bindings.items():
         audit.record(
             session(),
             actor=actor,
@@ -218,7 +214,6 @@ def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> Syn
             space=name,
             workspaces=workspaces,
         )
-        removed_bindings[name] = workspaces
         report.removed.append(name)
     report.unbound_workspaces = sorted({w for ws in removed_bindings.values() for w in ws})
 

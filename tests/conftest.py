@@ -111,13 +111,15 @@ def adapter() -> FakeHostAdapter:
 def make_app(database_url: str, adapter: FakeHostAdapter, **config: object) -> Flask:
     app = Flask("host_under_test")
     app.config.update(
-        TESTING=True,
-        SECRET_KEY="test-secret",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        # Test registries listen on loopback, which production refuses unless allow-listed.
-        MIRROR_ALLOWED_NETWORKS=["127.0.0.0/8", "::1/128"],
-        MIRROR_REGISTRY_TIMEOUT=5.0,
-        **config,
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            # Test registries listen on loopback, which production refuses unless allow-listed.
+            "MIRROR_ALLOWED_NETWORKS": ["127.0.0.0/8", "::1/128"],
+            "MIRROR_REGISTRY_TIMEOUT": 5.0,
+            **config,
+        }
     )
     db = SQLAlchemy(app)
     MirrorPlugin(app, db=db, host=adapter)

@@ -24,7 +24,18 @@ path asks for:
 ``/redirect-fat?to=``  302 to URL, with a 64 MB body and no ``Content-Length``
 ``/chain/N``           redirects to ``/chain/N-1`` until N is 0, which answers 200
 ``/status/N``          an empty answer with status N
+``/pong``              200 ``text/plain`` ``Pong`` (Harbor's ``/api/v2.0/ping``)
+``/registry``          200 ``{}`` with ``Docker-Distribution-Api-Version`` (a registry's ``/v2/``)
+``/challenge``         401 with ``WWW-Authenticate: Basic``; ``?realm=URL`` challenges ``Bearer``
+                       with that realm instead (a token flow), and a Distribution-style error body
+``/token``             200 ``{"token": TOKEN, ...}``: a token service that hands out ``TOKEN``
 =====================  =========================================================================
+
+The registry clients call fixed paths (``/v2/``, ``/api/v2.0/projects``...) under a URL that may
+have no path of its own, so :meth:`FaultyServer.route` serves whole path prefixes as one mode:
+``server.route("/", "/reset")`` resets every request, ``server.route("/v2/", "/registry")`` on top
+of it keeps ``/v2/`` healthy (the longest matching prefix wins). Requests are still recorded, and
+counted by ``hits``, under the path the client asked for.
 
 Every response sets a cookie, and every request is recorded (``requests``) so tests can check
 what the client sent: cookies, ``User-Agent``, ``Authorization``, ``Host``, and how many times it
@@ -37,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import json
 import os
 import socket
 import ssl
@@ -50,6 +62,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 HUGE = 10 * 1024 * 1024
+TOKEN = "faulty-token"
 FAT = 64 * 1024 * 1024  # more than any socket buffers can hide
 _GARBAGE = os.urandom(64 * 1024)
 _TLS_HANDSHAKE = 0x16  # first byte of a TLS record carrying a ClientHello
@@ -81,6 +94,8 @@ class FaultyServer:
     sent: Counter[str] = field(default_factory=Counter, init=False)
     #: Requests per path whose handler has finished (answered, or failed to).
     done: Counter[str] = field(default_factory=Counter, init=False)
+    #: Path prefix -> mode it is served as (see :meth:`route`).
+    routes: dict[str, str] = field(default_factory=dict, init=False)
     _hits: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -126,6 +141,18 @@ class FaultyServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def route(self, prefix: str, mode: str) -> FaultyServer:
+        """Serve every request whose path starts with ``prefix`` as ``mode`` (a path of the
+        table above, query included, e.g. ``"/redirect?to=..."``); the longest prefix wins."""
+        with self._lock:
+            self.routes[prefix] = mode
+        return self
+
+    def _mode_for(self, path: str) -> str:
+        with self._lock:
+            prefixes = [prefix for prefix in self.routes if path.startswith(prefix)]
+            return self.routes[max(prefixes, key=len)] if prefixes else path
 
     # -- what the tests read ---------------------------------------------------------------
 
@@ -240,7 +267,7 @@ def _handler_for(owner: FaultyServer) -> type[BaseHTTPRequestHandler]:
                 self.rfile.read(length)
             headers = {k.lower(): v for k, v in self.headers.items()}
             count = owner._record(Seen(self.command, self.path, headers))
-            parts = urlsplit(self.path)
+            parts = urlsplit(owner._mode_for(self.path))
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             path = parts.path
             if path == "/ok":
@@ -302,6 +329,21 @@ def _handler_for(owner: FaultyServer) -> type[BaseHTTPRequestHandler]:
                     self._answer(200, b'{"ok": true}', "application/json")
             elif path.startswith("/status/"):
                 self._answer(int(path.rsplit("/", 1)[1]), b"", "application/json")
+            elif path == "/pong":
+                self._answer(200, b"Pong", "text/plain; charset=utf-8")
+            elif path == "/registry":
+                version = {"Docker-Distribution-Api-Version": "registry/2.0"}
+                self._answer(200, b"{}", "application/json", extra=version)
+            elif path == "/challenge":
+                realm = query.get("realm")
+                challenge = (
+                    f'Bearer realm="{realm}",service="faulty"' if realm else 'Basic realm="faulty"'
+                )
+                body = b'{"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}'
+                self._answer(401, body, "application/json", extra={"WWW-Authenticate": challenge})
+            elif path == "/token":
+                body = json.dumps({"token": TOKEN, "access_token": TOKEN, "expires_in": 300})
+                self._answer(200, body.encode(), "application/json")
             else:
                 self._answer(404, b'{"errors": [{"code": "NOT_FOUND"}]}', "application/json")
 
@@ -321,9 +363,12 @@ def _handler_for(owner: FaultyServer) -> type[BaseHTTPRequestHandler]:
             content_type: str,
             close: bool = False,
             encoding: str | None = None,
+            extra: dict[str, str] | None = None,
         ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             if encoding:
                 self.send_header("Content-Encoding", encoding)
             self.send_header("Content-Length", str(len(body)))

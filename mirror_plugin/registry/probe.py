@@ -94,7 +94,9 @@ def _probe_docker(client: DockerRegistryClient) -> ConnectionReport:
         client.catalog_sample(1)
         catalog = True
     except RegistryError as exc:
-        if exc.category is Category.AUTH_FAILED:
+        # Only a missing or refused catalog means "this registry does not list"; a broken
+        # answer is a broken registry, whatever /v2/ said.
+        if exc.category not in (Category.NOT_FOUND, Category.FORBIDDEN):
             raise
         catalog = False
     if not catalog:
