@@ -26,8 +26,9 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-# The real Docker Registry fixtures (registry_open, registry_basic, registry_token).
-pytest_plugins = ["tests.registries"]
+# The real Docker Registry fixtures (registry_open, registry_basic, registry_token), and the
+# browser fixtures (demo, chromium, open_page).
+pytest_plugins = ["tests.registries", "tests.browser"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

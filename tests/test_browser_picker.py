@@ -7,20 +7,14 @@ that is down (the sandbox's own Harbor never is).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import require_tool
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 DIGEST = r"@sha256:[0-9a-f]{64}"
 
 #: Records the input and change events that reach the document (so: they bubble) from #image.
@@ -33,59 +27,6 @@ LISTEN = """() => {
     });
   }
 }"""
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[str, Any]]:
-    require_tool(
-        shutil.which(CHROMIUM) is not None or shutil.which("chromium") is not None,
-        "Chromium (apt install chromium)",
-    )
-    require_tool(importlib.util.find_spec("playwright") is not None, "playwright (pip)")
-    from demo.screenshots import serve_demo
-
-    with serve_demo() as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def chromium(demo: tuple[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from demo.screenshots import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(chromium: Any, demo: tuple[str, Any]) -> Iterator[Any]:
-    """``open_page(username)``: that user signed in, on the Deploy form. Pages close after."""
-    base_url, _ = demo
-    contexts: list[Any] = []
-
-    def signed_in(username: str) -> Any:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.script_errors = errors
-        page.goto(f"{base_url}/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "demo")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base_url}/workloads")
-        page.goto(f"{base_url}/deploy")
-        return page
-
-    yield signed_in
-    for context in contexts:
-        page_errors = [e for p in context.pages for e in p.script_errors]
-        context.close()
-        assert not page_errors, page_errors
 
 
 def picker(page: Any, namespace: str | None = None) -> Any:

@@ -2,53 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import require_tool
-
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[str, Any]]:
-    require_tool(
-        shutil.which(CHROMIUM) is not None or shutil.which("chromium") is not None,
-        "Chromium (apt install chromium)",
-    )
-    require_tool(importlib.util.find_spec("playwright") is not None, "playwright (pip)")
-    from demo.screenshots import serve_demo
-
-    with serve_demo() as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from demo.screenshots import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def signed_in(chromium: Any, base_url: str, username: str) -> Any:
-    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/workloads")
-    return page
 
 
 def check(page: Any, base_url: str, namespace: str, image: str) -> dict[str, Any]:
@@ -59,15 +17,15 @@ def check(page: Any, base_url: str, namespace: str, image: str) -> dict[str, Any
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_admin_binds_and_unbinds_through_the_dialog(demo: tuple[str, Any], chromium: Any) -> None:
+def test_admin_binds_and_unbinds_through_the_dialog(demo: tuple[str, Any], open_page: Any) -> None:
     from playwright.sync_api import expect
 
     base_url, sandbox = demo
     image = f"{sandbox.harbor_host}/alpha-tools/lint:0.9"
-    bob = signed_in(chromium, base_url, "bob")
+    bob = open_page("bob", "/workloads")
     assert check(bob, base_url, "cluster-1/beta-api", image)["reason"] == "space_not_bound"
 
-    admin = signed_in(chromium, base_url, "admin")
+    admin = open_page("admin", "/workloads")
     admin.get_by_role("link", name="Mirror Warehouse").first.click()
     admin.get_by_role("link", name="Warehouse Integration").click()
     admin.get_by_role("link", name="harbor-sandbox").click()
