@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from . import integrations as service
 from .auth import require_fresh_login, require_principal
 from .models import Integration, Space
+from .params import iso
 from .ratelimit import limit_test_connection
 from .scopes import RegistryScope, integration_or_404, resolve
 from .sync import first_sync, sync
@@ -39,16 +40,12 @@ def integration_json(row: Integration, counts: tuple[int, int] | None = None) ->
         "description": row.description,
         "health": row.health,
         "last_error": row.last_error,
-        "last_checked_at": _iso(row.last_checked_at),
-        "last_synced_at": _iso(row.last_synced_at),
+        "last_checked_at": iso(row.last_checked_at),
+        "last_synced_at": iso(row.last_synced_at),
     }
     if counts is not None:
         data["spaces"], data["repositories"] = counts
     return data
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _body() -> dict[str, Any]:
@@ -163,7 +160,7 @@ def api_workspace_test(workspace_id: str) -> ResponseReturnValue:
     return _test_unsaved(resolve(workspace_id, manage=True))
 
 
-@blueprint.route("/api/integrations/<int:integration_id>", methods=["GET", "PATCH", "DELETE"])
+@blueprint.route("/api/integrations/<mirror_id:integration_id>", methods=["GET", "PATCH", "DELETE"])
 def api_integration(integration_id: int) -> ResponseReturnValue:
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=request.method != "GET")
@@ -177,7 +174,7 @@ def api_integration(integration_id: int) -> ResponseReturnValue:
     return jsonify(integration_json(row, _counts([row.id]).get(row.id, (0, 0))))
 
 
-@blueprint.post("/api/integrations/<int:integration_id>/test")
+@blueprint.post("/api/integrations/<mirror_id:integration_id>/test")
 def api_integration_test(integration_id: int) -> ResponseReturnValue:
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
@@ -187,7 +184,7 @@ def api_integration_test(integration_id: int) -> ResponseReturnValue:
     return jsonify(report.to_dict())
 
 
-@blueprint.post("/api/integrations/<int:integration_id>/sync")
+@blueprint.post("/api/integrations/<mirror_id:integration_id>/sync")
 def api_integration_sync(integration_id: int) -> ResponseReturnValue:
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)

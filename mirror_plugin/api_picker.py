@@ -21,6 +21,7 @@ from .api_spaces import int_arg
 from .auth import may_use_namespace, require_principal, workspace_roles
 from .integrations import session
 from .models import Integration, Repository, Space
+from .params import parse_int
 from .views import blueprint
 
 PER_PAGE = 20
@@ -144,9 +145,10 @@ def picker_spaces() -> ResponseReturnValue:
     )
     registry = request.args.get("registry", "")
     if registry:
-        if not registry.isdigit():
+        registry_id = parse_int(registry)
+        if registry_id is None:
             abort(400, description="'registry' must be a registry id.")
-        query = query.where(Integration.id == int(registry))
+        query = query.where(Integration.id == registry_id)
     text = request.args.get("q", "").strip().lower()
     if text:
         query = query.where(Space.name.contains(text, autoescape=True))
@@ -171,7 +173,8 @@ def picker_spaces() -> ResponseReturnValue:
 
 def _space_or_404(workspace_id: str | None) -> tuple[Space, Integration]:
     raw = request.args.get("space", "")
-    found = catalogue.visible_space(workspace_id, int(raw)) if raw.isdigit() else None
+    space_id = parse_int(raw)
+    found = catalogue.visible_space(workspace_id, space_id) if space_id else None
     if found is None:
         abort(404, description="No such space for this namespace.")
     return found
@@ -193,6 +196,7 @@ def _repository_json(repo: Repository, space: Space, integration: Integration) -
 def picker_repositories() -> ResponseReturnValue:
     """A space's repositories (``space=ID``), or a search across every visible space."""
     _, workspace_id = _scope()
+    tab = _tab_arg()
     error = None
     if request.args.get("space"):
         space, integration = _space_or_404(workspace_id)
@@ -202,7 +206,7 @@ def picker_repositories() -> ResponseReturnValue:
         query = query.where(Space.id == space.id)
     else:
         query = catalogue.search_repositories(
-            workspace_id, request.args.get("q", "").strip(), _tab_arg()
+            workspace_id, request.args.get("q", "").strip(), tab
         )
     rows, paging = _page(query.order_by(Repository.name, Repository.id))
     return jsonify({**paging, "error": error, "items": [_repository_json(*row) for row in rows]})

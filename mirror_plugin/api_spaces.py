@@ -15,6 +15,7 @@ from . import bindings, spaces
 from .audit_log import audit_json, query_events
 from .auth import require_principal
 from .models import Integration, Space
+from .params import is_id, iso, parse_int
 from .scopes import integration_or_404, resolve
 from .views import blueprint
 
@@ -29,7 +30,7 @@ def platform_integration_or_404(integration_id: int) -> Integration:
 
 def space_or_404(space_id: int) -> Space:
     resolve(None)
-    space = spaces.session().get(Space, space_id)
+    space = spaces.session().get(Space, space_id) if is_id(space_id) else None
     if space is None or not space.integration.is_platform:
         abort(404, description="No such space.")
     return space
@@ -44,9 +45,8 @@ def json_body() -> dict[str, Any]:
 
 def id_list(body: dict[str, Any], key: str, kind: type) -> list[Any]:
     value = body.get(key)
-    if not isinstance(value, list) or not all(
-        isinstance(v, kind) and not isinstance(v, bool) for v in value
-    ):
+    valid = is_id if kind is int else (lambda v: isinstance(v, str))
+    if not isinstance(value, list) or not all(valid(v) for v in value):
         abort(422, description=f"'{key}' must be a list of {kind.__name__} ids.")
     return value
 
@@ -55,12 +55,13 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
     raw = request.args.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low=low, high=high)
+    if value is None:
         abort(400, description=f"'{name}' must be a whole number from {low} to {high}.")
-    return int(raw)
+    return value
 
 
-@blueprint.route("/api/integrations/<int:integration_id>/spaces", methods=["GET", "POST"])
+@blueprint.route("/api/integrations/<mirror_id:integration_id>/spaces", methods=["GET", "POST"])
 def api_spaces(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
     names = bindings.known_workspaces()
@@ -94,14 +95,12 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
             "per_page": page.per_page,
             "health": integration.health,
             "last_error": integration.last_error,
-            "last_synced_at": integration.last_synced_at.isoformat()
-            if integration.last_synced_at
-            else None,
+            "last_synced_at": iso(integration.last_synced_at),
         }
     )
 
 
-@blueprint.route("/api/spaces/<int:space_id>", methods=["GET", "PATCH", "DELETE"])
+@blueprint.route("/api/spaces/<mirror_id:space_id>", methods=["GET", "PATCH", "DELETE"])
 def api_space(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     actor = require_principal().id
@@ -117,7 +116,7 @@ def api_space(space_id: int) -> ResponseReturnValue:
     return jsonify(spaces.space_json(space, spaces.bindings_of([space.id])[space.id], names))
 
 
-@blueprint.put("/api/spaces/<int:space_id>/workspaces")
+@blueprint.put("/api/spaces/<mirror_id:space_id>/workspaces")
 def api_space_workspaces(space_id: int) -> ResponseReturnValue:
     """The Bind Workspace dialog: the space ends bound to exactly the listed workspaces."""
     space_or_404(space_id)

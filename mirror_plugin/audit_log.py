@@ -13,6 +13,7 @@ from sqlalchemy import Text, cast, func, select
 
 from .integrations import session
 from .models import AuditEvent
+from .params import iso
 
 
 @dataclass
@@ -78,7 +79,7 @@ def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) 
 def audit_json(event: AuditEvent) -> dict[str, Any]:
     return {
         "id": event.id,
-        "at": event.at.isoformat(),
+        "at": iso(event.at),
         "actor": event.actor,
         "action": event.action,
         "integration": event.integration_name,

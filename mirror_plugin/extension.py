@@ -15,6 +15,7 @@ from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
 from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
+from .params import IdConverter
 from .registry.netguard import NetworkPolicy
 from .rule import Decision, Explanation, decide
 from .rulecache import RuleCache
@@ -125,13 +126,16 @@ class MirrorPlugin:
             api_spaces,
             cli_registry,
             cli_spaces,
+            openapi,
             pages_integrations,
             pages_spaces,
         )
         from .cli import mirror_cli
-        from .views import blueprint
+        from .views import blueprint, json_routing_errors
 
+        app.url_map.converters["mirror_id"] = IdConverter
         app.register_blueprint(blueprint, url_prefix=app.config["MIRROR_URL_PREFIX"])
+        app.after_request(json_routing_errors)
         if not app.testing:
             app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
         app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])

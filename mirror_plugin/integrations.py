@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .models import Binding, Health, Integration, Repository, Scope, Space, TagCache, utcnow
+from .params import has_nul
 from .registry.errors import Category, RegistryError
 from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from .registry.probe import ConnectionReport, probe
@@ -83,7 +84,13 @@ def endpoint_of(row: Integration) -> Endpoint:
 
 
 def _validated(data: IntegrationInput, existing: Integration | None) -> tuple[str, Endpoint]:
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        key: "Remove the NUL character."
+        for key in ("name", "url", "username", "password", "ca_bundle", "description")
+        if has_nul(getattr(data, key) or "")
+    }
+    if errors:
+        raise InvalidInput(errors)
     name = data.name.strip()
     if not NAME_PATTERN.fullmatch(name):
         errors["name"] = (

@@ -172,8 +172,8 @@ def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
 
 _routes("/", "list", list_view, ["GET"])
 _routes("/new", "new", new_view, ["GET", "POST"])
-_routes("/<int:integration_id>", "detail", detail_view, ["GET"])
-_routes("/<int:integration_id>/edit", "edit", edit_view, ["GET", "POST"])
-_routes("/<int:integration_id>/delete", "delete", delete_view, ["GET", "POST"])
-_routes("/<int:integration_id>/test", "test", test_view, ["POST"])
-_routes("/<int:integration_id>/sync", "sync", sync_view, ["POST"])
+_routes("/<mirror_id:integration_id>", "detail", detail_view, ["GET"])
+_routes("/<mirror_id:integration_id>/edit", "edit", edit_view, ["GET", "POST"])
+_routes("/<mirror_id:integration_id>/delete", "delete", delete_view, ["GET", "POST"])
+_routes("/<mirror_id:integration_id>/test", "test", test_view, ["POST"])
+_routes("/<mirror_id:integration_id>/sync", "sync", sync_view, ["POST"])

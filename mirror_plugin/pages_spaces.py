@@ -17,6 +17,7 @@ from .audit_log import query_events
 from .auth import require_principal
 from .integrations import Conflict, InvalidInput
 from .models import Space
+from .params import parse_int
 from .registry.errors import RegistryError
 from .scopes import resolve
 from .views import blueprint
@@ -24,7 +25,7 @@ from .views import blueprint
 
 def _page_number(name: str = "page") -> int:
     raw = request.args.get(name, "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10**6 else 1
+    return parse_int(raw, high=10**6) or 1
 
 
 def _back(space: Space) -> Any:
@@ -34,7 +35,7 @@ def _back(space: Space) -> Any:
     )
 
 
-@blueprint.route("/integrations/<int:integration_id>/spaces", methods=["GET", "POST"])
+@blueprint.route("/integrations/<mirror_id:integration_id>/spaces", methods=["GET", "POST"])
 def spaces_page(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
     if request.method == "POST":  # Create space
@@ -69,7 +70,7 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/spaces/<int:space_id>/bind", methods=["GET", "POST"])
+@blueprint.route("/spaces/<mirror_id:space_id>/bind", methods=["GET", "POST"])
 def bind_page(space_id: int) -> ResponseReturnValue:
     """Bind Workspace without JavaScript: the same choice as the dialog, as a page."""
     space = space_or_404(space_id)
@@ -110,7 +111,7 @@ def describe(change: bindings.BindingChange, names: dict[str, str]) -> str:
     return " ".join(parts) or f"No change: {change.space} keeps its bindings."
 
 
-@blueprint.post("/spaces/<int:space_id>/visibility")
+@blueprint.post("/spaces/<mirror_id:space_id>/visibility")
 def visibility_action(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     public = request.form.get("public") == "true"
@@ -122,7 +123,7 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
     return _back(space)
 
 
-@blueprint.route("/spaces/<int:space_id>/delete", methods=["GET", "POST"])
+@blueprint.route("/spaces/<mirror_id:space_id>/delete", methods=["GET", "POST"])
 def delete_space_page(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     integration_id = space.integration_id
@@ -145,10 +146,10 @@ def delete_space_page(space_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/integrations/<int:integration_id>/spaces/batch")
+@blueprint.post("/integrations/<mirror_id:integration_id>/spaces/batch")
 def batch_action(integration_id: int) -> ResponseReturnValue:
     platform_integration_or_404(integration_id)
-    space_ids = [int(v) for v in request.form.getlist("spaces") if v.isdigit()]
+    space_ids = [i for i in map(parse_int, request.form.getlist("spaces")) if i is not None]
     for space_id in space_ids:
         if space_or_404(space_id).integration_id != integration_id:
             abort(404, description="No such space.")

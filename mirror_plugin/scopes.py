@@ -15,6 +15,7 @@ from flask import abort, current_app
 from .adapter import Principal, Role
 from .auth import require_principal, workspace_roles
 from .models import Integration
+from .params import is_id
 
 NOT_FOUND = "No such registry here."
 
@@ -69,7 +70,8 @@ def integration_or_404(
 ) -> tuple[Integration, RegistryScope]:
     """Load an integration the user may see (and manage), answering 404 otherwise."""
     principal = require_principal()
-    row = current_app.extensions["mirror_plugin"].db.session.get(Integration, integration_id)
+    session = current_app.extensions["mirror_plugin"].db.session
+    row = session.get(Integration, integration_id) if is_id(integration_id) else None
     if row is None:
         abort(404, description=NOT_FOUND)
     if row.is_platform:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from . import audit
 from .integrations import Conflict, InvalidInput, endpoint_of, http_for, purge_spaces, session
 from .models import Binding, Integration, Space, utcnow
+from .params import iso
 from .registry.errors import Category, RegistryError
 from .registry.harbor import HarborClient
 from .signals import bindings_changed
@@ -204,6 +205,6 @@ def space_json(space: Space, workspaces: list[str], names: dict[str, str]) -> di
         "name": space.name,
         "public": space.public,
         "repo_count": space.repo_count,
-        "synced_at": space.synced_at.isoformat() if space.synced_at else None,
+        "synced_at": iso(space.synced_at),
         "workspaces": [{"id": w, "name": names.get(w, w)} for w in workspaces],
     }

@@ -12,6 +12,7 @@ from .auth import current_principal, login_required, may_use_namespace, workspac
 from .csrf import FORM_FIELD, csrf_token, protect
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
+from .params import has_nul
 from .registry.errors import RegistryError
 from .resources import templates_dir
 
@@ -27,16 +28,35 @@ blueprint = Blueprint(
 blueprint.before_request(protect)
 
 
-@blueprint.after_request
-def _security_headers(response: Any) -> Any:
-    """CSP (no inline script: the widget and pages load theirs from static files), no MIME
-    sniffing, no framing. setdefault: a host's own after_request (run later) may override."""
-    policy = current_app.config["MIRROR_CONTENT_SECURITY_POLICY"]
-    if policy:
-        response.headers.setdefault("Content-Security-Policy", policy)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+@blueprint.before_request
+def _refuse_nul() -> None:
+    """A NUL character is never meaningful in a query or a form, and PostgreSQL refuses it in
+    the text filters they feed (a 500). JSON bodies are checked field by field where their
+    text is stored (integrations._validated)."""
+    values = [v for _, vs in request.args.lists() for v in vs]
+    values += [v for _, vs in request.form.lists() for v in vs]
+    if any(has_nul(v) for v in values):
+        abort(400, description="The request contains a NUL character; remove it.")
+
+
+def json_routing_errors(response: Any) -> Any:
+    """App-level ``after_request``: the 404/405 werkzeug answers for paths under the plugin's
+    API that no route serves (a non-numeric id, a missing method) come out in the API's JSON
+    error shape. Only those paths are touched; the host's own error pages stay as they are."""
+    if (
+        request.url_rule is None
+        and response.status_code in (404, 405)
+        and response.mimetype == "text/html"
+        and request.path.startswith(f"{current_app.config['MIRROR_URL_PREFIX']}/api/")
+    ):
+        message = (
+            "No such API endpoint."
+            if response.status_code == 404
+            else f"{request.method} is not allowed here; use {response.headers.get('Allow')}."
+        )
+        body, _ = _json_error(response.status_code, message)
+        response.set_data(body.get_data())
+        response.mimetype = "application/json"
     return response
 
 

@@ -70,7 +70,7 @@ class Probe:
 
 PROBES = [
     Probe("index", "GET", "/", ANY_USER),
-    Probe("explain_page", "GET", "/explain?namespace=prod/a-web&image=nginx", A_READ),
+    Probe("api_openapi", "GET", "/api/openapi.json", ANY_USER),
     Probe("static", "GET", "/static/mirror_plugin/mirror.css", PUBLIC),
     # Warehouse Integration (platform Admin)
     Probe("platform_list", "GET", "/integrations/", ADMIN_ONLY),
@@ -356,6 +356,26 @@ def test_every_route_is_classified() -> None:
         if (rule.endpoint.split(".", 1)[1], method) not in probed
     )
     assert not missing, "unclassified routes:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/integrations/abc", 404),
+        ("GET", "/api/no-such-thing", 404),
+        ("DELETE", "/api/check", 405),
+        ("PUT", "/api/audit", 405),
+    ],
+)
+@pytest.mark.parametrize("who", PRINCIPALS)
+def test_paths_no_api_route_serves_answer_in_json(
+    seeded: tuple[Flask, Api, dict[str, str]], who: str, method: str, path: str, status: int
+) -> None:
+    _, api, _ = seeded
+    api.as_user(None if who == "anonymous" else who)
+    answer = api.call(method, path)
+    assert answer.status_code == status and answer.is_json
+    assert answer.get_json()["error"]["status"] == status
 
 
 def test_matrix_size() -> None:

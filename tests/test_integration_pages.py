@@ -142,3 +142,13 @@ def test_test_connection_is_rate_limited_per_user(
     assert (
         api.as_user("alice").post("/api/workspaces/ws-a/integrations/test", body).status_code == 200
     )
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(app: Flask, api: Api) -> None:
+    api.as_user("root")
+    body = {"name": "n", "kind": "docker", "url": "http://127.0.0.1:9", "description": "a\x00b"}
+    answer = api.post("/api/integrations", body)
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["fields"] == {"description": "Remove the NUL character."}
+    assert api.get("/api/integrations?q=a%00b").status_code == 400
+    assert session().query(Integration).count() == 0
