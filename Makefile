@@ -20,7 +20,8 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/pytest
+	# A fixed hash seed makes the fuzzing (tests/test_fuzz.py) generate the same cases on every run.
+	PYTHONHASHSEED=0 $(BIN)/pytest
 
 bench: setup
 	$(BIN)/python -m bench

@@ -28,6 +28,10 @@ class ConsoleAdapter:
         return Principal(user.username, user.display_name, bool(user.is_platform_admin))
 
     def workspace_roles(self, user_id: str) -> dict[str, Role]:
+        if has_request_context() and current_user.is_authenticated:
+            user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+            if user.username == user_id:  # loaded with its memberships: no second query
+                return {m.workspace_id: Role(m.role) for m in user.memberships}
         rows = db.session.execute(
             select(Membership.workspace_id, Membership.role)
             .join(User, User.id == Membership.user_id)

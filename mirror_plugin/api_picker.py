@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from . import catalogue
 from .adapter import UnknownNamespace
 from .api_spaces import int_arg
-from .auth import may_use_namespace, require_principal, workspace_roles
+from .auth import may_use_namespace, namespace_workspace, require_principal, workspace_roles
 from .integrations import session
 from .models import Integration, Repository, Space
 from .params import parse_int
@@ -35,9 +35,7 @@ def _scope() -> tuple[str, str | None]:
     if not may_use_namespace(require_principal(), namespace):
         abort(404, description=f"You have no namespace {namespace!r}.")
     try:
-        return namespace, current_app.extensions["mirror_plugin"].host.workspace_of_namespace(
-            namespace
-        )
+        return namespace, namespace_workspace(namespace)
     except UnknownNamespace:
         abort(404, description=f"You have no namespace {namespace!r}.")
 
@@ -205,9 +203,7 @@ def picker_repositories() -> ResponseReturnValue:
         query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip())
         query = query.where(Space.id == space.id)
     else:
-        query = catalogue.search_repositories(
-            workspace_id, request.args.get("q", "").strip(), tab
-        )
+        query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip(), tab)
     rows, paging = _page(query.order_by(Repository.name, Repository.id))
     return jsonify({**paging, "error": error, "items": [_repository_json(*row) for row in rows]})
 

@@ -95,6 +95,29 @@ def platform_admin_required(view: F) -> F:
     return cast(F, wrapper)
 
 
+_UNKNOWN = object()
+
+
+def namespace_workspace(namespace: str) -> str | None:
+    """The adapter's answer for ``namespace``, asked once per request (the hook and the picker
+    check access first and then decide: one host lookup, not two).
+
+    Raises :class:`~mirror_plugin.adapter.UnknownNamespace` like the adapter does.
+    """
+    from .adapter import UnknownNamespace
+
+    def lookup() -> object:
+        try:
+            return adapter().workspace_of_namespace(namespace)
+        except UnknownNamespace:
+            return _UNKNOWN
+
+    found = _per_request(f"mirror_plugin.namespace:{namespace}", lookup)
+    if found is _UNKNOWN:
+        raise UnknownNamespace(namespace)
+    return cast(str | None, found)
+
+
 def may_use_namespace(principal: Principal, namespace: str) -> bool:
     """May this user look at what ``namespace`` can deploy?
 
@@ -105,7 +128,7 @@ def may_use_namespace(principal: Principal, namespace: str) -> bool:
     from .adapter import UnknownNamespace
 
     try:
-        workspace_id = adapter().workspace_of_namespace(namespace)
+        workspace_id = namespace_workspace(namespace)
     except UnknownNamespace:
         return principal.is_platform_admin
     if workspace_id is None or principal.is_platform_admin:

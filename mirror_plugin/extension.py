@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import lifecycle
 from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
+from .auth import namespace_workspace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
 from .health import HealthMonitor
@@ -150,7 +151,7 @@ class MirrorPlugin:
         namespace_known = isinstance(namespace, str) and bool(namespace.strip())
         if namespace_known:
             try:
-                workspace_id = state.host.workspace_of_namespace(namespace)
+                workspace_id = namespace_workspace(namespace)
             except UnknownNamespace:
                 namespace_known = False
         facts = state.rules.facts(state.db, state.host)

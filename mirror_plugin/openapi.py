@@ -136,8 +136,11 @@ def parameter(
 
 
 def query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:
-    if schema.get("type") == "string" and "pattern" not in schema:
-        schema = {**schema, "pattern": NO_NUL}
+    if schema.get("type") == "string":
+        if "pattern" in schema:
+            schema = {"allOf": [schema, {"pattern": NO_NUL}]}
+        else:
+            schema = {**schema, "pattern": NO_NUL}
     return parameter(name, "query", schema, description, required=required)
 
 

@@ -60,6 +60,19 @@ def json_routing_errors(response: Any) -> Any:
     return response
 
 
+@blueprint.after_request
+def _security_headers(response: Any) -> Any:
+    """CSP (no inline script: the widget and pages load theirs from static files), no MIME
+    sniffing, no framing. setdefault: a host's own after_request (run later) may override."""
+    policy = current_app.config["MIRROR_CONTENT_SECURITY_POLICY"]
+    if policy:
+        response.headers.setdefault("Content-Security-Policy", policy)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 @blueprint.context_processor
 def _template_globals() -> dict[str, Any]:
     return {

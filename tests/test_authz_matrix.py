@@ -71,6 +71,7 @@ class Probe:
 PROBES = [
     Probe("index", "GET", "/", ANY_USER),
     Probe("api_openapi", "GET", "/api/openapi.json", ANY_USER),
+    Probe("explain_page", "GET", "/explain?namespace=prod/a-web&image=nginx", A_READ),
     Probe("static", "GET", "/static/mirror_plugin/mirror.css", PUBLIC),
     # Warehouse Integration (platform Admin)
     Probe("platform_list", "GET", "/integrations/", ADMIN_ONLY),
