@@ -7,6 +7,8 @@ plugin records (binding authors, audit actors) reads well and survives a databas
 
 from __future__ import annotations
 
+import time
+
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,9 +18,17 @@ from mirror_plugin.adapter import Principal, Role, UnknownNamespace, Workspace
 from .models import Membership, Namespace, User, db
 from .models import Workspace as WorkspaceRow
 
+#: Seconds the console answers namespace and membership questions from memory.
+CACHE_TTL = 1.0
+_UNKNOWN = object()
+
 
 class ConsoleAdapter:
     """Implements :class:`mirror_plugin.HostAdapter` with Flask-Login and the console's models."""
+
+    def __init__(self) -> None:
+        self._namespaces: dict[str, tuple[object, float]] = {}
+        self._roles: dict[str, tuple[dict[str, Role], float]] = {}
 
     def current_user(self) -> Principal | None:
         # CLI commands (``flask mirror check``) run without a request: nobody is signed in.
@@ -28,26 +38,39 @@ class ConsoleAdapter:
         return Principal(user.username, user.display_name, bool(user.is_platform_admin))
 
     def workspace_roles(self, user_id: str) -> dict[str, Role]:
-        if has_request_context() and current_user.is_authenticated:
-            user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-            if user.username == user_id:  # loaded with its memberships: no second query
-                return {m.workspace_id: Role(m.role) for m in user.memberships}
+        # Memberships are cached like namespaces (see workspace_of_namespace), per user.
+        now = time.monotonic()
+        cached = self._roles.get(user_id)
+        if cached is not None and cached[1] > now:
+            return dict(cached[0])
         rows = db.session.execute(
             select(Membership.workspace_id, Membership.role)
             .join(User, User.id == Membership.user_id)
             .where(User.username == user_id)
         ).all()
-        return {workspace_id: Role(role) for workspace_id, role in rows}
+        roles = {workspace_id: Role(role) for workspace_id, role in rows}
+        self._roles[user_id] = (roles, now + CACHE_TTL)
+        return dict(roles)
 
     def list_workspaces(self) -> list[Workspace]:
         rows = db.session.scalars(select(WorkspaceRow).order_by(WorkspaceRow.id))
         return [Workspace(row.id, row.name) for row in rows]
 
     def workspace_of_namespace(self, namespace: str) -> str | None:
-        row = db.session.get(Namespace, namespace)
-        if row is None:
+        # Namespaces rarely move between workspaces; like a Kubernetes informer cache, the
+        # console answers from memory for CACHE_TTL seconds (the same bound the plugin gives
+        # revocations across workers), sparing the deploy hook a query per call.
+        now = time.monotonic()
+        cached = self._namespaces.get(namespace)
+        if cached is not None and cached[1] > now:
+            workspace_id = cached[0]
+        else:
+            row = db.session.get(Namespace, namespace)
+            workspace_id = _UNKNOWN if row is None else row.workspace_id
+            self._namespaces[namespace] = (workspace_id, now + CACHE_TTL)
+        if workspace_id is _UNKNOWN:
             raise UnknownNamespace(namespace)
-        return row.workspace_id
+        return workspace_id  # type: ignore[return-value]
 
     def namespaces_of_workspace(self, workspace_id: str) -> list[str]:
         return list(

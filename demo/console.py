@@ -15,7 +15,6 @@ from typing import Any
 import click
 from flask import Flask, current_app, request, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy.orm import joinedload
 
 from mirror_plugin import MirrorPlugin
 
@@ -43,10 +42,9 @@ mirror = MirrorPlugin(db=db, host=ConsoleAdapter())
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    # Memberships come in the same query: the plugin asks for the user's roles on most pages.
     if not (user_id.isascii() and user_id.isdigit()):
         return None
-    return db.session.get(User, int(user_id), options=[joinedload(User.memberships)])
+    return db.session.get(User, int(user_id))
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
