@@ -21,11 +21,10 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from mirror_plugin import MirrorPlugin, dbmigrate
-from mirror_plugin.models import Integration
 from mirror_plugin.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 
-from .sync import serve_harbor
+from .sync import add_emulated_harbor, serve_harbor
 
 LATENCY = 0.005
 QUERY = "app-07"
@@ -87,19 +86,7 @@ def main(quick: bool = False) -> None:
             with app.app_context():
                 dbmigrate.upgrade()
                 state = app.extensions["mirror_plugin"]
-                row = Integration(
-                    name="harbor",
-                    kind="harbor",
-                    scope="platform",
-                    workspace_id="",
-                    url=url,
-                    registry_host=url.split("//")[1],
-                    username="admin",
-                    password_encrypted=state.secrets.encrypt("Harbor12345"),
-                )
-                state.db.session.add(row)
-                state.db.session.commit()
-                sync(row, actor="bench")
+                sync(add_emulated_harbor(state, url, "harbor"), actor="bench")
                 from mirror_plugin.models import Space
 
                 state.db.session.query(Space).update({"public": True})  # every one visible

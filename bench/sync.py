@@ -18,6 +18,7 @@ import tracemalloc
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -44,6 +45,23 @@ def serve_harbor(
         harbor.latency = latency
         url_out.send(harbor.url)
         stop.wait()
+
+
+def add_emulated_harbor(state: Any, url: str, name: str) -> Integration:
+    """The emulator as a platform integration, stored directly (no probe: it is ours)."""
+    row = Integration(
+        name=name,
+        kind="harbor",
+        scope="platform",
+        workspace_id="",
+        url=url,
+        registry_host=url.split("//")[1],
+        username="admin",
+        password_encrypted=state.secrets.encrypt("Harbor12345"),
+    )
+    state.db.session.add(row)
+    state.db.session.commit()
+    return row
 
 
 def _app(folder: Path, workers: int) -> Flask:
@@ -75,18 +93,7 @@ def _run(
     with app.app_context():
         dbmigrate.upgrade()
         state = app.extensions["mirror_plugin"]
-        row = Integration(
-            name="big",
-            kind="harbor",
-            scope="platform",
-            workspace_id="",
-            url=url,
-            registry_host=url.split("//")[1],
-            username="admin",
-            password_encrypted=state.secrets.encrypt("Harbor12345"),
-        )
-        state.db.session.add(row)
-        state.db.session.commit()
+        row = add_emulated_harbor(state, url, "big")
         if trace:
             tracemalloc.start()
         started = time.perf_counter()

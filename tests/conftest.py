@@ -26,9 +26,9 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-# The real Docker Registry fixtures (registry_open, registry_basic, registry_token), and the
-# browser fixtures (demo, chromium, open_page).
-pytest_plugins = ["tests.registries", "tests.browser"]
+# The real Docker Registry fixtures (registry_open, registry_basic, registry_token), the
+# browser fixtures (demo, chromium, open_page) and the socket recorder (connects).
+pytest_plugins = ["tests.registries", "tests.browser", "tests.faulty_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

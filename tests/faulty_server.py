@@ -61,6 +61,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+import urllib3.util.connection
+
 HUGE = 10 * 1024 * 1024
 TOKEN = "faulty-token"
 FAT = 64 * 1024 * 1024  # more than any socket buffers can hide
@@ -405,3 +408,25 @@ def _handler_for(owner: FaultyServer) -> type[BaseHTTPRequestHandler]:
             self.connection.close()  # no FIN first (socketserver's shutdown(SHUT_WR) would)
 
     return Handler
+
+
+@dataclass
+class Connects:
+    """Every (host, port) a registry client opened a socket to."""
+
+    targets: list[tuple[str, int]] = field(default_factory=list)
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> Connects:
+    """urllib3's one socket factory, recorded: where connections really go (the network
+    guard runs before it is called, so a refused address never shows up here)."""
+    seen = Connects()
+    real = urllib3.util.connection.create_connection
+
+    def recording(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        seen.targets.append((address[0], int(address[1])))
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
+    return seen

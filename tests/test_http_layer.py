@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import urllib3.util.connection
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -40,7 +39,7 @@ from urllib3.exceptions import InsecureRequestWarning
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.http import USER_AGENT, Endpoint, RegistryHTTP, Reply
 from mirror_plugin.registry.netguard import NetworkPolicy
-from tests.faulty_server import FAT, HUGE, FaultyServer
+from tests.faulty_server import FAT, HUGE, Connects, FaultyServer
 
 TIMEOUT = 0.5
 LOOPBACK_ONLY = NetworkPolicy.from_config(["127.0.0.1/32"])
@@ -81,27 +80,6 @@ def make_client(server: FaultyServer) -> Iterator[MakeClient]:
     yield make
     for client in made:
         client.close()
-
-
-@dataclass
-class Connects:
-    """Every (host, port) urllib3 opened a socket to."""
-
-    targets: list[tuple[str, int]] = field(default_factory=list)
-
-
-@pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> Connects:
-    """Record the addresses connections are really opened to (urllib3's one socket factory)."""
-    seen = Connects()
-    real = urllib3.util.connection.create_connection
-
-    def recording(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
-        seen.targets.append((address[0], int(address[1])))
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
-    return seen
 
 
 @dataclass

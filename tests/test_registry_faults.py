@@ -40,7 +40,6 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-import urllib3.util.connection
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
@@ -61,7 +60,7 @@ from mirror_plugin.testing import FakeHostAdapter
 
 from . import factories
 from .conftest import Api
-from .faulty_server import TOKEN, FaultyServer
+from .faulty_server import TOKEN, Connects, FaultyServer
 
 HANG_TIMEOUT = 0.2  # seconds; read per call from MIRROR_REGISTRY_TIMEOUT
 TRIES = 3  # RegistryHTTP's default: one try and two retries, for GET and HEAD
@@ -136,27 +135,6 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> PausesRecorded:
     recorder = PausesRecorded()
     monkeypatch.setattr(registry_http, "time", recorder)
     return recorder
-
-
-@dataclass
-class Connects:
-    """Every (host, port) a registry client opened a socket to."""
-
-    targets: list[tuple[str, int]] = field(default_factory=list)
-
-
-@pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> Connects:
-    """urllib3's one socket factory, recorded (the guard runs before it is called)."""
-    seen = Connects()
-    real = urllib3.util.connection.create_connection
-
-    def recording(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
-        seen.targets.append((address[0], int(address[1])))
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
-    return seen
 
 
 def closed_port() -> int:
@@ -285,6 +263,7 @@ FAULTS = (
         seconds=1.0,
     ),
 )
+
 
 class ReportedOk(AssertionError):
     """Test connection said ok to a registry that is failing."""
