@@ -86,7 +86,7 @@ def input_from(
     )
 
 
-def _counts(ids: list[int]) -> dict[int, tuple[int, int]]:
+def integration_counts(ids: list[int]) -> dict[int, tuple[int, int]]:
     rows = (
         service.session()
         .execute(
@@ -118,7 +118,7 @@ def list_in(scope: RegistryScope, search: str = "") -> list[Integration]:
 
 def _list(scope: RegistryScope) -> ResponseReturnValue:
     rows = list_in(scope, request.args.get("q", "").strip())
-    counts = _counts([r.id for r in rows])
+    counts = integration_counts([r.id for r in rows])
     return jsonify({"items": [integration_json(r, counts.get(r.id, (0, 0))) for r in rows]})
 
 
@@ -127,7 +127,7 @@ def _create(scope: RegistryScope) -> ResponseReturnValue:
     require_fresh_login()
     row = service.save(input_from(_body()), actor=principal.id, workspace_id=scope.workspace_id)
     ok, sentence = first_sync(row, actor=principal.id)
-    data = integration_json(row, _counts([row.id]).get(row.id, (0, 0)))
+    data = integration_json(row, integration_counts([row.id]).get(row.id, (0, 0)))
     return jsonify({**data, "sync": {"ok": ok, "message": sentence}}), 201
 
 
@@ -165,13 +165,13 @@ def api_integration(integration_id: int) -> ResponseReturnValue:
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=request.method != "GET")
     if request.method == "GET":
-        return jsonify(integration_json(row, _counts([row.id]).get(row.id, (0, 0))))
+        return jsonify(integration_json(row, integration_counts([row.id]).get(row.id, (0, 0))))
     require_fresh_login()
     if request.method == "DELETE":
         removed = service.delete(row, actor=principal.id)
         return jsonify({"deleted": integration_id, "bindings_removed": removed})
     row = service.save(input_from(_body(), row), actor=principal.id, existing=row)
-    return jsonify(integration_json(row, _counts([row.id]).get(row.id, (0, 0))))
+    return jsonify(integration_json(row, integration_counts([row.id]).get(row.id, (0, 0))))
 
 
 @blueprint.post("/api/integrations/<mirror_id:integration_id>/test")

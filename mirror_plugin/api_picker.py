@@ -18,7 +18,13 @@ from sqlalchemy import func, select
 from . import catalogue
 from .adapter import UnknownNamespace
 from .api_spaces import int_arg
-from .auth import may_use_namespace, namespace_workspace, require_principal, workspace_roles
+from .auth import (
+    known_workspaces,
+    may_use_namespace,
+    namespace_workspace,
+    require_principal,
+    workspace_roles,
+)
 from .integrations import session
 from .models import Integration, Repository, Space
 from .params import parse_int
@@ -92,9 +98,7 @@ def picker_context() -> ResponseReturnValue:
         )
     else:
         can_deploy = principal.is_platform_admin or any(r.can_deploy for r in roles.values())
-    names = current_app.extensions["mirror_plugin"].rules.workspace_names or {
-        ws.id: ws.name for ws in current_app.extensions["mirror_plugin"].host.list_workspaces()
-    }
+    names = known_workspaces()
     counts: dict[int, dict[str, int]] = {}
     registries: dict[int, Integration] = {}
     for tab in catalogue.TABS:
@@ -251,10 +255,7 @@ def picker_faq() -> ResponseReturnValue:
         )
         for tab in catalogue.TABS
     }
-    names = {
-        ws.id: ws.name for ws in current_app.extensions["mirror_plugin"].host.list_workspaces()
-    }
-    name = names.get(workspace_id or "", workspace_id)
+    name = known_workspaces().get(workspace_id or "", workspace_id)
     checks = [
         {
             "key": "namespace",

@@ -51,6 +51,11 @@ def workspace_roles(principal: Principal) -> dict[str, Role]:
     )
 
 
+def known_workspaces() -> dict[str, str]:
+    """id -> display name of every workspace the host reports."""
+    return {ws.id: ws.name for ws in adapter().list_workspaces()}
+
+
 def _wants_json() -> bool:
     return request.blueprint is not None and "/api/" in request.path
 

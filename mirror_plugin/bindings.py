@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
 from . import audit
+from .auth import known_workspaces
 from .integrations import InvalidInput, session
 from .models import Binding, Space, utcnow
 from .signals import bindings_changed
@@ -42,12 +43,6 @@ class BindingChange:
             "unbound": self.unbound,
             "workspaces": self.workspaces,
         }
-
-
-def known_workspaces() -> dict[str, str]:
-    """id -> display name of every workspace the host reports."""
-    host = current_app.extensions["mirror_plugin"].host
-    return {ws.id: ws.name for ws in host.list_workspaces()}
 
 
 def check_workspaces(workspace_ids: Iterable[str], *, allow_empty: bool = False) -> list[str]:

@@ -8,7 +8,7 @@ space of the workspace's own warehouses.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 
 from .integrations import endpoint_of, http_for, session
 from .models import Binding, Integration, Repository, Space, TagCache, utcnow
+from .params import aware
 from .registry.docker import INDEX_TYPES, DockerRegistryClient
 from .registry.errors import RegistryError
 from .registry.harbor import HarborClient
@@ -72,15 +73,8 @@ def _ttl() -> timedelta:
     return timedelta(seconds=float(current_app.config["MIRROR_CATALOGUE_TTL"]))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; ours are all UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def age_seconds(value: datetime | None) -> int | None:
-    value = _aware(value)
+    value = aware(value)
     return None if value is None else max(0, int((utcnow() - value).total_seconds()))
 
 
@@ -98,7 +92,7 @@ def tags(
     fresh = (
         cached is not None
         and not cached.error
-        and (utcnow() - (_aware(cached.fetched_at) or utcnow()) < _ttl())
+        and (utcnow() - (aware(cached.fetched_at) or utcnow()) < _ttl())
     )
     if refresh or not fresh:
         try:

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from . import integrations as service
-from .api import _counts, list_in
+from .api import integration_counts, list_in
 from .auth import require_fresh_login, require_principal
 from .forms import IntegrationForm
 from .models import Integration
@@ -50,7 +50,11 @@ def list_view(workspace_id: str | None = None) -> ResponseReturnValue:
     search = request.args.get("q", "").strip()
     rows = list_in(scope, search)
     return _render(
-        "integrations.html", scope, rows=rows, counts=_counts([r.id for r in rows]), search=search
+        "integrations.html",
+        scope,
+        rows=rows,
+        counts=integration_counts([r.id for r in rows]),
+        search=search,
     )
 
 
@@ -130,7 +134,7 @@ def edit_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
 
 def detail_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
     row, scope = _scoped(integration_id, workspace_id, manage=False)
-    spaces, repositories = _counts([row.id]).get(row.id, (0, 0))
+    spaces, repositories = integration_counts([row.id]).get(row.id, (0, 0))
     return _render(
         "integration_detail.html",
         scope,

@@ -36,11 +36,17 @@ def is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; ours are all UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def iso(value: datetime | None) -> str | None:
-    """RFC 3339 with an offset; SQLite hands datetimes back naive, and ours are all UTC."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    """RFC 3339, offset included."""
+    value = aware(value)
+    return None if value is None else value.isoformat()
 
 
 def has_nul(text: str) -> bool:

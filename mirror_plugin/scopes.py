@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import abort, current_app
 
 from .adapter import Principal, Role
-from .auth import require_principal, workspace_roles
+from .auth import known_workspaces, require_principal, workspace_roles
 from .models import Integration
 from .params import is_id
 
@@ -38,8 +38,7 @@ class RegistryScope:
 
 
 def _workspace_name(workspace_id: str) -> str | None:
-    host = current_app.extensions["mirror_plugin"].host
-    return next((w.name for w in host.list_workspaces() if w.id == workspace_id), None)
+    return known_workspaces().get(workspace_id)
 
 
 def resolve(workspace_id: str | None, *, manage: bool = False) -> RegistryScope:

@@ -8,7 +8,13 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from .auth import current_principal, login_required, may_use_namespace, workspace_roles
+from .auth import (
+    current_principal,
+    known_workspaces,
+    login_required,
+    may_use_namespace,
+    workspace_roles,
+)
 from .csrf import FORM_FIELD, csrf_token, protect
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
@@ -153,9 +159,7 @@ def index() -> str:
         query = query.where(Integration.workspace_id.in_([*roles, ""]))
     integrations = session.execute(query).all()
     bindings = session.scalar(select(func.count(Binding.id))) or 0
-    names = {
-        ws.id: ws.name for ws in current_app.extensions["mirror_plugin"].host.list_workspaces()
-    }
+    names = known_workspaces()
     return render_template(
         "mirror_plugin/index.html",
         integrations=integrations,
