@@ -7,7 +7,9 @@ plugin endpoint is compared with, served by the same app, workers and middleware
 
 Authentication is the console's own: the benchmark signs in once through ``POST /login`` (the
 demo's CSRF form) and wrk replays that session cookie. Nothing here bypasses Flask-Login, so
-every measured request pays what a signed-in user's request pays (cookie check, user lookup).
+every measured request pays what a signed-in user's request pays: the cookie check, and the
+user lookup, which the console answers from its one-second identity memory (demo/identity.py)
+as it does for any user between two queries. ``/trivial`` never asks who is signed in.
 For that cookie to be valid in both workers, the session key comes from ``DEMO_SECRET_KEY``
 and the registry-password key from ``MIRROR_LOAD_FERNET_KEY``, both set by ``bench/load.py``.
 

@@ -34,8 +34,10 @@ class ConsoleAdapter:
         # CLI commands (``flask mirror check``) run without a request: nobody is signed in.
         if not has_request_context() or not current_user.is_authenticated:
             return None
-        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-        return Principal(user.username, user.display_name, bool(user.is_platform_admin))
+        # The identity Flask-Login loaded (identity.py): no query of its own.
+        return Principal(
+            current_user.username, current_user.display_name, current_user.is_platform_admin
+        )
 
     def workspace_roles(self, user_id: str) -> dict[str, Role]:
         # Memberships are cached like namespaces (see workspace_of_namespace), per user.

@@ -14,13 +14,14 @@ from typing import Any
 
 import click
 from flask import Flask, current_app, request, url_for
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager
 
 from mirror_plugin import MirrorPlugin
 
 from .access import may_see, role_badge
 from .adapter import ConsoleAdapter
-from .models import User, db
+from .identity import IdentityCache, SignedInUser, account
+from .models import db
 from .security import csrf_token
 from .views import bp
 
@@ -41,10 +42,10 @@ mirror = MirrorPlugin(db=db, host=ConsoleAdapter())
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not (user_id.isascii() and user_id.isdigit()):
-        return None
-    return db.session.get(User, int(user_id))
+def _load_user(user_id: str) -> SignedInUser | None:
+    """The signed-in identity, remembered for a second by this app's cache (identity.py)."""
+    cache: IdentityCache = current_app.extensions["console_identity"]
+    return cache.load(user_id)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     login_manager.init_app(app)
+    app.extensions["console_identity"] = IdentityCache()
     app.register_blueprint(bp)
     mirror.init_app(app)
     app.context_processor(_chrome)
@@ -99,9 +101,9 @@ def _sqlite(app: Flask) -> str:
 def _chrome() -> dict[str, Any]:
     """What the layout needs on every page, plugin pages included."""
     context: dict[str, Any] = {"csrf_token": csrf_token, "nav": [], "badge": None}
-    if not current_user.is_authenticated:
+    user = account()
+    if user is None:
         return context
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     endpoint = request.endpoint or ""
     nav = [
         ("Workloads", url_for("console.workloads"), endpoint == "console.workloads", "grid"),

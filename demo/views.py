@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -26,6 +27,7 @@ from werkzeug.wrappers import Response
 from mirror_plugin import Decision, MirrorPlugin
 
 from .access import is_view_only, namespaces_for
+from .identity import account
 from .models import User, db
 from .sandbox import DEV_USER, ROBOT
 from .security import check_csrf, safe_next
@@ -48,7 +50,11 @@ def _plugin() -> MirrorPlugin:
 
 
 def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    """The signed-in account's row; back to sign-in if it was removed a moment ago."""
+    user = account()
+    if user is None:
+        abort(current_app.login_manager.unauthorized())  # type: ignore[attr-defined]
+    return user
 
 
 def _sandbox() -> dict[str, Any] | None:

@@ -483,3 +483,86 @@ def test_plugin_pages_carry_security_headers(browser: FlaskClient) -> None:
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
+
+
+class _Clock:
+    """``time.monotonic`` for demo.identity, moved forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    """The clock the console's identity memory reads (its one-second expiry)."""
+    moved_by_hand = _Clock()
+    monkeypatch.setattr("demo.identity.time.monotonic", moved_by_hand)
+    return moved_by_hand
+
+
+def test_a_burst_of_hook_calls_loads_the_user_once(
+    console_app: Flask, private: str, clock: _Clock
+) -> None:
+    """The deploy hook is called far more often than pages are opened: within a second, the
+    console does not ask the database who the session's user is again."""
+    from sqlalchemy import event
+
+    client = console_app.test_client()
+    sign_in(client, "eddie")
+    with console_app.app_context():
+        engine = db.engine
+    user_queries: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if re.search(r"\bFROM console_users\s+WHERE", statement):  # the user, not memberships
+            user_queries.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        clock.now += 5  # whatever sign-in remembered has expired
+        url = f"/mirror/api/check?namespace=cluster-1/alpha-web&image={private}"
+        for _ in range(20):
+            assert client.get(url).get_json()["allowed"] is True
+        assert len(user_queries) == 1
+        clock.now += 2
+        assert client.get(url).status_code == 200
+        assert len(user_queries) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_account_changes_take_effect_within_a_second(console_app: Flask, clock: _Clock) -> None:
+    admin, eddie = console_app.test_client(), console_app.test_client()
+    sign_in(admin, "admin")
+    sign_in(eddie, "eddie")
+    assert admin.get("/mirror/api/integrations").status_code == 200
+    assert eddie.get("/workloads").status_code == 200
+    with console_app.app_context():
+        db.session.scalar(select(User).where(User.username == "admin")).is_platform_admin = False
+        db.session.delete(db.session.scalar(select(User).where(User.username == "eddie")))
+        db.session.commit()
+    clock.now += 1.01
+    refused = admin.get("/mirror/api/integrations")
+    assert refused.status_code == 403 and "platform Admin" in refused.get_json()["error"]["message"]
+    gone = eddie.get("/workloads")
+    assert gone.status_code == 302 and gone.location.startswith("/login")
+    assert eddie.get("/mirror/api/check?namespace=cluster-1/alpha-web&image=x").status_code == 401
+
+
+def test_a_page_opened_just_after_the_account_was_removed_asks_to_sign_in(
+    console_app: Flask, clock: _Clock
+) -> None:
+    """Within the remembered second the identity still stands, but pages read the account's
+    own row: a removed one sends the browser to sign in, never to an error page."""
+    eddie = console_app.test_client()
+    sign_in(eddie, "eddie")
+    assert eddie.get("/deploy").status_code == 200
+    with console_app.app_context():
+        db.session.delete(db.session.scalar(select(User).where(User.username == "eddie")))
+        db.session.commit()
+    for page in ("/deploy", "/workloads"):
+        reply = eddie.get(page)
+        assert reply.status_code == 302 and reply.location.startswith("/login"), page
