@@ -463,12 +463,22 @@ def test_credential_changes_need_a_fresh_login(console_app: Flask, sandbox: Sand
     assert csrf
     with alice.session_transaction() as session:
         session["_fresh"] = False  # e.g. a session restored from the remember-me cookie
-    form = {"name": "stale", "kind": "harbor", "url": sandbox.harbor_url, "username": ROBOT[0],
-            "password": ROBOT[1], "action": "save", "mirror_csrf_token": csrf.group(1)}
+    form = {
+        "name": "stale",
+        "kind": "harbor",
+        "url": sandbox.harbor_url,
+        "username": ROBOT[0],
+        "password": ROBOT[1],
+        "action": "save",
+        "mirror_csrf_token": csrf.group(1),
+    }
     refused = alice.post("/mirror/workspaces/alpha/warehouses/new", data=form)
     assert refused.status_code == 302 and refused.location.startswith("/login")
-    api = alice.post("/mirror/api/workspaces/alpha/integrations", json=form,
-                     headers={"X-Mirror-CSRF": csrf.group(1)})
+    api = alice.post(
+        "/mirror/api/workspaces/alpha/integrations",
+        json=form,
+        headers={"X-Mirror-CSRF": csrf.group(1)},
+    )
     assert api.status_code == 401 and "Sign in again" in api.get_json()["error"]["message"]
     assert alice.get("/mirror/workspaces/alpha/warehouses/").status_code == 200  # reading is fine
     with console_app.app_context():

@@ -96,8 +96,10 @@ def test_sync_brings_projects_with_visibility_and_counts(
     created = api.post("/api/integrations", body(harbor))
     assert created.status_code == 201, created.get_json()
     synced = api.post(f"/api/integrations/{created.get_json()['id']}/sync").get_json()
-    assert created.get_json()["spaces"] == 130 and "130 spaces" in created.get_json()["sync"][
-        "message"]
+    assert (
+        created.get_json()["spaces"] == 130
+        and "130 spaces" in created.get_json()["sync"]["message"]
+    )
     assert synced["total"] == 130 and synced["added"] == [] and synced["removed"] == []
     spaces = {s.name: s for s in session().query(Space)}
     assert spaces["proj-000"].public is True and spaces["proj-001"].public is False

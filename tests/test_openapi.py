@@ -45,8 +45,7 @@ def json_routes(app: Flask) -> dict[tuple[str, str], str]:
     return {
         (method, openapi_path(rule.rule)): rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".", 1)[0] == "mirror_plugin"
-        and "/api/" in rule.rule
+        if rule.endpoint.split(".", 1)[0] == "mirror_plugin" and "/api/" in rule.rule
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     }
 

@@ -22,7 +22,9 @@ def test_every_config_key_is_documented_with_its_default() -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     first_block = README.split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split()[0:2] for line in first_block.strip().splitlines()] == [
-        ["make", "demo"], ["make", "test"]]
+        ["make", "demo"],
+        ["make", "test"],
+    ]
 
 
 def test_documented_cli_commands_exist(app: Flask) -> None:
