@@ -8,7 +8,6 @@ not see is the same 404 as one that does not exist: a request cannot widen its o
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import abort, current_app, jsonify, request
@@ -27,6 +26,7 @@ from .auth import (
 )
 from .integrations import session
 from .models import Integration, Repository, Space
+from .paging import count_rows, page_count
 from .params import parse_int
 from .views import blueprint
 
@@ -48,13 +48,13 @@ def _scope() -> tuple[str, str | None]:
 
 def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
     page, per_page = int_arg("page", 1, high=10**6), int_arg("per_page", PER_PAGE, high=100)
-    total = int(session().scalar(select(func.count()).select_from(query.subquery())) or 0)
+    total = count_rows(query)
     rows = session().execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, {
         "total": total,
         "page": page,
         "per_page": per_page,
-        "pages": max(1, math.ceil(total / per_page)),
+        "pages": page_count(total, per_page),
     }
 
 

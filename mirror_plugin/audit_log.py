@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, select
 
 from .integrations import session
 from .models import AuditEvent
-from .params import iso
+from .paging import count_rows, page_count
+from .params import aware, iso
 
 
 @dataclass
@@ -25,7 +25,7 @@ class EventPage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def _time(args: Mapping[str, str], key: str) -> datetime | None:
@@ -39,7 +39,7 @@ def _time(args: Mapping[str, str], key: str) -> datetime | None:
             400,
             description=f"'{key}' must be a date or time like 2026-11-27 or 2026-11-27T10:00:00.",
         )
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware(value)
 
 
 def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> EventPage:
@@ -64,8 +64,8 @@ def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) 
         needle = '"' + workspace.replace("\\", "\\\\").replace('"', '\\"') + '"'
         as_text = cast(AuditEvent.workspace_ids, Text)
         query = query.where(as_text.contains(needle, autoescape=True))
-    total = int(session().scalar(select(func.count()).select_from(query.subquery())) or 0)
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    total = count_rows(query)
+    page = max(1, min(page, page_count(total, per_page)))
     items = list(
         session().scalars(
             query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

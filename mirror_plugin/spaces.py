@@ -7,16 +7,16 @@ projects, so its spaces cannot be created or deleted here, and their visibility 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import audit
 from .integrations import Conflict, InvalidInput, endpoint_of, http_for, purge_spaces, session
 from .models import Binding, Integration, Space, utcnow
+from .paging import count_rows, page_count
 from .params import iso
 from .registry.errors import Category, RegistryError
 from .registry.harbor import HarborClient
@@ -42,7 +42,7 @@ class SpacePage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def list_spaces(
@@ -61,8 +61,8 @@ def list_spaces(
         query = query.where(Space.public.is_(False))
     if search:
         query = query.where(Space.name.contains(search.lower(), autoescape=True))
-    total = int(session().scalar(select(func.count()).select_from(query.subquery())) or 0)
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    total = count_rows(query)
+    page = max(1, min(page, page_count(total, per_page)))
     items = list(
         session().scalars(
             query.order_by(SORTS.get(sort, SORTS["name"]), Space.name)
