@@ -39,7 +39,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -199,16 +198,12 @@ def prepare_database(url: str, config: dict[str, Any]) -> str:
     return f"{host}/alpha-private/web:1.0"  # private, bound to Team Alpha by the seed
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
     """gunicorn serving bench.load_app:app on a free loopback port; its base URL."""
     import gunicorn as package
+
+    from demo.sandbox import free_port, stop_process
 
     port = free_port()
     command = [
@@ -251,18 +246,7 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the PID (gunicorn's master stops its workers), SIGKILL if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc, grace=15)  # gunicorn's master stops its workers first
 
 
 def tail(log: Path, size: int = 3000) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -27,6 +28,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mirror_plugin.testing import HarborEmulator
 
@@ -70,10 +72,23 @@ def _env_port(name: str, default: int) -> int:
     return int(value)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now (bound, then released)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM our own child (it exits cleanly), SIGKILL it if it lingers past ``grace``."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _port_is_free(port: int) -> bool:
@@ -111,33 +126,63 @@ def start_harbor(port: int | None = None) -> HarborEmulator:
 
 
 class DockerRegistry:
-    """``docker-registry serve`` on loopback with storage in a temporary directory."""
+    """``docker-registry serve`` on loopback: the sandbox's, and the test suite's.
 
-    def __init__(self, binary: str = DOCKER_REGISTRY, port: int | None = None) -> None:
+    The sandbox's keeps its storage in a temporary directory removed at :meth:`stop`; the test
+    suite passes its own ``workdir`` (kept, with the logs), an ``auth`` section (htpasswd or
+    token) and ``deletable`` for the manifest DELETEs it exercises.
+    """
+
+    def __init__(
+        self,
+        binary: str = DOCKER_REGISTRY,
+        port: int | None = None,
+        *,
+        auth: dict[str, Any] | None = None,
+        deletable: bool = False,
+        workdir: Path | None = None,
+        log_level: str = "warn",
+    ) -> None:
         self.binary = binary
         wanted = _env_port("DEMO_REGISTRY_PORT", DEFAULT_REGISTRY_PORT) if port is None else port
         self.wanted_port = wanted
+        self.auth = auth
+        self.deletable = deletable
+        self.log_level = log_level
         self.url = ""
-        self._workdir: Path | None = None
+        self._workdir = workdir
+        self._own_workdir = workdir is None
         self._proc: subprocess.Popen[bytes] | None = None
 
+    def _config(self, workdir: Path, port: int) -> dict[str, Any]:
+        storage: dict[str, Any] = {"filesystem": {"rootdirectory": str(workdir / "data")}}
+        if self.deletable:
+            storage["delete"] = {"enabled": True}
+        config: dict[str, Any] = {
+            "version": "0.1",
+            "log": {"level": self.log_level, "formatter": "text"},
+            "storage": storage,
+            "http": {"addr": f"127.0.0.1:{port}", "secret": secrets.token_hex(16)},
+        }
+        if self.auth:
+            config["auth"] = self.auth
+        return config
+
     def start(self, timeout: float = 15.0) -> DockerRegistry:
-        self._workdir = Path(tempfile.mkdtemp(prefix="demo-registry-"))
+        """Serve until :meth:`stop`; a port taken between choosing and binding it makes the
+        registry exit, which is retried on a new port. RuntimeError, with the log, otherwise."""
+        if self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="demo-registry-"))
+        workdir = self._workdir
         atexit.register(self.stop)
         # The registry reads REGISTRY_* variables as config overrides: keep the caller's out.
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
         port = self.wanted_port if self.wanted_port and _port_is_free(self.wanted_port) else 0
-        for _attempt in range(3):
-            port = port or _free_port()
-            config = {
-                "version": "0.1",
-                "log": {"level": "warn", "formatter": "text"},
-                "storage": {"filesystem": {"rootdirectory": str(self._workdir / "data")}},
-                "http": {"addr": f"127.0.0.1:{port}", "secret": "demo-only-secret"},
-            }
-            config_path = self._workdir / "config.yml"  # JSON is valid YAML
-            config_path.write_text(json.dumps(config))
-            log = self._workdir / "registry.log"
+        for attempt in range(3):
+            port = port or free_port()
+            config_path = workdir / "config.yml"  # JSON is valid YAML: paths need no quoting
+            config_path.write_text(json.dumps(self._config(workdir, port), indent=2))
+            log = workdir / f"registry-{attempt}.log"
             with log.open("wb") as log_file:
                 self._proc = subprocess.Popen(
                     [self.binary, "serve", str(config_path)],
@@ -149,25 +194,30 @@ class DockerRegistry:
             self.url = f"http://127.0.0.1:{port}"
             if self._wait_ready(timeout):
                 return self
+            state = "exited" if self._proc.poll() is not None else "did not answer"
             self._kill()
-            if "address already in use" not in log.read_text(errors="replace"):
+            tail = log.read_text(errors="replace")[-2000:]
+            if "address already in use" not in tail:
                 break
             port = 0  # taken between the check and the bind: try another
-        tail = (self._workdir / "registry.log").read_text(errors="replace")[-2000:]
         self.stop()
-        raise RuntimeError(f"docker-registry did not start:\n{tail}")
+        raise RuntimeError(f"docker-registry {state} at {self.url}; log {log}:\n{tail}")
 
     def _wait_ready(self, timeout: float) -> bool:
+        """Poll ``GET /v2/`` until the registry answers, 200 or (behind auth) 401."""
         assert self._proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._proc.poll() is None:
             try:
                 with urllib.request.urlopen(f"{self.url}/v2/", timeout=1) as response:
-                    if response.headers.get("Docker-Distribution-Api-Version"):
-                        return True
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
+                    headers = response.headers
+            except urllib.error.HTTPError as exc:  # 401: up, and asking for credentials
+                headers = exc.headers
+            except (urllib.error.URLError, OSError):  # not listening yet
+                headers = None
+            if headers is not None and headers.get("Docker-Distribution-Api-Version"):
+                return True
+            time.sleep(0.02)
         return False
 
     def push_sample(self) -> str | None:
@@ -183,18 +233,12 @@ class DockerRegistry:
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None:
+            stop_process(proc)
 
     def stop(self) -> None:
         self._kill()
-        if self._workdir is not None:
+        if self._own_workdir and self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
         atexit.unregister(self.stop)

@@ -12,12 +12,7 @@ Expose them with ``pytest_plugins = ["tests.registries"]`` in ``tests/conftest.p
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
+from demo.sandbox import DockerRegistry
 from tests.conftest import require_tool
 from tests.push_image import push_image
 from tests.token_server import TokenServer
@@ -88,97 +83,21 @@ def _registry_binary() -> str:
     return binary
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError as exc:
-        return f"(no log: {exc})"
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    """Poll ``GET /v2/`` until the registry answers (200 or 401); fail with the log tail."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            response = requests.get(f"{url}/v2/", timeout=1)
-        except requests.RequestException:  # not listening yet
-            time.sleep(0.02)
-            continue
-        if "Docker-Distribution-Api-Version" in response.headers:
-            return
-        time.sleep(0.02)
-    state = "exited" if proc.poll() is not None else "did not answer"
-    raise RuntimeError(
-        f"docker-registry {state} (code {proc.returncode}) at {url}; log {log}:\n{_log_tail(log)}"
-    )
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM our own process (it exits cleanly), SIGKILL it if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextmanager
 def _serve(workdir: Path, auth: dict[str, Any] | None) -> Iterator[str]:
     """Run ``docker-registry serve`` with ``auth`` config for the ``with`` block; yield its URL.
 
-    The config is written as JSON, which is valid YAML, so paths need no quoting. A port taken
-    between choosing and binding it makes the process exit; that is retried on a new port.
+    The demo sandbox's launcher (a free port, retried when taken; the log on failure), with
+    this suite's workdir, info-level log and manifest deletion on.
     """
-    binary = _registry_binary()
-    # The registry reads REGISTRY_* variables as config overrides: keep the host's out.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    for attempt in range(3):
-        port = _free_port()
-        config: dict[str, Any] = {
-            "version": "0.1",
-            "log": {"level": "info", "formatter": "text"},
-            "storage": {
-                "filesystem": {"rootdirectory": str(workdir / "data")},
-                "delete": {"enabled": True},
-            },
-            "http": {"addr": f"127.0.0.1:{port}", "secret": "test-only-secret"},
-        }
-        if auth:
-            config["auth"] = auth
-        config_path = workdir / "config.yml"
-        config_path.write_text(json.dumps(config, indent=2))
-        log = workdir / f"registry-{attempt}.log"
-        url = f"http://127.0.0.1:{port}"
-        with log.open("wb") as log_file:
-            proc = subprocess.Popen(
-                [binary, "serve", str(config_path)],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        try:
-            try:
-                _wait_ready(proc, url, log)
-            except RuntimeError:
-                if proc.poll() is not None and "address already in use" in _log_tail(log):
-                    continue
-                raise
-            yield url
-            return
-        finally:
-            _stop(proc)
-    raise RuntimeError(f"docker-registry found no free port; last log {log}:\n{_log_tail(log)}")
+    registry = DockerRegistry(
+        _registry_binary(), 0, auth=auth, deletable=True, workdir=workdir, log_level="info"
+    )
+    registry.start(timeout=STARTUP_TIMEOUT)
+    try:
+        yield registry.url
+    finally:
+        registry.stop()
 
 
 @pytest.fixture(scope="session")

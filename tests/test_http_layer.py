@@ -36,6 +36,7 @@ from cryptography.x509.oid import NameOID
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import InsecureRequestWarning
 
+from demo.sandbox import free_port  # nothing listens there: a closed port
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.http import USER_AGENT, Endpoint, RegistryHTTP, Reply
 from mirror_plugin.registry.netguard import NetworkPolicy
@@ -116,13 +117,6 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> ScriptedDNS:
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     return scripted
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def failure(client: RegistryHTTP, method: str, path: str, **kwargs: Any) -> RegistryError:
@@ -311,7 +305,7 @@ def test_https_to_a_plain_http_port_is_a_tls_error(
 
 
 def test_a_closed_port_is_unreachable(make_client: MakeClient) -> None:
-    error = failure(make_client(f"http://127.0.0.1:{closed_port()}", retries=0), "GET", "/ok")
+    error = failure(make_client(f"http://127.0.0.1:{free_port()}", retries=0), "GET", "/ok")
     assert error.category is Category.UNREACHABLE
 
 
@@ -319,7 +313,7 @@ def test_a_closed_port_without_an_allow_list_is_blocked_before_connecting(
     server: FaultyServer, make_client: MakeClient, connects: Connects
 ) -> None:
     """Open and closed ports must look the same to a tenant: refused before any connection."""
-    for url in (f"http://127.0.0.1:{closed_port()}", server.url):
+    for url in (f"http://127.0.0.1:{free_port()}", server.url):
         error = failure(make_client(url, policy=NetworkPolicy()), "GET", "/ok")
         assert error.category is Category.BLOCKED_ADDRESS
     assert connects.targets == []

@@ -30,7 +30,6 @@ databases.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
+from demo.sandbox import free_port  # nothing listens there: a closed port
 from mirror_plugin import MirrorPlugin, dbmigrate
 from mirror_plugin.models import (
     AuditEvent,
@@ -135,13 +135,6 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> PausesRecorded:
     recorder = PausesRecorded()
     monkeypatch.setattr(registry_http, "time", recorder)
     return recorder
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # -- the faults ------------------------------------------------------------------------------
@@ -473,7 +466,7 @@ def test_a_faulty_registry_costs_no_500_no_data_and_no_picker(
     kind: str,
 ) -> None:
     if fault.routes is None:
-        url, running = f"http://127.0.0.1:{closed_port()}", None
+        url, running = f"http://127.0.0.1:{free_port()}", None
     else:
         for prefix, mode in fault.routes(server).items():
             server.route(prefix, mode)
