@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -127,18 +128,29 @@ def make_app(database_url: str, adapter: FakeHostAdapter, **config: object) -> F
     return app
 
 
-@pytest.fixture
-def app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
-    app = make_app(database_url, adapter)
+def drop_plugin_tables(engine: sa.Engine) -> None:
+    """Leave a shared database as found: the plugin's tables and its version table gone."""
+    mirror_metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {dbmigrate.version_table()}"))
+
+
+@contextmanager
+def migrated(app: Flask) -> Iterator[Flask]:
+    """``app`` in its app context with the plugin's tables migrated, dropped at the end."""
     with app.app_context():
         dbmigrate.upgrade()
         yield app
         db = app.extensions["mirror_plugin"].db
         db.session.remove()
-        mirror_metadata.drop_all(db.engine)
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {dbmigrate.version_table()}"))
+        drop_plugin_tables(db.engine)
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
+    with migrated(make_app(database_url, adapter)) as app:
+        yield app
 
 
 @pytest.fixture

@@ -40,10 +40,8 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
 from demo.sandbox import free_port  # nothing listens there: a closed port
-from mirror_plugin import MirrorPlugin, dbmigrate
 from mirror_plugin.models import (
     AuditEvent,
     Binding,
@@ -51,7 +49,6 @@ from mirror_plugin.models import (
     Repository,
     Space,
     TagCache,
-    mirror_metadata,
     utcnow,
 )
 from mirror_plugin.registry import docker
@@ -59,7 +56,7 @@ from mirror_plugin.registry import http as registry_http
 from mirror_plugin.testing import FakeHostAdapter
 
 from . import factories
-from .conftest import Api
+from .conftest import Api, make_app, migrated
 from .faulty_server import TOKEN, Connects, FaultyServer
 
 HANG_TIMEOUT = 0.2  # seconds; read per call from MIRROR_REGISTRY_TIMEOUT
@@ -76,31 +73,17 @@ METADATA = "169.254.169.254"
 
 @pytest.fixture
 def app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
-    """conftest's ``app`` (which ``api`` uses), allow-listing 127.0.0.1/32 only.
-
-    Built here rather than by ``make_app``, which sets ``MIRROR_ALLOWED_NETWORKS`` itself (a
-    second value is a TypeError there). The network policy is read when the plugin starts.
-    """
-    app = Flask("host_under_test")
-    app.config.update(
-        TESTING=True,
-        SECRET_KEY="test-secret",
-        SQLALCHEMY_DATABASE_URI=database_url,
+    """conftest's ``app`` (which ``api`` uses), allow-listing 127.0.0.1/32 only; the network
+    policy is read when the plugin starts, so it is set before."""
+    host = make_app(
+        database_url,
+        adapter,
         MIRROR_ALLOWED_NETWORKS=[ALLOWED],
-        MIRROR_REGISTRY_TIMEOUT=5.0,  # as conftest's; a fault may lower it
         MIRROR_CATALOGUE_TTL=0,  # every picker call asks the registry
         MIRROR_TEST_CONNECTION_PER_MINUTE=10_000,
     )
-    db = SQLAlchemy(app)
-    MirrorPlugin(app, db=db, host=adapter)
-    with app.app_context():
-        dbmigrate.upgrade()
+    with migrated(host) as app:
         yield app
-        db.session.remove()
-        mirror_metadata.drop_all(db.engine)
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {dbmigrate.version_table()}"))
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from flask import Flask
 
 from mirror_plugin import dbmigrate
 from mirror_plugin.bindings import unbind
-from mirror_plugin.models import mirror_metadata
 from mirror_plugin.testing import FakeHostAdapter
 
-from .conftest import make_app, world
+from .conftest import drop_plugin_tables, make_app, world
 from .factories import integration, session, space
 
 IMAGE = "harbor.example.com/secret/app:1"
@@ -44,9 +43,7 @@ def two_workers(postgres_url: str) -> Iterator[tuple[Flask, Flask]]:
     yield first, second
     with first.app_context():
         engine = first.extensions["mirror_plugin"].db.engine
-        mirror_metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version_mirror_plugin"))
+        drop_plugin_tables(engine)
         engine.dispose()
     with second.app_context():
         second.extensions["mirror_plugin"].db.engine.dispose()

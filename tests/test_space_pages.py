@@ -164,13 +164,12 @@ def _sets_for(number: int) -> set[str]:
 def test_concurrent_binds_and_unbinds_on_postgres(postgres_url: str, adapter: Any) -> None:
     """8 threads bind, unbind and set the same pairs: no error, no duplicate row, and each
     space ends in the set of the last writer that changed it."""
-    from sqlalchemy import text
 
     from mirror_plugin import dbmigrate
     from mirror_plugin.bindings import bind, set_workspaces, unbind
-    from mirror_plugin.models import AuditEvent, mirror_metadata
+    from mirror_plugin.models import AuditEvent
 
-    from .conftest import make_app
+    from .conftest import drop_plugin_tables, make_app
     from .factories import integration as make_integration
     from .factories import space as make_space
 
@@ -238,7 +237,5 @@ def test_concurrent_binds_and_unbinds_on_postgres(postgres_url: str, adapter: An
         with app.app_context():
             engine = session().get_bind()
             session().remove()
-            mirror_metadata.drop_all(engine)
-            with engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version_mirror_plugin"))
+            drop_plugin_tables(engine)
             engine.dispose()
