@@ -9,7 +9,6 @@ sorted and cut to one page. Both run against the same Harbor emulator, in its ow
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import statistics
 import tempfile
 import time
@@ -24,7 +23,7 @@ from mirror_plugin import MirrorPlugin, dbmigrate
 from mirror_plugin.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 
-from .sync import add_emulated_harbor, serve_harbor
+from .sync import add_emulated_harbor, harbor_process
 
 LATENCY = 0.005
 QUERY = "app-07"
@@ -72,50 +71,40 @@ def live_first_page(url: str, projects: list[str]) -> list[str]:
 
 def main(quick: bool = False) -> None:
     projects, per_project = (100, 20) if quick else (1000, 20)
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    stop = context.Event()
-    server = context.Process(
-        target=serve_harbor, daemon=True, args=(projects, per_project, send, stop, LATENCY)
-    )
-    server.start()
-    try:
-        url = receive.recv()
-        with tempfile.TemporaryDirectory() as folder:
-            app, _ = _app(Path(folder))
-            with app.app_context():
-                dbmigrate.upgrade()
-                state = app.extensions["mirror_plugin"]
-                sync(add_emulated_harbor(state, url, "harbor"), actor="bench")
-                from mirror_plugin.models import Space
+    with (
+        harbor_process(projects, per_project, LATENCY) as url,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        app, _ = _app(Path(folder))
+        with app.app_context():
+            dbmigrate.upgrade()
+            state = app.extensions["mirror_plugin"]
+            sync(add_emulated_harbor(state, url, "harbor"), actor="bench")
+            from mirror_plugin.models import Space
 
-                state.db.session.query(Space).update({"public": True})  # every one visible
-                state.db.session.commit()
-                client = app.test_client()
-                path = f"/mirror/api/picker/repositories?namespace=prod/web&q={QUERY}"
-                first = client.get(path).get_json()
-                visible = client.get(
-                    "/mirror/api/picker/repositories?namespace=prod/web"
-                ).get_json()["total"]
-                times = []
-                for _ in range(40):
-                    started = time.perf_counter()
-                    response = client.get(path)
-                    times.append(time.perf_counter() - started)
-                    assert response.status_code == 200
-                cached_ms = statistics.median(times) * 1000
-                names = [f"project-{p:04d}" for p in range(projects)]
-                live = []
-                for _ in range(3):
-                    started = time.perf_counter()
-                    page = live_first_page(url, names)
-                    live.append(time.perf_counter() - started)
-                live_ms = statistics.median(live) * 1000
-                ours = [item["name"] for item in first["items"]]
-                assert ours == page, (ours, page)
-    finally:
-        stop.set()
-        server.join(timeout=10)
+            state.db.session.query(Space).update({"public": True})  # every one visible
+            state.db.session.commit()
+            client = app.test_client()
+            path = f"/mirror/api/picker/repositories?namespace=prod/web&q={QUERY}"
+            first = client.get(path).get_json()
+            unfiltered = client.get("/mirror/api/picker/repositories?namespace=prod/web")
+            visible = unfiltered.get_json()["total"]
+            times = []
+            for _ in range(40):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append(time.perf_counter() - started)
+                assert response.status_code == 200
+            cached_ms = statistics.median(times) * 1000
+            names = [f"project-{p:04d}" for p in range(projects)]
+            live = []
+            for _ in range(3):
+                started = time.perf_counter()
+                page = live_first_page(url, names)
+                live.append(time.perf_counter() - started)
+            live_ms = statistics.median(live) * 1000
+            ours = [item["name"] for item in first["items"]]
+            assert ours == page, (ours, page)
     print(
         f"picker search: first page of '{QUERY}' over {visible:,} visible repositories "
         f"({first['total']} matches)"

@@ -10,11 +10,13 @@ run is measured with tracemalloc.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -45,6 +47,23 @@ def serve_harbor(
         harbor.latency = latency
         url_out.send(harbor.url)
         stop.wait()
+
+
+@contextlib.contextmanager
+def harbor_process(projects: int, per_project: int, latency: float) -> Iterator[str]:
+    """:func:`serve_harbor` in a spawned process for the ``with`` block; its URL."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    stop = context.Event()
+    server = context.Process(
+        target=serve_harbor, args=(projects, per_project, send, stop, latency), daemon=True
+    )
+    server.start()
+    try:
+        yield receive.recv()
+    finally:
+        stop.set()
+        server.join(timeout=10)
 
 
 def add_emulated_harbor(state: Any, url: str, name: str) -> Integration:
@@ -108,26 +127,17 @@ def _run(
 
 def main(quick: bool = False) -> None:
     projects, per_project = (100, 20) if quick else (1000, 20)
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    stop = context.Event()
-    server = context.Process(
-        target=serve_harbor, args=(projects, per_project, send, stop), daemon=True
+    print(
+        f"sync: {projects} Harbor projects, {projects * per_project} repositories, "
+        f"{LATENCY * 1000:.0f} ms per request"
     )
-    server.start()
-    try:
-        url = receive.recv()
-        print(
-            f"sync: {projects} Harbor projects, {projects * per_project} repositories, "
-            f"{LATENCY * 1000:.0f} ms per request"
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            concurrent = _run(url, Path(tmp) / "a", workers=8)
-            sequential = _run(url, Path(tmp) / "b", workers=1)
-            traced = _run(url, Path(tmp) / "c", workers=8, trace=True)
-    finally:
-        stop.set()
-        server.join(timeout=10)
+    with (
+        harbor_process(projects, per_project, LATENCY) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        concurrent = _run(url, Path(tmp) / "a", workers=8)
+        sequential = _run(url, Path(tmp) / "b", workers=1)
+        traced = _run(url, Path(tmp) / "c", workers=8, trace=True)
     for label, (elapsed, _, spaces, repos) in (
         ("concurrent (8 workers)", concurrent),
         ("one at a time (baseline)", sequential),
