@@ -21,7 +21,17 @@ from .scopes import RegistryScope, integration_or_404, resolve
 from .sync import first_sync, sync
 from .views import blueprint
 
-FIELDS = ("name", "kind", "url", "username", "password", "verify_tls", "ca_bundle", "description")
+FIELDS = (
+    "name",
+    "kind",
+    "url",
+    "username",
+    "password",
+    "verify_tls",
+    "ca_bundle",
+    "description",
+    "aliases",
+)
 
 
 def integration_json(row: Integration, counts: tuple[int, int] | None = None) -> dict[str, Any]:
@@ -33,6 +43,8 @@ def integration_json(row: Integration, counts: tuple[int, int] | None = None) ->
         "workspace_id": row.workspace_id or None,
         "url": row.url,
         "registry_host": row.registry_host,
+        "aliases": row.aliases,
+        "addresses": row.addresses,
         "username": row.username,
         "has_password": row.password_encrypted is not None,
         "verify_tls": row.verify_tls,
@@ -55,7 +67,12 @@ def _body() -> dict[str, Any]:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         abort(422, description=f"Unknown fields: {', '.join(unknown)}.")
-    for key in FIELDS:
+    aliases = body.get("aliases")
+    if aliases is not None and not (
+        isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
+    ):
+        abort(422, description="aliases must be a list of strings (host[:port]).")
+    for key in FIELDS[:-1]:
         value = body.get(key)
         expected = bool if key == "verify_tls" else str
         if value is not None and not isinstance(value, expected):
@@ -83,6 +100,7 @@ def input_from(
         verify_tls=pick("verify_tls", True),
         ca_bundle=pick("ca_bundle", "") or "",
         description=pick("description", ""),
+        aliases=body.get("aliases"),
     )
 
 

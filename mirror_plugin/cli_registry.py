@@ -64,6 +64,13 @@ def _password(stdin: bool, env: str | None) -> str | None:
 @click.option("--insecure-skip-verify", is_flag=True, help="Do not verify TLS certificates.")
 @click.option("--description", default="")
 @click.option("--no-sync", is_flag=True, help="Do not sync spaces right away.")
+@click.option(
+    "--alias",
+    "aliases",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Another name images use for this registry (repeatable).",
+)
 def add_command(
     name: str,
     url: str,
@@ -76,6 +83,7 @@ def add_command(
     insecure_skip_verify: bool,
     description: str,
     no_sync: bool,
+    aliases: tuple[str, ...],
 ) -> None:
     """Connect the registry at URL as NAME (credentials are checked first)."""
     data = service.IntegrationInput(
@@ -87,16 +95,61 @@ def add_command(
         verify_tls=not insecure_skip_verify,
         ca_bundle=ca_bundle.read() if ca_bundle else "",  # type: ignore[attr-defined]
         description=description,
+        aliases=list(aliases),
     )
+    row = _save(data, workspace_id=workspace or "")
+    click.echo(f"Connected {row.name} ({row.url}).")
+    if not no_sync:
+        _sync_one(row)
+
+
+def _save(
+    data: service.IntegrationInput, *, workspace_id: str = "", existing: Integration | None = None
+) -> Integration:
     try:
-        row = service.save(data, actor=ACTOR, workspace_id=workspace or "")
+        return service.save(data, actor=ACTOR, workspace_id=workspace_id, existing=existing)
     except service.InvalidInput as exc:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
     except service.Conflict as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Connected {row.name} ({row.url}).")
-    if not no_sync:
-        _sync_one(row)
+
+
+@registry_cli.command("edit")
+@click.argument("name")
+@click.option("--workspace", metavar="ID", help="A workspace's warehouse.")
+@click.option(
+    "--alias",
+    "aliases",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Replace the other names of the registry with these (repeatable).",
+)
+@click.option("--no-aliases", is_flag=True, help="Remove every other name.")
+@click.option("--description", default=None)
+def edit_command(
+    name: str,
+    workspace: str | None,
+    aliases: tuple[str, ...],
+    no_aliases: bool,
+    description: str | None,
+) -> None:
+    """Change NAME's aliases or description (the connection is checked again)."""
+    row = find_registry(name, workspace)
+    if aliases and no_aliases:
+        raise click.UsageError("Give --alias or --no-aliases, not both.")
+    data = service.IntegrationInput(
+        name=row.name,
+        kind=row.kind,
+        url=row.url,
+        username=row.username,
+        verify_tls=row.verify_tls,
+        ca_bundle=row.ca_bundle or "",
+        description=row.description if description is None else description,
+        aliases=[] if no_aliases else (list(aliases) if aliases else None),
+    )
+    row = _save(data, existing=row)
+    shown = ", ".join(row.aliases) or "none"
+    click.echo(f"Updated {row.name}; other names: {shown}; addresses: {', '.join(row.addresses)}.")
 
 
 @registry_cli.command("list")
@@ -112,7 +165,8 @@ def list_command(workspace: str | None) -> None:
     for row in rows:
         scope = f"workspace {row.workspace_id}" if row.workspace_id else "platform"
         error = f" - {row.last_error}" if row.last_error else ""
-        click.echo(f"{row.name}\t{row.kind}\t{row.url}\t{scope}\t{row.health}{error}")
+        aliases = f" (also {', '.join(row.aliases)})" if row.aliases else ""
+        click.echo(f"{row.name}\t{row.kind}\t{row.url}{aliases}\t{scope}\t{row.health}{error}")
 
 
 @registry_cli.command("test")

@@ -20,6 +20,12 @@ DEFAULTS: dict[str, Any] = {
     # What check_image answers for images of registries nobody integrated:
     # "allow" (the console lets users type any image) or "deny" (locked-down platforms).
     "MIRROR_FOREIGN_IMAGES": "allow",
+    # How the rule resolves host names of images to compare with the addresses integrations
+    # recorded: seconds an answer is kept (failures a fifth of it), seconds a lookup may take,
+    # and how many names are remembered.
+    "MIRROR_RESOLVER_TTL": 60.0,
+    "MIRROR_RESOLVER_TIMEOUT": 1.0,
+    "MIRROR_RESOLVER_CACHE_SIZE": 4096,
     # Alembic version table of the plugin's own migration chain (never the host's).
     "MIRROR_VERSION_TABLE": "alembic_version_mirror_plugin",
     # Seconds allowed for connecting to and reading from a registry.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +19,12 @@ from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
 from .registry.netguard import NetworkPolicy
+from .resolver import CachedResolver
 from .rule import Decision, Explanation, decide
 from .rulecache import RuleCache
 
 EXTENSION_KEY = "mirror_plugin"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +38,7 @@ class MirrorState:
     secrets: SecretBox
     health: HealthMonitor
     rules: RuleCache
+    resolver: CachedResolver
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,6 +113,12 @@ class MirrorPlugin:
         policy = app.config["MIRROR_FOREIGN_IMAGES"]
         if policy not in FOREIGN_IMAGE_POLICIES:
             raise RuntimeError(f"MIRROR_FOREIGN_IMAGES must be 'allow' or 'deny', not {policy!r}.")
+        if policy == "allow":
+            log.warning(
+                "MIRROR_FOREIGN_IMAGES is 'allow': images of registries nobody integrated are "
+                "deployable by every namespace. Set it to 'deny' to allow integrated registries "
+                "only (see the README's Security section)."
+            )
 
         app.extensions[EXTENSION_KEY] = MirrorState(
             plugin=self,
@@ -118,6 +128,11 @@ class MirrorPlugin:
             secrets=SecretBox.for_app(app),
             health=HealthMonitor(app),
             rules=RuleCache(float(app.config["MIRROR_RULE_REFRESH_SECONDS"])),
+            resolver=CachedResolver(
+                ttl=float(app.config["MIRROR_RESOLVER_TTL"]),
+                timeout=float(app.config["MIRROR_RESOLVER_TIMEOUT"]),
+                max_entries=int(app.config["MIRROR_RESOLVER_CACHE_SIZE"]),
+            ),
         )
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
@@ -163,6 +178,7 @@ class MirrorPlugin:
             workspace_id=workspace_id,
             workspace_name=state.rules.workspace_names.get(workspace_id or ""),
             foreign_policy=app.config["MIRROR_FOREIGN_IMAGES"],
+            resolve=state.resolver.resolve,
         )
 
     def check_image(self, namespace: str, image: str) -> Decision:

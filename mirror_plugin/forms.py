@@ -34,6 +34,15 @@ class IntegrationForm(Form):
     verify_tls = BooleanField("Verify TLS certificates", default=True)
     ca_bundle = TextAreaField("CA bundle (PEM)", [Optional(), Length(max=65536)])
     description = TextAreaField("Description", [Optional(), Length(max=2000)])
+    #: Other names images use for this registry; the rule treats them as this registry.
+    aliases = TextAreaField(
+        "Other names (aliases)",
+        [Optional(), Length(max=6000)],
+        description=(
+            "Other host[:port] names images may use for this registry, one per line "
+            "(harbor.corp, harbor.corp.example.com:443, 10.0.0.5)."
+        ),
+    )
 
     def to_input(self) -> IntegrationInput:
         return IntegrationInput(
@@ -45,4 +54,5 @@ class IntegrationForm(Form):
             verify_tls=bool(self.verify_tls.data),
             ca_bundle=self.ca_bundle.data or "",
             description=self.description.data or "",
+            aliases=[self.aliases.data or ""],
         )

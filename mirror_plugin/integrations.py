@@ -23,6 +23,7 @@ from .params import has_nul
 from .registry.errors import Category, RegistryError
 from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from .registry.probe import ConnectionReport, probe
+from .registry_hosts import parse_aliases, record_addresses, set_aliases
 from .rule import registry_key
 from .signals import integration_changed
 
@@ -55,6 +56,8 @@ class IntegrationInput:
     verify_tls: bool = True
     ca_bundle: str = ""
     description: str = ""
+    #: Other names of the registry (host[:port]); None keeps the stored ones.
+    aliases: list[str] | None = None
 
 
 def _state() -> Any:
@@ -83,7 +86,14 @@ def endpoint_of(row: Integration) -> Endpoint:
     return Endpoint(row.url, row.username, stored_password(row), row.verify_tls, row.ca_bundle)
 
 
-def _validated(data: IntegrationInput, existing: Integration | None) -> tuple[str, Endpoint]:
+@dataclass(frozen=True)
+class _Valid:
+    name: str
+    endpoint: Endpoint
+    aliases: list[str]
+
+
+def _validated(data: IntegrationInput, existing: Integration | None) -> _Valid:
     errors: dict[str, str] = {
         key: "Remove the NUL character."
         for key in ("name", "url", "username", "password", "ca_bundle", "description")
@@ -131,17 +141,24 @@ def _validated(data: IntegrationInput, existing: Integration | None) -> tuple[st
             errors["password"] = f"Enter the password of {username}: the user name changed."
         else:
             password = stored_password(existing)
+    aliases: list[str] = []
+    if data.aliases is not None:
+        own = registry_key(url.split("://", 1)[1]) if url else ""
+        aliases, problem = parse_aliases(data.aliases, own_key=own)
+        if problem:
+            errors["aliases"] = problem
+    elif existing is not None:
+        aliases = existing.aliases
     if errors:
         raise InvalidInput(errors)
-    return name, Endpoint(url, username, password, data.verify_tls, bundle or None)
+    return _Valid(name, Endpoint(url, username, password, data.verify_tls, bundle or None), aliases)
 
 
 def test_connection(
     data: IntegrationInput, *, platform: bool, existing: Integration | None = None
 ) -> ConnectionReport:
     """Probe the registry with unsaved form values (the stored password if left blank)."""
-    _, endpoint = _validated(data, existing)
-    http = http_for(endpoint)
+    http = http_for(_validated(data, existing).endpoint)
     try:
         return probe(data.kind, http, platform=platform)
     finally:
@@ -169,7 +186,8 @@ def save(
     existing: Integration | None = None,
 ) -> Integration:
     """Create or update an integration after the registry accepted its credentials."""
-    name, endpoint = _validated(data, existing)
+    valid = _validated(data, existing)
+    name, endpoint = valid.name, valid.endpoint
     owner = existing.workspace_id if existing is not None else workspace_id
     clash = session().scalar(
         select(Integration.id).where(Integration.workspace_id == owner, Integration.name == name)
@@ -189,6 +207,9 @@ def save(
         scope=Scope.WORKSPACE.value if owner else Scope.PLATFORM.value, workspace_id=owner
     )
     changed = _apply(row, name, data, endpoint)
+    if set_aliases(row, valid.aliases):
+        changed.append("aliases")
+    record_addresses(row)
     row.health, row.last_error, row.last_checked_at = Health.HEALTHY.value, None, utcnow()
     if existing is None:
         session().add(row)

@@ -112,10 +112,51 @@ class Integration(MirrorBase):
     spaces: Mapped[list[Space]] = relationship(
         back_populates="integration", cascade="all, delete-orphan"
     )
+    hosts: Mapped[list[RegistryHost]] = relationship(
+        back_populates="integration", cascade="all, delete-orphan", order_by="RegistryHost.id"
+    )
+
+    @property
+    def aliases(self) -> list[str]:
+        """Other names of the registry, as the Admin listed them (canonical keys)."""
+        return [h.host_key for h in self.hosts if h.source == HostSource.ALIAS.value]
+
+    @property
+    def addresses(self) -> list[str]:
+        """Address keys the registry's host resolved to at the last save or sync."""
+        return [h.host_key for h in self.hosts if h.source == HostSource.ADDRESS.value]
 
     @property
     def is_platform(self) -> bool:
         return self.scope == Scope.PLATFORM.value
+
+
+class HostSource(enum.StrEnum):
+    """Where another name of an integration's registry came from."""
+
+    ALIAS = "alias"  # listed by the Admin or Workspace Admin on the integration
+    ADDRESS = "address"  # resolved from the registry's host when it was saved or synced
+
+
+class RegistryHost(MirrorBase):
+    """Another key under which the visibility rule finds an integration.
+
+    Aliases are canonical ``host[:port]`` keys (:func:`mirror_plugin.hostkey.registry_key`);
+    addresses are address keys (:func:`mirror_plugin.hostkey.address_key`). Writes bump the
+    rule generation like integrations do (migration 0004).
+    """
+
+    __tablename__ = "mirror_registry_hosts"
+    __table_args__ = (UniqueConstraint("integration_id", "source", "host_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("mirror_integrations.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    host_key: Mapped[str] = mapped_column(String(300), index=True)
+
+    integration: Mapped[Integration] = relationship(back_populates="hosts")
 
 
 class Space(MirrorBase):
@@ -231,8 +272,10 @@ __all__ = [
     "AuditEvent",
     "Binding",
     "Health",
+    "HostSource",
     "Integration",
     "MirrorBase",
+    "RegistryHost",
     "RegistryKind",
     "Repository",
     "Scope",

@@ -230,6 +230,14 @@ def integration_input(*, creating: bool) -> Schema:
         "verify_tls": nullable(boolean()),
         "ca_bundle": nullable(string(description="PEM certificates to trust.")),
         "description": nullable(string(maxLength=2000)),
+        "aliases": nullable(
+            array(
+                string(maxLength=300),
+                maxItems=20,
+                description="Other host[:port] names images use for this registry; the rule "
+                "judges them as this registry. Omitted or null keeps the stored ones.",
+            )
+        ),
     }
     required = ("name", "kind", "url") if creating else ()
     return record(properties, optional=set(properties) - set(required))
@@ -264,6 +272,10 @@ def _integration() -> dict[str, Schema]:
         "workspace_id": nullable(string(description="The owning workspace (warehouses).")),
         "url": string(),
         "registry_host": string(),
+        "aliases": array(string(), description="Other names, as canonical host[:port] keys."),
+        "addresses": array(
+            string(), description="Addresses the host resolved to at the last save or sync."
+        ),
         "username": string(),
         "has_password": boolean(),
         "verify_tls": boolean(),

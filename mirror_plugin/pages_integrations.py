@@ -129,6 +129,7 @@ def edit_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
     if request.method == "POST":
         return _submit(scope, row)
     form = IntegrationForm(MultiDict(), obj=row)
+    form.aliases.data = "\n".join(row.aliases)
     return _form_page(scope, form, row)
 
 

@@ -26,12 +26,24 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_DOMAIN", "ImageReference", "InvalidReference", "parse_reference"]
+__all__ = [
+    "DEFAULT_DOMAIN",
+    "MAX_REFERENCE_LENGTH",
+    "ImageReference",
+    "InvalidReference",
+    "parse_reference",
+]
 
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DEFAULT_DOMAIN = "index.docker.io"
 OFFICIAL_REPO_PREFIX = "library/"
 MAX_PATH_LENGTH = 255
+#: A registry host: a DNS name (253) with a port, or a bracketed IPv6 literal with a port.
+MAX_DOMAIN_LENGTH = 255
+#: The longest reference accepted at all: domain, path, a 128-character tag and a sha512
+#: digest, with separators. Longer input is refused before any regular expression runs and
+#: never reaches the memo, so a megabyte "image" costs a length check.
+MAX_REFERENCE_LENGTH = MAX_DOMAIN_LENGTH + 1 + MAX_PATH_LENGTH + 1 + 128 + 1 + 7 + 128
 
 # Grammar of distribution/reference regexp.go, piece by piece.
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -119,6 +131,11 @@ def parse_reference(text: str) -> ImageReference:
         raise InvalidReference(
             f"invalid reference format: expected a string, got {type(text).__name__}"
         )
+    if len(text) > MAX_REFERENCE_LENGTH:
+        raise InvalidReference(
+            f"invalid reference format: {len(text):,} characters is longer than the "
+            f"{MAX_REFERENCE_LENGTH} an image reference may have"
+        )
     return _parse_cached(text)
 
 
@@ -164,6 +181,11 @@ def _parse(qualified: str, *, original: str) -> ImageReference:
     name = _NAME_RE.fullmatch(match["name"])
     assert name is not None  # the name group was matched by the same sub-pattern
     domain, path = name["domain"] or "", name["path"]
+    if len(domain) > MAX_DOMAIN_LENGTH:
+        raise InvalidReference(
+            f"invalid reference format: the registry host must not be more than "
+            f"{MAX_DOMAIN_LENGTH} characters (this one has {len(domain)})"
+        )
     if len(path) > MAX_PATH_LENGTH:
         raise InvalidReference(
             f"repository name must not be more than {MAX_PATH_LENGTH} characters "

@@ -23,26 +23,15 @@ lock the rest of the platform out of it, and a denial must not reveal another te
 from __future__ import annotations
 
 import enum
-import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .hostkey import address_keys, is_ip_literal, registry_key, split_key
 from .reference import ImageReference, InvalidReference, parse_reference
 
-_DOCKER_HUB_ALIASES = {"index.docker.io": "docker.io", "registry-1.docker.io": "docker.io"}
-_DEFAULT_PORTS = (":443", ":80")
-
-
-@functools.lru_cache(maxsize=4096)
-def registry_key(host: str) -> str:
-    """The key registries are matched on: lower-case host[:port], default ports dropped."""
-    key = host.strip().lower()
-    for port in _DEFAULT_PORTS:
-        if key.endswith(port):
-            key = key[: -len(port)]
-            break
-    return _DOCKER_HUB_ALIASES.get(key, key)
+#: Answers a host name's addresses (``mirror_plugin.resolver.CachedResolver.resolve``).
+Resolve = Callable[[str], tuple[str, ...]]
 
 
 class Reason(enum.StrEnum):
@@ -136,6 +125,8 @@ class RegistryFacts:
     name: str
     workspace_id: str | None  # None for platform integrations
     space: SpaceFacts | None  # None when the space is not (or not yet) known
+    #: How the image's host led here: "" (its own host), "alias K" or "address K".
+    matched: str = ""
 
 
 class Facts(Protocol):
@@ -146,7 +137,21 @@ class Facts(Protocol):
 
         ``bound_workspaces`` needs to hold ``workspace_id`` only when the space is bound to it:
         a lookup need not load every binding of a space shared with thousands of workspaces.
+        Integrations found through an alias say so in ``matched`` (``"alias <key>"``).
         """
+        ...
+
+    def address_ports(self) -> Collection[str]:
+        """Canonical ports ("" for default) under which any integration recorded addresses.
+
+        An image on another port cannot match by address, so its host is never resolved.
+        """
+        ...
+
+    def registries_at_addresses(
+        self, address_keys: Collection[str], space: str, workspace_id: str | None
+    ) -> Sequence[RegistryFacts]:
+        """Integrations that recorded one of ``address_keys``, ``matched`` ``"address <key>"``."""
         ...
 
 
@@ -193,13 +198,16 @@ def decide(
     workspace_id: str | None,
     workspace_name: str | None = None,
     foreign_policy: str = "allow",
+    resolve: Resolve | None = None,
 ) -> Explanation:
     """Apply the rule to one image for one namespace; never raises on bad input.
 
     ``workspace_name`` is the display name used in sentences; codes and ids stay stable.
+    ``resolve`` answers a host name's addresses (cached and bounded by the caller); without
+    it, host names match integrations by name and alias only.
     """
     ctx = _Context(
-        image=image if isinstance(image, str) else repr(image),
+        image=image if isinstance(image, str) else _shown(repr(image)),
         namespace=namespace,
         workspace_id=workspace_id,
         workspace_label=workspace_name or workspace_id or "",
@@ -211,7 +219,7 @@ def decide(
         return ctx.finish(
             False,
             Reason.INVALID_REFERENCE,
-            f"{ctx.image!r} is not a valid image "
+            f"{_shown(ctx.image)!r} is not a valid image "
             f"reference ({exc}). Use host/space/repository:tag or @sha256:digest.",
         )
     ref = ctx.ref
@@ -249,15 +257,15 @@ def decide(
 
     candidates = [
         registry
-        for registry in facts.registries_at(registry_key(ref.domain), ref.space, workspace_id)
+        for registry in integrations_for(facts, ref, workspace_id, resolve)
         if registry.workspace_id is None or registry.workspace_id == workspace_id
     ]
     if not candidates:
         return _foreign(ctx, foreign_policy)
-    ctx.check("registry", Q_REGISTRY, CheckStatus.PASS, f"{ref.domain} is integrated.")
+    ctx.check("registry", Q_REGISTRY, CheckStatus.PASS, _integrated(ref, candidates))
 
     own = [r for r in candidates if r.workspace_id is not None]
-    platform = [r for r in candidates if r.workspace_id is None and r.space is not None]
+    platform = [r for r in candidates if r.workspace_id is None]
     public = next((r for r in platform if r.space and r.space.public), None)
     if public is not None:
         ctx.check(
@@ -269,14 +277,13 @@ def decide(
     bound = in_workspace and any(
         r.space and workspace_id in r.space.bound_workspaces for r in platform
     )
-    if platform:
+    if bound:
         ctx.check(
             "visibility",
             Q_VISIBILITY,
             CheckStatus.FAIL,
             f"Mirror space {ref.space} is private: only workspaces it is bound to may use it.",
         )
-    if bound:
         ctx.check(
             "bound",
             Q_BOUND,
@@ -306,7 +313,7 @@ def decide(
             f"{ctx.workspace_label}.",
         )
     if not platform:
-        where = f"warehouse {own[0].name}" if own else ref.domain
+        where = f"warehouse {own[0].name}"
         ctx.check(
             "visibility",
             Q_VISIBILITY,
@@ -319,32 +326,81 @@ def decide(
             f"Mirror space {ref.space!r} does not exist in {where} (or its account "
             "cannot read it, or it was not synced yet); refresh the registry.",
         )
+    # From here the space is, for this namespace, neither public nor bound. Whether it is a
+    # private space of another tenant or no space at all is deliberately not said: a user
+    # learns only what the picker would show them.
+    ctx.check(
+        "visibility",
+        Q_VISIBILITY,
+        CheckStatus.FAIL,
+        f"{ref.space!r} is not a public mirror space of {ref.domain}.",
+    )
     if not in_workspace:
         ctx.check(
             "bound",
             Q_BOUND,
             CheckStatus.SKIP,
-            "The namespace has no workspace the space could be bound to.",
+            "The namespace has no workspace a private space could be bound to.",
         )
         return ctx.finish(
             False,
             Reason.NAMESPACE_NOT_IN_WORKSPACE,
-            f"{ref.familiar} is in private mirror space {ref.space}, and namespace "
-            f"{namespace} is not bound to a workspace; bind the namespace to a "
-            "workspace the space is bound to.",
+            f"{ref.familiar} is not in a public mirror space, and namespace {namespace} is "
+            "not bound to a workspace, so only public mirror spaces are available to it; "
+            "bind the namespace to a workspace the space is bound to.",
         )
     ctx.check(
         "bound",
         Q_BOUND,
         CheckStatus.FAIL,
-        f"Mirror space {ref.space} is not bound to workspace {ctx.workspace_label}.",
+        f"No mirror space {ref.space!r} is bound to workspace {ctx.workspace_label}.",
     )
     return ctx.finish(
         False,
         Reason.SPACE_NOT_BOUND,
-        f"{ref.familiar} is in private mirror space {ref.space}, which is not bound "
-        f"to workspace {ctx.workspace_label}; ask the platform Admin to bind it.",
+        f"{ref.familiar} is not in a public mirror space nor in one bound to workspace "
+        f"{ctx.workspace_label}; check the space name, or ask the platform Admin to bind "
+        "the space to the workspace.",
     )
+
+
+def _shown(text: str) -> str:
+    """``text`` cut to a length a sentence can carry (references may be megabytes long)."""
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def integrations_for(
+    facts: Facts, ref: ImageReference, workspace_id: str | None, resolve: Resolve | None
+) -> list[RegistryFacts]:
+    """Every integration the image's registry may be, by host, alias or address.
+
+    Matching by address looks the host up (``resolve``) only when some integration recorded
+    addresses on the image's port and the host is a name: IP literals and ``localhost`` are
+    their own addresses.
+    """
+    key = registry_key(ref.domain)
+    found = {(r.workspace_id, r.name): r for r in facts.registries_at(key, ref.space, workspace_id)}
+    host, port = split_key(key)
+    if port in facts.address_ports():
+        literal = is_ip_literal(key) or host == "localhost"
+        resolved = resolve(host) if resolve is not None and not literal else ()
+        keys = address_keys(key, resolved)
+        if keys:
+            for registry in facts.registries_at_addresses(keys, ref.space, workspace_id):
+                found.setdefault((registry.workspace_id, registry.name), registry)
+    return list(found.values())
+
+
+def _integrated(ref: ImageReference, candidates: Sequence[RegistryFacts]) -> str:
+    """The registry check's answer, saying which integration an alias or address matched."""
+    direct = next((r for r in candidates if not r.matched), None)
+    if direct is not None:
+        return f"{ref.domain} is integrated."
+    first = candidates[0]
+    how, _, key = first.matched.partition(" ")
+    if how == "alias":
+        return f"{ref.domain} is integrated: it is an alias of registry {first.name}."
+    return f"{ref.domain} is integrated: it reaches {key}, an address of registry {first.name}."
 
 
 def _foreign(ctx: _Context, foreign_policy: str) -> Explanation:

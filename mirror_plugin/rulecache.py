@@ -16,22 +16,29 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, event, select
 
-from .models import Binding, Integration, RuleGeneration, Space
+from .hostkey import split_key
+from .models import Binding, HostSource, Integration, RegistryHost, RuleGeneration, Space
 from .rule import RegistryFacts, SpaceFacts
 
 _NO_BINDINGS: frozenset[str] = frozenset()
 
 
+#: An integration as the snapshot keeps it: id, name, owner (None: platform), how matched.
+_Entry = tuple[int, str, str | None, str]
+
+
 class RuleSnapshot:
-    """Integrations by registry key, and each integration's spaces with their bindings."""
+    """Integrations by registry key, alias and address; each one's spaces with bindings."""
 
     def __init__(self, connection: Any) -> None:
-        self.by_host: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
+        by_host: dict[str, list[_Entry]] = defaultdict(list)
+        by_address: dict[str, list[_Entry]] = defaultdict(list)
+        owners: dict[int, tuple[str, str | None]] = {}
         for row in connection.execute(
             select(
                 Integration.id,
@@ -40,7 +47,19 @@ class RuleSnapshot:
                 Integration.workspace_id,
             ).order_by(Integration.id)
         ):
-            self.by_host[row.registry_host].append((row.id, row.name, row.workspace_id or None))
+            owners[row.id] = (row.name, row.workspace_id or None)
+            by_host[row.registry_host].append((row.id, row.name, row.workspace_id or None, ""))
+        for integration_id, source, key in connection.execute(
+            select(
+                RegistryHost.integration_id, RegistryHost.source, RegistryHost.host_key
+            ).order_by(RegistryHost.integration_id, RegistryHost.id)
+        ):
+            name, owner = owners[integration_id]
+            target = by_address if source == HostSource.ADDRESS.value else by_host
+            target[key].append((integration_id, name, owner, f"{source} {key}"))
+        self.by_host = dict(by_host)
+        self.by_address = dict(by_address)
+        self.ports = frozenset(split_key(key)[1] for key in by_address)
         bound: dict[int, set[str]] = defaultdict(set)
         for space_id, workspace_id in connection.execute(
             select(Binding.space_id, Binding.workspace_id)
@@ -52,7 +71,6 @@ class RuleSnapshot:
         ):
             workspaces = frozenset(bound[space_id]) if space_id in bound else _NO_BINDINGS
             self.spaces[(integration_id, name)] = SpaceFacts(name, bool(public), workspaces)
-        self.by_host = dict(self.by_host)
 
     def registries_at(
         self, host_key: str, space: str, workspace_id: str | None
@@ -60,9 +78,21 @@ class RuleSnapshot:
         found = self.by_host.get(host_key)
         if not found:
             return ()
+        return self._facts(found, space)
+
+    def address_ports(self) -> Collection[str]:
+        return self.ports
+
+    def registries_at_addresses(
+        self, address_keys: Collection[str], space: str, workspace_id: str | None
+    ) -> Sequence[RegistryFacts]:
+        found = [entry for key in sorted(address_keys) for entry in self.by_address.get(key, ())]
+        return self._facts(found, space)
+
+    def _facts(self, found: Sequence[_Entry], space: str) -> list[RegistryFacts]:
         return [
-            RegistryFacts(name, owner, self.spaces.get((integration_id, space)))
-            for integration_id, name, owner in found
+            RegistryFacts(name, owner, self.spaces.get((integration_id, space)), matched)
+            for integration_id, name, owner, matched in found
         ]
 
 

@@ -25,6 +25,7 @@ from .models import Health, Integration, Repository, Space, utcnow
 from .registry.docker import DockerRegistryClient
 from .registry.errors import RegistryError
 from .registry.harbor import HarborClient
+from .registry_hosts import record_addresses
 from .signals import bindings_changed
 
 Progress = Callable[[int, int], None]
@@ -219,6 +220,7 @@ def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> Syn
 
     row.last_synced_at = now
     row.health, row.last_error, row.last_checked_at = Health.HEALTHY.value, None, now
+    record_addresses(row)
     audit.record(
         session(),
         actor=actor,

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import current_app
 
+from mirror_plugin.hostkey import registry_key
 from mirror_plugin.models import Binding, Integration, Space
-from mirror_plugin.rule import registry_key
+from mirror_plugin.registry_hosts import record_addresses
 
 
 def session() -> Any:
@@ -28,6 +29,7 @@ def integration(
         url=url,
         registry_host=registry_key(netloc),
     )
+    record_addresses(row)
     session().add(row)
     session().flush()
     return row

@@ -189,7 +189,7 @@ def test_faq_explains_the_image_in_the_form(demo: tuple[str, Any], open_page: An
     expect(verdict).to_contain_text("Not allowed")
     expect(dialog.locator("[data-check='bound']")).to_have_attribute("data-status", "fail")
     expect(dialog.locator("[data-check='bound']")).to_contain_text(
-        "not bound to workspace Team Alpha"
+        "No mirror space 'beta-private' is bound to workspace Team Alpha"
     )
     expect(dialog.get_by_role("status")).to_have_text(re.compile(r"\d checks? failed\."))
 

@@ -50,7 +50,9 @@ CASES = [
     ("prod/a-web", "harbor.example.com/lonely/app:1", False, Reason.SPACE_NOT_BOUND),
     ("dev/sandbox", "harbor.example.com/secret/app:1", False, Reason.NAMESPACE_NOT_IN_WORKSPACE),
     ("prod/b-api", "harbor.example.com/shared/tool:2", True, Reason.BOUND_TO_WORKSPACE),
-    ("prod/a-web", "harbor.example.com/nowhere/app:1", False, Reason.UNKNOWN_SPACE),
+    # a space that does not exist answers like a private one bound elsewhere (no oracle)
+    ("prod/a-web", "harbor.example.com/nowhere/app:1", False, Reason.SPACE_NOT_BOUND),
+    ("dev/sandbox", "harbor.example.com/nowhere/app:1", False, Reason.NAMESPACE_NOT_IN_WORKSPACE),
     # workspace warehouses: the right workspace, another workspace, no workspace
     ("prod/a-web", "wsa.registry.io/apps/web:3", True, Reason.WORKSPACE_WAREHOUSE),
     ("prod/a-web", "wsa.registry.io/not-synced-yet/web:3", False, Reason.UNKNOWN_SPACE),
@@ -164,7 +166,7 @@ def test_explain_walks_the_faq_checks(platform: Flask) -> None:
     assert by_key["namespace"].status.value == "fail"
     assert "not bound to any workspace" in by_key["namespace"].answer
     assert by_key["visibility"].status.value == "fail"
-    assert "private" in by_key["visibility"].answer
+    assert "not a public mirror space" in by_key["visibility"].answer
     assert not explanation.decision.allowed
 
     bound = plugin.explain("prod/a-web", "harbor.example.com/secret/app:1")
