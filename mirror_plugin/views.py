@@ -38,13 +38,16 @@ def _limit_body() -> None:
     """Bound what the plugin's routes read: ``MIRROR_MAX_REQUEST_BYTES`` (or the host's
     ``MAX_CONTENT_LENGTH`` when smaller) for this request only, so host routes keep their own
     limit. Registered before the CSRF check, which parses forms: a declared oversized body is
-    refused (413) before a byte of it is read; a body without a length is cut off at the
-    limit while it is read (Flask >= 3.1 sets the limit per request)."""
+    refused (413) before a byte of it is read; on Flask >= 3.1, which sets the limit per
+    request, a body without a length is also cut off at the limit while it is read."""
     limit = int(current_app.config["MIRROR_MAX_REQUEST_BYTES"])
     host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if host_limit is not None:
         limit = min(limit, int(host_limit))
-    request.max_content_length = limit
+    try:
+        request.max_content_length = limit
+    except AttributeError:  # Flask 3.0: read-only; the declared length is still checked
+        pass
     if request.content_length is not None and request.content_length > limit:
         abort(
             413,
