@@ -25,6 +25,13 @@ def csrf_token() -> str:
     return token
 
 
+def rotate_csrf_token() -> None:
+    """A new console token at sign-in: one from before it (planted in the session cookie,
+    or seen on a shared machine) must not carry over. The Mirror Warehouse rotates its own
+    token by itself at the same moment (it listens to Flask-Login's ``user_logged_in``)."""
+    session[_SESSION_KEY] = secrets.token_urlsafe(32)
+
+
 def check_csrf() -> None:
     """Abort with 400 unless the form carries this session's token."""
     expected = session.get(_SESSION_KEY)

@@ -30,7 +30,7 @@ from .access import is_view_only, namespaces_for
 from .identity import account
 from .models import User, db
 from .sandbox import DEV_USER, ROBOT
-from .security import check_csrf, safe_next
+from .security import check_csrf, rotate_csrf_token, safe_next
 
 bp = Blueprint("console", __name__)
 
@@ -111,7 +111,8 @@ def login() -> Any:
             username=username,
             error="Wrong username or password.",
         ), 401
-    login_user(user)
+    login_user(user)  # also gives the plugin a new CSRF token (its user_logged_in receiver)
+    rotate_csrf_token()
     return redirect(target)
 
 

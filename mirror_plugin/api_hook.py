@@ -13,9 +13,11 @@ from flask import abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .auth import may_use_namespace, require_principal
+from .config import DEFAULTS
 from .views import blueprint
 
-MAX_FILTER_IMAGES = 1000
+#: The default cap on images per filter call (the OpenAPI document states this one).
+MAX_FILTER_IMAGES: int = DEFAULTS["MIRROR_FILTER_MAX_IMAGES"]
 
 
 def _namespace(value: Any) -> str:
@@ -61,7 +63,13 @@ def api_filter() -> ResponseReturnValue:
     images = body.get("images")
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
         abort(422, description="'images' must be a list of image references (strings).")
-    if len(images) > MAX_FILTER_IMAGES:
-        abort(422, description=f"Send at most {MAX_FILTER_IMAGES} images per request.")
+    limit = int(current_app.config["MIRROR_FILTER_MAX_IMAGES"])
+    if len(images) > limit:
+        # Each image is a decision: an unbounded list holds a worker (MIRROR_FILTER_MAX_IMAGES).
+        abort(
+            422,
+            description=f"Send at most {limit} images per request ({len(images)} sent); "
+            "split the list into several calls.",
+        )
     result = _plugin().filter_images(namespace, images)
     return jsonify({"allowed": result.allowed, "denied": [d.to_dict() for d in result.denied]})

@@ -52,6 +52,12 @@ DEFAULTS: dict[str, Any] = {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
+    # Largest request body (bytes) the plugin's own routes read; bigger ones get 413 before
+    # any parsing. The host's MAX_CONTENT_LENGTH still applies when it is smaller, and host
+    # routes keep theirs.
+    "MIRROR_MAX_REQUEST_BYTES": 1024 * 1024,
+    # Images one POST /api/filter call may check (more: 422). Each decision costs a parse.
+    "MIRROR_FILTER_MAX_IMAGES": 1000,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }

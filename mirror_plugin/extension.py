@@ -152,6 +152,7 @@ class MirrorPlugin:
         app.url_map.converters["mirror_id"] = IdConverter
         app.register_blueprint(blueprint, url_prefix=app.config["MIRROR_URL_PREFIX"])
         app.after_request(json_routing_errors)
+        _rotate_csrf_on_sign_in(app)
         if not app.testing:
             app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
         app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])
@@ -212,6 +213,23 @@ class MirrorPlugin:
     def menu_items(self) -> list[MenuItem]:
         """Entries for the host's left navigation, as data."""
         return [MenuItem("Mirror Warehouse", "mirror_plugin.index", "member")]
+
+
+def _rotate_csrf_on_sign_in(app: Flask) -> None:
+    """A new plugin CSRF token whenever Flask-Login signs a user in or out of ``app``.
+
+    A token from before sign-in (planted by an attacker who set the victim's session cookie,
+    or read on a shared machine) must not authorise requests after it. Hosts using
+    ``login_user`` get this for free; others call :func:`mirror_plugin.csrf.rotate_csrf_token`.
+    ``user_loaded_from_cookie`` is a sign-in too: a remember-me cookie restores the user into
+    a session that had none.
+    """
+    from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
+
+    from .csrf import rotate_csrf_token
+
+    for signal in (user_logged_in, user_loaded_from_cookie, user_logged_out):
+        signal.connect(rotate_csrf_token, sender=app, weak=False)
 
 
 def _app() -> Flask:

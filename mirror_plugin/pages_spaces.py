@@ -18,6 +18,7 @@ from .auth import require_principal
 from .integrations import Conflict, InvalidInput
 from .models import Space
 from .params import parse_int
+from .redirects import redirect_next
 from .registry.errors import RegistryError
 from .scopes import resolve
 from .views import blueprint
@@ -29,10 +30,7 @@ def _page_number(name: str = "page") -> int:
 
 
 def _back(space: Space) -> Any:
-    return redirect(
-        request.form.get("next")
-        or url_for("mirror_plugin.spaces_page", integration_id=space.integration_id)
-    )
+    return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=space.integration_id))
 
 
 @blueprint.route("/integrations/<mirror_id:integration_id>/spaces", methods=["GET", "POST"])
@@ -163,10 +161,7 @@ def batch_action(integration_id: int) -> ResponseReturnValue:
     else:
         names = bindings.known_workspaces()
         flash(" ".join(describe(c, names) for c in changes), "success")
-    return redirect(
-        request.form.get("next")
-        or url_for("mirror_plugin.spaces_page", integration_id=integration_id)
-    )
+    return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
 
 
 @blueprint.get("/audit")

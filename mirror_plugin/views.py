@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
@@ -16,6 +17,7 @@ from .auth import (
     workspace_roles,
 )
 from .csrf import FORM_FIELD, csrf_token, protect
+from .display import visible
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
 from .params import has_nul
@@ -29,6 +31,28 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+
+
+@blueprint.before_request
+def _limit_body() -> None:
+    """Bound what the plugin's routes read: ``MIRROR_MAX_REQUEST_BYTES`` (or the host's
+    ``MAX_CONTENT_LENGTH`` when smaller) for this request only, so host routes keep their own
+    limit. Registered before the CSRF check, which parses forms: a declared oversized body is
+    refused (413) before a byte of it is read; on Flask >= 3.1, which sets the limit per
+    request, a body without a length is also cut off at the limit while it is read."""
+    limit = int(current_app.config["MIRROR_MAX_REQUEST_BYTES"])
+    host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if host_limit is not None:
+        limit = min(limit, int(host_limit))
+    try:
+        request.max_content_length = limit
+    except AttributeError:  # Flask 3.0: read-only; the declared length is still checked
+        pass
+    if request.content_length is not None and request.content_length > limit:
+        abort(
+            413,
+            description=f"The request body is larger than this endpoint accepts ({limit} bytes).",
+        )
 
 
 blueprint.before_request(protect)
@@ -76,6 +100,27 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+# Templates pass registry-supplied text through it: ``{{ space.name | mirror_visible }}``.
+blueprint.add_app_template_filter(visible, "mirror_visible")
+
+
+@blueprint.after_request
+def _visible_flashes(response: Any) -> Any:
+    """The plugin's flash messages quote registry text (space names, registry errors) and are
+    often shown by the host's layout, outside the plugin's templates: escape hidden characters
+    in them before they are stored for the next page (a host's own Markup flashes are left
+    alone)."""
+    flashes = session.get("_flashes") if "_flashes" in session else None
+    if flashes:
+        cleaned = [
+            (category, message if isinstance(message, Markup) else visible(message))
+            for category, message in flashes
+        ]
+        if cleaned != list(flashes):
+            session["_flashes"] = cleaned
     return response
 
 

@@ -576,3 +576,32 @@ def test_a_page_opened_just_after_the_account_was_removed_asks_to_sign_in(
     for page in ("/deploy", "/workloads"):
         reply = eddie.get(page)
         assert reply.status_code == 302 and reply.location.startswith("/login"), page
+
+
+def test_csrf_tokens_from_before_sign_in_stop_working_at_sign_in(
+    console_app: Flask, public: str
+) -> None:
+    """Both the console's and the plugin's token are new after sign-in: one planted in the
+    session cookie, or left by the previous user of the browser, no longer authorises a
+    request. The console does nothing for the plugin's: the plugin listens to login_user."""
+    browser = console_app.test_client()
+    console_token = token(browser, "/login")
+    with browser.session_transaction() as cookie:
+        cookie["_mirror_csrf"] = "planted-before-sign-in"
+    assert sign_in(browser, "alice") == 302
+
+    def filter_as(client: FlaskClient, csrf: str, namespace: str) -> int:
+        body = {"namespace": namespace, "images": [public]}
+        headers = {"X-Mirror-CSRF": csrf}
+        return client.post("/mirror/api/filter", json=body, headers=headers).status_code
+
+    assert filter_as(browser, "planted-before-sign-in", "cluster-1/alpha-web") == 403
+    data = {"namespace": "cluster-1/alpha-web", "name": "web", "image": public}
+    assert browser.post("/deploy", data={**data, "csrf_token": console_token}).status_code == 400
+    form = browser.get("/mirror/workspaces/alpha/warehouses/new").get_data(as_text=True)
+    match = _MIRROR_TOKEN.search(form)
+    assert match and filter_as(browser, match.group(1), "cluster-1/alpha-web") == 200
+
+    browser.post("/logout", data={"csrf_token": token(browser, "/workloads")})
+    assert sign_in(browser, "bob") == 302  # the next user of the same browser
+    assert filter_as(browser, match.group(1), "cluster-1/beta-api") == 403

@@ -83,3 +83,16 @@ def test_bad_queries(api: Api, platform: None, path: str, status: int) -> None:
 def test_bad_filter_bodies(api: Api, platform: None, body: object, status: int) -> None:
     response = api.as_user("eddie").post("/api/filter", body)
     assert response.status_code == status, response.get_json()
+
+
+def test_filter_caps_images_per_call_by_config(app: Flask, api: Api, platform: None) -> None:
+    """Each image is a decision: MIRROR_FILTER_MAX_IMAGES bounds one call, with a 422 that
+    says the limit and how many were sent."""
+    app.config["MIRROR_FILTER_MAX_IMAGES"] = 3
+    api.as_user("eddie")
+    images = ["harbor.example.com/library/nginx:1"] * 3
+    assert api.post("/api/filter", {"namespace": "prod/a-web", "images": images}).status_code == 200
+    over = api.post("/api/filter", {"namespace": "prod/a-web", "images": [*images, "busybox"]})
+    assert over.status_code == 422
+    message = over.get_json()["error"]["message"]
+    assert message.startswith("Send at most 3 images per request (4 sent)")

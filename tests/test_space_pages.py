@@ -239,3 +239,45 @@ def test_concurrent_binds_and_unbinds_on_postgres(postgres_url: str, adapter: An
             session().remove()
             drop_plugin_tables(engine)
             engine.dispose()
+
+
+#: ``next`` values a crafted form could carry to bounce the admin to another site.
+OFF_SITE = (
+    "https://evil.example/login",
+    "//evil.example/login",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "javascript:alert(1)",
+    "http:evil.example",
+    "evil.example/login",
+    "/\u202e/evil",
+    "/" + "a" * 3000,
+)
+
+
+def test_next_only_leads_back_into_the_site(
+    api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    """Open redirect: visibility, Bind Workspace and batch follow ``next`` only when it is a
+    path on this site; anything else lands on the Warehouse Space page."""
+    _, integration_id = harbor_spaces
+    secret = space_id("secret")
+    default = f"/mirror/integrations/{integration_id}/spaces"
+    forms = (
+        (f"/spaces/{secret}/visibility", {"public": "false"}),
+        (f"/spaces/{secret}/bind", {"workspaces": ["ws-a"]}),
+        (
+            f"/integrations/{integration_id}/spaces/batch",
+            {"spaces": [secret], "workspaces": ["ws-b"], "operation": "bind"},
+        ),
+    )
+    for path, data in forms:
+        for target in OFF_SITE:
+            done = form_post(api, path, {**data, "next": target})
+            assert (done.status_code, done.headers["Location"]) == (302, default), (path, target)
+        back = f"{default}?tab=private&q=sec&page=1"
+        done = form_post(api, path, {**data, "next": back})
+        assert done.headers["Location"] == back, path

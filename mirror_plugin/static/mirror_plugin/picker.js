@@ -36,19 +36,39 @@
 
   /* ---------- small helpers ---------- */
 
+  /* Names, tags, descriptions and error texts come from registries, a tenant's input. Bidi
+   * overrides and isolates, zero-width and control characters in them would be invisible (or
+   * reorder what is shown), so they are written as escapes: U+202E becomes \u202e. The same
+   * set as mirror_plugin/display.py (HIDDEN); tab and line feed stay. */
+  const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+
+  function visible(text) {
+    return String(text).replace(HIDDEN, function (ch) {
+      const code = ch.codePointAt(0);
+      return code > 0xffff ? "\\U" + code.toString(16).padStart(8, "0")
+        : "\\u" + code.toString(16).padStart(4, "0");
+    });
+  }
+
+  /* Attributes a person reads (tooltips, labels for screen readers): shown via visible(). */
+  const READ_ATTRS = { title: true, "aria-label": true, placeholder: true };
+
+  /* Every text the picker shows goes through el() (or announce()), so visible() is applied
+   * here once rather than at each place that quotes a registry. */
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
       const value = attrs[key];
       if (value === null || value === undefined || value === false) return;
       if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
+      else if (key === "text") node.textContent = visible(value);
       else if (key === "hidden") node.hidden = true;
+      else if (READ_ATTRS[key] && value !== true) node.setAttribute(key, visible(value));
       else node.setAttribute(key, value === true ? "" : String(value));
     });
     (children || []).forEach(function (child) {
       if (child === null || child === undefined || child === false) return;
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      node.appendChild(typeof child === "string" ? document.createTextNode(visible(child)) : child);
     });
     return node;
   }
@@ -283,7 +303,7 @@
   };
 
   Picker.prototype.announce = function (text) {
-    this.status.textContent = text;
+    this.status.textContent = visible(text);
   };
 
   /* ---------- talking to the API ---------- */
@@ -324,7 +344,7 @@
   Picker.prototype.loadContext = function (namespace) {
     const self = this;
     this.namespace = namespace;
-    this.subtitle.textContent = "Namespace " + namespace;
+    this.subtitle.textContent = visible("Namespace " + namespace);
     this.notice.hidden = true;
     this.tablist.hidden = true;
     this.search.disabled = true;
@@ -336,8 +356,8 @@
       self.search.disabled = false;
       self.faqButton.hidden = false;
       self.tablist.hidden = false;
-      self.subtitle.textContent = "Namespace " + ctx.namespace +
-        (ctx.workspace ? " · Workspace " + ctx.workspace.name : " · no workspace");
+      self.subtitle.textContent = visible("Namespace " + ctx.namespace +
+        (ctx.workspace ? " · Workspace " + ctx.workspace.name : " · no workspace"));
       self.showNotice();
       self.updateTabs();
       // Open on the first tab with something in it: Private for a bound workspace is the
@@ -362,7 +382,7 @@
         ? ctx.notice
         : "You can browse these images, but you cannot deploy into " + ctx.namespace + ".";
     }
-    this.notice.textContent = text || "";
+    this.notice.textContent = visible(text || "");
     this.notice.hidden = !text;
   };
 

@@ -14,6 +14,19 @@
   const api = document.querySelector('meta[name="mirror-api"]').content;
   let row = null;
 
+  /* Space names come from the registry: bidi, zero-width and control characters in them are
+   * written as escapes (U+202E becomes \u202e), as the page itself and picker.js do
+   * (mirror_plugin/display.py, HIDDEN). */
+  const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+
+  function visible(text) {
+    return String(text).replace(HIDDEN, function (ch) {
+      const code = ch.codePointAt(0);
+      return code > 0xffff ? "\\U" + code.toString(16).padStart(8, "0")
+        : "\\u" + code.toString(16).padStart(4, "0");
+    });
+  }
+
   function render(selected) {
     list.textContent = "";
     Object.keys(names).forEach(function (id) {
@@ -23,7 +36,7 @@
       box.value = id;
       box.checked = selected.has(id);
       label.appendChild(box);
-      label.appendChild(document.createTextNode(" " + names[id]));
+      label.appendChild(document.createTextNode(" " + visible(names[id])));
       label.dataset.search = (names[id] + " " + id).toLowerCase();
       list.appendChild(label);
     });
@@ -53,7 +66,7 @@
       const chip = document.createElement("span");
       chip.className = "mirror-chip";
       chip.dataset.workspaceId = id;
-      chip.textContent = names[id] || id;
+      chip.textContent = visible(names[id] || id);
       cell.appendChild(chip);
     });
   }
@@ -62,7 +75,7 @@
     const note = document.createElement("div");
     note.className = "mirror-flash mirror-flash--" + kind;
     note.setAttribute("role", kind === "error" ? "alert" : "status");
-    note.textContent = text;
+    note.textContent = visible(text);
     const table = document.querySelector("[data-mirror-spaces]");
     table.parentNode.insertBefore(note, table);
   }
@@ -76,7 +89,7 @@
     if (!link) return;
     event.preventDefault();
     row = link.closest("tr");
-    title.textContent = "Space " + row.dataset.spaceName + ": choose the workspaces that may use it.";
+    title.textContent = visible("Space " + row.dataset.spaceName + ": choose the workspaces that may use it.");
     render(new Set(JSON.parse(link.dataset.bound || "[]")));
     search.value = "";
     status.textContent = "";
@@ -100,7 +113,7 @@
     }).then(function (result) {
       ok.disabled = false;
       if (!result.ok) {
-        status.textContent = (result.body.error && result.body.error.message) || "Binding failed.";
+        status.textContent = visible((result.body.error && result.body.error.message) || "Binding failed.");
         return;
       }
       const change = result.body;
