@@ -35,6 +35,9 @@ class MirrorState:
     secrets: SecretBox
     health: HealthMonitor
     rules: RuleCache
+    #: Workspace warehouses' own allow-list (MIRROR_WORKSPACE_ALLOWED_NETWORKS); None: the
+    #: platform's (``network_policy``) applies to them too.
+    workspace_network_policy: NetworkPolicy | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,6 +121,7 @@ class MirrorPlugin:
             secrets=SecretBox.for_app(app),
             health=HealthMonitor(app),
             rules=RuleCache(float(app.config["MIRROR_RULE_REFRESH_SECONDS"])),
+            workspace_network_policy=_workspace_policy(app.config),
         )
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
@@ -206,3 +210,10 @@ def _app() -> Flask:
             "MirrorPlugin is not registered on the current app; call init_app(app) first."
         )
     return app
+
+
+def _workspace_policy(config: Any) -> NetworkPolicy | None:
+    networks = config["MIRROR_WORKSPACE_ALLOWED_NETWORKS"]
+    if networks is None:
+        return None
+    return NetworkPolicy.from_config(networks, setting="MIRROR_WORKSPACE_ALLOWED_NETWORKS")
