@@ -56,14 +56,9 @@ _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 #: NAT64 with a /96 prefix, SIIT's IPv4-translated form).
 _LOW_32_EMBEDS = (_NAT64, _NAT64_LOCAL, *NOT_GLOBAL[:2])
 #: RFC 6052 section 2.2: where a NAT64 prefix of each length puts the IPv4 address's four
-#: bytes (bits 64-71 are the reserved "u" octet). The local-use /48 may carry any of them.
-_RFC6052_LAYOUTS = {
-    32: (4, 5, 6, 7),
-    40: (5, 6, 7, 9),
-    48: (6, 7, 9, 10),
-    56: (7, 9, 10, 11),
-    64: (9, 10, 11, 12),
-}
+#: bytes (byte 8 is the reserved "u" octet, and the suffix after the address is zero). The
+#: local-use /48 may be cut into any prefix from /48 on; /96 is the low 32 bits.
+_RFC6052_LAYOUTS = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12))
 _PORT_RANGE = re.compile(r"([0-9]{1,5})(?:-([0-9]{1,5}))?")
 
 
@@ -88,12 +83,14 @@ def embedded_ipv4(address: IPAddress) -> set[IPAddress]:
     """
     found: set[IPAddress] = {address, _unwrap(address)}
     if isinstance(address, ipaddress.IPv6Address):
-        if any(address in net for net in _LOW_32_EMBEDS):
+        # ::/104 (``::``, ``::1``...) is IPv6's own, not IPv4-compatible (RFC 4291 2.5.5.1).
+        if any(address in net for net in _LOW_32_EMBEDS) and int(address) > 0xFFFFFF:
             found.add(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-        if address in _NAT64_LOCAL:
+        if address in _NAT64_LOCAL and address.packed[8] == 0:
             packed = address.packed
-            for layout in _RFC6052_LAYOUTS.values():
-                found.add(ipaddress.IPv4Address(bytes(packed[i] for i in layout)))
+            for layout in _RFC6052_LAYOUTS:
+                if not any(packed[layout[-1] + 1 :]):  # the suffix is zero: this layout fits
+                    found.add(ipaddress.IPv4Address(bytes(packed[i] for i in layout)))
     return found
 
 
