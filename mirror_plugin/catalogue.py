@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, and_, exists, false, or_, select
 
-from .integrations import endpoint_of, http_for, session
+from .integrations import http_for_row, session
 from .models import Binding, Integration, Repository, Space, TagCache, utcnow
 from .params import aware
 from .registry.docker import INDEX_TYPES, DockerRegistryClient
@@ -118,7 +118,7 @@ def tags(
 
 def fetch_artifacts(integration: Integration, space: str, repository: str) -> list[dict[str, Any]]:
     """One entry per tag (and one per untagged artifact), newest first."""
-    http = http_for(endpoint_of(integration))
+    http = http_for_row(integration)
     try:
         if integration.kind == "harbor":
             return _harbor_artifacts(HarborClient(http), space, repository)
@@ -184,7 +184,7 @@ def _docker_artifacts(client: DockerRegistryClient, repository: str) -> list[dic
 
 def refresh_repositories(space: Space, integration: Integration) -> str | None:
     """Re-list one space's repositories from the registry; the error sentence, if any."""
-    http = http_for(endpoint_of(integration))
+    http = http_for_row(integration)
     try:
         if integration.kind == "harbor":
             found = [

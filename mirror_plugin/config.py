@@ -28,11 +28,29 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_RESOLVER_CACHE_SIZE": 4096,
     # Alembic version table of the plugin's own migration chain (never the host's).
     "MIRROR_VERSION_TABLE": "alembic_version_mirror_plugin",
-    # Seconds allowed for connecting to and reading from a registry.
+    # Seconds allowed for connecting to and reading from a registry (each connect, each read).
     "MIRROR_REGISTRY_TIMEOUT": 10.0,
-    # Networks (CIDR strings) registry URLs may point into although they are private,
-    # loopback or link-local. Empty: only public addresses are accepted.
+    # Seconds one registry request may take in total, retries, redirects and a slowly
+    # trickled body included; also the total for one conversation outside a sync (a "Test
+    # connection", a save's credential check, a picker refresh).
+    "MIRROR_REGISTRY_DEADLINE": 30.0,
+    # Seconds one sync of one registry may take in total; past it the sync stops and
+    # changes nothing.
+    "MIRROR_SYNC_DEADLINE": 300.0,
+    # List pages (Harbor pages, Docker Registry ``Link`` pages) one sync may fetch; more
+    # stops the sync with a message naming this key, and changes nothing.
+    "MIRROR_SYNC_MAX_PAGES": 20000,
+    # Spaces (Harbor projects) one sync may bring in; more stops the sync, changing nothing.
+    "MIRROR_SYNC_MAX_SPACES": 10000,
+    # Repositories one sync may bring in; more stops the sync, changing nothing.
+    "MIRROR_SYNC_MAX_REPOSITORIES": 100000,
+    # Networks registry URLs may point into although they are private, loopback or
+    # link-local: CIDRs, each optionally limited to ports ("10.0.0.0/8:443,5000-5010",
+    # "[fd00::5]:443"). Empty: only public addresses are accepted.
     "MIRROR_ALLOWED_NETWORKS": [],
+    # The same for workspace warehouses, which Workspace Admins point anywhere (usually a
+    # narrower list). None: MIRROR_ALLOWED_NETWORKS applies to them too.
+    "MIRROR_WORKSPACE_ALLOWED_NETWORKS": None,
     # Seconds a worker's in-memory rule snapshot may go without checking the database for
     # changes made elsewhere (other workers, tools): the bound on revocation across processes.
     "MIRROR_RULE_REFRESH_SECONDS": 0.5,

@@ -39,6 +39,9 @@ class MirrorState:
     health: HealthMonitor
     rules: RuleCache
     resolver: CachedResolver
+    #: Workspace warehouses' own allow-list (MIRROR_WORKSPACE_ALLOWED_NETWORKS); None: the
+    #: platform's (``network_policy``) applies to them too.
+    workspace_network_policy: NetworkPolicy | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -133,6 +136,7 @@ class MirrorPlugin:
                 timeout=float(app.config["MIRROR_RESOLVER_TIMEOUT"]),
                 max_entries=int(app.config["MIRROR_RESOLVER_CACHE_SIZE"]),
             ),
+            workspace_network_policy=_workspace_policy(app.config),
         )
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
@@ -240,3 +244,10 @@ def _app() -> Flask:
             "MirrorPlugin is not registered on the current app; call init_app(app) first."
         )
     return app
+
+
+def _workspace_policy(config: Any) -> NetworkPolicy | None:
+    networks = config["MIRROR_WORKSPACE_ALLOWED_NETWORKS"]
+    if networks is None:
+        return None
+    return NetworkPolicy.from_config(networks, setting="MIRROR_WORKSPACE_ALLOWED_NETWORKS")

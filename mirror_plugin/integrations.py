@@ -20,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from . import audit
 from .models import Binding, Health, Integration, Repository, Scope, Space, TagCache, utcnow
 from .params import has_nul
+from .registry.budget import Budget
 from .registry.errors import Category, RegistryError
 from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
+from .registry.netguard import NetworkPolicy
 from .registry.probe import ConnectionReport, probe
 from .registry_hosts import parse_aliases, record_addresses, set_aliases
 from .rule import registry_key
@@ -68,11 +70,45 @@ def session() -> Any:
     return _state().db.session
 
 
-def http_for(endpoint: Endpoint) -> RegistryHTTP:
+def network_policy(*, workspace: bool) -> NetworkPolicy:
+    """The allow-list for a platform integration, or the (maybe narrower) one for warehouses."""
+    state = _state()
+    if workspace and state.workspace_network_policy is not None:
+        return state.workspace_network_policy
+    return state.network_policy
+
+
+def registry_budget(*, sync: bool = False) -> Budget:
+    """Limits of one conversation: a sync has ``MIRROR_SYNC_DEADLINE``, anything else (a
+    connection test, a save, a picker refresh) ``MIRROR_REGISTRY_DEADLINE`` in total."""
+    config = current_app.config
+    seconds = float(config["MIRROR_SYNC_DEADLINE" if sync else "MIRROR_REGISTRY_DEADLINE"])
+    return Budget(
+        seconds=seconds,
+        max_pages=int(config["MIRROR_SYNC_MAX_PAGES"]),
+        max_spaces=int(config["MIRROR_SYNC_MAX_SPACES"]),
+        max_repositories=int(config["MIRROR_SYNC_MAX_REPOSITORIES"]),
+        what="the sync" if sync else "the registry call",
+        deadline_setting="MIRROR_SYNC_DEADLINE" if sync else "MIRROR_REGISTRY_DEADLINE",
+    )
+
+
+def http_for(endpoint: Endpoint, *, workspace: bool, budget: Budget | None = None) -> RegistryHTTP:
+    """A client for ``endpoint``; ``workspace``: it is a workspace warehouse (whose own
+    allow-list applies), ``budget``: the conversation's limits (default: a non-sync one)."""
     config = current_app.config
     return RegistryHTTP(
-        endpoint, policy=_state().network_policy, timeout=float(config["MIRROR_REGISTRY_TIMEOUT"])
+        endpoint,
+        policy=network_policy(workspace=workspace),
+        timeout=float(config["MIRROR_REGISTRY_TIMEOUT"]),
+        deadline=float(config["MIRROR_REGISTRY_DEADLINE"]),
+        budget=budget or registry_budget(),
     )
+
+
+def http_for_row(row: Integration, budget: Budget | None = None) -> RegistryHTTP:
+    """A client for a saved integration, with its stored endpoint and its scope's allow-list."""
+    return http_for(endpoint_of(row), workspace=not row.is_platform, budget=budget)
 
 
 def stored_password(row: Integration) -> str | None:
@@ -93,7 +129,7 @@ class _Valid:
     aliases: list[str]
 
 
-def _validated(data: IntegrationInput, existing: Integration | None) -> _Valid:
+def _validated(data: IntegrationInput, existing: Integration | None, *, workspace: bool) -> _Valid:
     errors: dict[str, str] = {
         key: "Remove the NUL character."
         for key in ("name", "url", "username", "password", "ca_bundle", "description")
@@ -120,7 +156,7 @@ def _validated(data: IntegrationInput, existing: Integration | None) -> _Valid:
             )
     url = ""
     try:
-        url = normalize_registry_url(data.url, _state().network_policy)
+        url = normalize_registry_url(data.url, network_policy(workspace=workspace))
     except RegistryError as exc:
         errors["url"] = exc.message
     username = data.username.strip()
@@ -158,7 +194,8 @@ def test_connection(
     data: IntegrationInput, *, platform: bool, existing: Integration | None = None
 ) -> ConnectionReport:
     """Probe the registry with unsaved form values (the stored password if left blank)."""
-    http = http_for(_validated(data, existing).endpoint)
+    endpoint = _validated(data, existing, workspace=not platform).endpoint
+    http = http_for(endpoint, workspace=not platform)
     try:
         return probe(data.kind, http, platform=platform)
     finally:
@@ -167,7 +204,7 @@ def test_connection(
 
 def test_saved(row: Integration) -> ConnectionReport:
     """Probe a saved integration with exactly what is stored, and record its health."""
-    http = http_for(endpoint_of(row))
+    http = http_for_row(row)
     try:
         report = probe(row.kind, http, platform=row.is_platform)
     finally:
@@ -186,15 +223,15 @@ def save(
     existing: Integration | None = None,
 ) -> Integration:
     """Create or update an integration after the registry accepted its credentials."""
-    valid = _validated(data, existing)
-    name, endpoint = valid.name, valid.endpoint
     owner = existing.workspace_id if existing is not None else workspace_id
+    valid = _validated(data, existing, workspace=bool(owner))
+    name, endpoint = valid.name, valid.endpoint
     clash = session().scalar(
         select(Integration.id).where(Integration.workspace_id == owner, Integration.name == name)
     )
     if clash is not None and (existing is None or clash != existing.id):
         raise Conflict(f"A registry named {name!r} already exists here; choose another name.")
-    http = http_for(endpoint)
+    http = http_for(endpoint, workspace=bool(owner))
     try:
         report = probe(data.kind, http, platform=not owner)
     finally:

@@ -403,6 +403,8 @@ def _schemas() -> dict[str, Schema]:
                 "removed": array(string()),
                 "updated": array(string()),
                 "unbound_workspaces": array(string()),
+                "skipped_spaces": integer(minimum=0),
+                "skipped_repositories": integer(minimum=0),
             }
         ),
         "Space": space,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from . import audit
-from .integrations import Conflict, InvalidInput, endpoint_of, http_for, purge_spaces, session
+from .integrations import Conflict, InvalidInput, http_for_row, purge_spaces, session
 from .models import Binding, Integration, Space, utcnow
 from .paging import count_rows, page_count
 from .params import iso
@@ -86,7 +86,7 @@ def bindings_of(space_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _harbor(integration: Integration) -> HarborClient:
-    return HarborClient(http_for(endpoint_of(integration)))
+    return HarborClient(http_for_row(integration))
 
 
 def create_space(integration: Integration, name: str, *, public: bool, actor: str) -> Space:

@@ -5,30 +5,46 @@ projects: its spaces are the first path segments of repository names, and their 
 ours to set (public by default, kept across syncs). Everything is fetched before anything is
 written, so a registry that fails mid-way leaves our data exactly as it was; spaces that
 vanished upstream go with their bindings in the same transaction, audited.
+
+A registry is a tenant's input, so a sync is bounded (:func:`registry_budget`): a total
+deadline (``MIRROR_SYNC_DEADLINE``) and caps on list pages, spaces and repositories; reaching
+one stops the sync with a message naming the key, and changes nothing (a truncated list would
+read as "everything else vanished"). Names must be image names the reference grammar accepts
+(``mirror_plugin.reference``), at most 255 characters: others are skipped and counted in the
+report, since no image reference could name them anyway. A database error while writing rolls
+back and is reported like a registry failure, never as a 500.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
-from .integrations import endpoint_of, http_for, purge_spaces, session
+from .integrations import http_for_row, purge_spaces, registry_budget, session
 from .models import Health, Integration, Repository, Space, utcnow
+from .reference import _PATH_COMPONENT, MAX_PATH_LENGTH
+from .registry.budget import bounded_map
 from .registry.docker import DockerRegistryClient
-from .registry.errors import RegistryError
+from .registry.errors import Category, RegistryError
 from .registry.harbor import HarborClient
 from .registry_hosts import record_addresses
 from .signals import bindings_changed
 
 Progress = Callable[[int, int], None]
+
+_COMPONENT = re.compile(_PATH_COMPONENT, re.ASCII)
+_PATH = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*", re.ASCII)
+MAX_SPACE_NAME = 255  # Space.name's column, and Harbor's own limit
+MAX_COUNT = 2**31 - 1  # counts are INTEGER columns: a larger "count" is no count
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,10 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unbound_workspaces: list[str] = field(default_factory=list)
+    #: Spaces and repositories the registry listed under names no image reference can use
+    #: (grammar, length, duplicates): left out, counted here, never shown (they are raw input).
+    skipped_spaces: int = 0
+    skipped_repositories: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,14 +82,81 @@ class SyncReport:
             "removed": self.removed,
             "updated": self.updated,
             "unbound_workspaces": self.unbound_workspaces,
+            "skipped_spaces": self.skipped_spaces,
+            "skipped_repositories": self.skipped_repositories,
         }
 
     @property
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.total} spaces: {len(self.added)} new, {len(self.updated)} changed, "
             f"{len(self.removed)} removed."
         )
+        if self.skipped_spaces or self.skipped_repositories:
+            text += (
+                f" Skipped {self.skipped_spaces} spaces and {self.skipped_repositories} "
+                "repositories whose names are not valid image names."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Screened:
+    """What :func:`screen` kept, and how many names it left out."""
+
+    spaces: list[UpstreamSpace]
+    skipped_spaces: int = 0
+    skipped_repositories: int = 0
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and 0 <= value <= MAX_COUNT else None
+
+
+def valid_space(name: str) -> bool:
+    """Could an image reference name this space? One path component, at most 255 chars."""
+    return len(name) <= MAX_SPACE_NAME and _COMPONENT.fullmatch(name) is not None
+
+
+def screen(upstream: list[UpstreamSpace]) -> Screened:
+    """Keep the spaces and repositories whose names an image reference can use.
+
+    A space is one path component of the reference grammar (at most 255 characters); a
+    repository is a path of such components starting with its space, at most 255 characters
+    (Go's limit on a reference's path). Duplicates (a list that shifted between pages) keep
+    their first entry. Counts the registry reports are kept only when they fit a column.
+    """
+    kept: list[UpstreamSpace] = []
+    seen: set[str] = set()
+    skipped_spaces = skipped_repositories = 0
+    for space in upstream:
+        if space.name in seen or not valid_space(space.name):
+            skipped_spaces += 1
+            skipped_repositories += len(space.repositories)
+            continue
+        seen.add(space.name)
+        names: set[str] = set()
+        repositories = []
+        for repo in space.repositories:
+            if (
+                repo.name in names
+                or len(repo.name) > MAX_PATH_LENGTH
+                or not repo.name.startswith(space.name + "/")
+                or not _PATH.fullmatch(repo.name)
+            ):
+                skipped_repositories += 1
+                continue
+            names.add(repo.name)
+            repositories.append(replace(repo, artifact_count=_count(repo.artifact_count)))
+        repo_count = _count(space.repo_count)
+        kept.append(
+            replace(
+                space,
+                repositories=repositories,
+                repo_count=len(repositories) if repo_count is None else repo_count,
+            )
+        )
+    return Screened(kept, skipped_spaces, skipped_repositories)
 
 
 def fetch_spaces(
@@ -79,9 +166,10 @@ def fetch_spaces(
 
     Harbor needs one listing per project for repositories: those run ``workers`` at a time
     (``MIRROR_SYNC_WORKERS``), which is what makes a large Harbor sync in seconds, not minutes.
+    The whole fetch is held to the sync's budget (deadline, page and item caps).
     """
     workers = workers or int(current_app.config["MIRROR_SYNC_WORKERS"])
-    http = http_for(endpoint_of(row))
+    http = http_for_row(row, registry_budget(sync=True))
     try:
         if row.kind == "harbor":
             return _fetch_harbor(HarborClient(http, workers=workers), progress, workers)
@@ -103,7 +191,11 @@ def _fetch_harbor(
     client: HarborClient, progress: Progress | None, workers: int
 ) -> list[UpstreamSpace]:
     projects = client.projects()
-    with_repos = [p for p in projects if p.repo_count > 0]
+    # Only projects an image could name are listed further (the rest are skipped anyway).
+    unique = {p.name: p for p in reversed(projects)}  # the first of duplicates wins
+    with_repos = [
+        p for p in projects if p.repo_count > 0 and valid_space(p.name) and unique[p.name] is p
+    ]
     done = 0
 
     def repositories(name: str) -> list[UpstreamRepository]:
@@ -115,16 +207,20 @@ def _fetch_harbor(
         ]
 
     found: dict[str, list[UpstreamRepository]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for project, repos in zip(
-            with_repos, pool.map(repositories, [p.name for p in with_repos]), strict=True
-        ):
-            found[project.name] = repos
-            done += 1
-            if progress:
-                progress(done, len(with_repos))
+    listings = bounded_map(repositories, [p.name for p in with_repos], max(1, workers))
+    for project, repos in zip(with_repos, listings, strict=True):
+        found[project.name] = repos
+        done += 1
+        if progress:
+            progress(done, len(with_repos))
     return [
-        UpstreamSpace(p.name, p.public, str(p.id), p.repo_count, found.get(p.name, []))
+        UpstreamSpace(
+            p.name,
+            p.public,
+            str(p.id),
+            p.repo_count,
+            found.get(p.name, []) if unique[p.name] is p else [],
+        )
         for p in projects
     ]
 
@@ -140,26 +236,48 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
+def _failed(row: Integration, message: str) -> None:
+    """Roll back whatever the sync had begun, and record the failure on the integration."""
+    session().rollback()
+    row.health, row.last_error, row.last_checked_at = Health.UNHEALTHY.value, message, utcnow()
+    session().commit()
+
+
 def sync(row: Integration, *, actor: str, progress: Progress | None = None) -> SyncReport:
-    """Fetch and apply. On a registry failure, record the health and re-raise."""
+    """Fetch and apply. On a registry or database failure, record the health and raise a
+    RegistryError (whose message is safe to show); the spaces stay as they were."""
     try:
-        upstream = fetch_spaces(row, progress)
+        screened = screen(fetch_spaces(row, progress))
     except RegistryError as exc:
-        session().rollback()
-        row.health, row.last_error, row.last_checked_at = (
-            Health.UNHEALTHY.value,
-            exc.message,
-            utcnow(),
-        )
-        session().commit()
+        _failed(row, exc.message)
         raise
-    return apply(row, upstream, actor=actor)
+    try:
+        return apply(row, screened.spaces, actor=actor, screened=screened)
+    except SQLAlchemyError:
+        session().rollback()  # before anything reads the row again
+        current_app.logger.exception("mirror_plugin: storing the sync of %s failed", row.name)
+        error = RegistryError(
+            Category.BAD_RESPONSE,
+            "The registry's answer could not be stored (a value the database refuses); "
+            "nothing was changed. The server log has the details.",
+        )
+        _failed(row, error.message)
+        raise error from None
 
 
-def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> SyncReport:
-    """Write what :func:`fetch_spaces` found, in one transaction."""
+def apply(
+    row: Integration,
+    upstream: list[UpstreamSpace],
+    *,
+    actor: str,
+    screened: Screened | None = None,
+) -> SyncReport:
+    """Write what :func:`fetch_spaces` found (after :func:`screen`), in one transaction."""
     now = utcnow()
     report = SyncReport(total=len(upstream))
+    if screened is not None:
+        report.skipped_spaces = screened.skipped_spaces
+        report.skipped_repositories = screened.skipped_repositories
     existing = {
         space.name: space
         for space in session().scalars(select(Space).where(Space.integration_id == row.id))
@@ -229,6 +347,8 @@ def apply(row: Integration, upstream: list[UpstreamSpace], *, actor: str) -> Syn
         total=report.total,
         added=len(report.added),
         removed=len(report.removed),
+        skipped_spaces=report.skipped_spaces,
+        skipped_repositories=report.skipped_repositories,
     )
     session().commit()
     app = current_app._get_current_object()

@@ -29,6 +29,13 @@ path asks for:
 ``/challenge``         401 with ``WWW-Authenticate: Basic``; ``?realm=URL`` challenges ``Bearer``
                        with that realm instead (a token flow), and a Distribution-style error body
 ``/token``             200 ``{"token": TOKEN, ...}``: a token service that hands out ``TOKEN``
+``/trickle?every=S``   200 promising 1000 bytes and sending one every S seconds (0.5 by default)
+``/projects?total=N``  a Harbor project list: a full page (100 projects) for every ``page`` the
+                       request asks for, forever, with ``X-Total-Count: N`` (10**12 by default)
+``/next?to=URL``       a Distribution catalog page (``{"repositories": []}``) whose ``Link:
+                       rel="next"`` goes to URL, or to the same path with a growing ``last``
+``/json?body=JSON``    200 ``application/json`` with that body, and ``X-Total-Count`` of its
+                       length when it is a list (or ``&total=N``, true or not)
 =====================  =========================================================================
 
 The registry clients call fixed paths (``/v2/``, ``/api/v2.0/projects``...) under a URL that may
@@ -344,6 +351,40 @@ def _handler_for(owner: FaultyServer) -> type[BaseHTTPRequestHandler]:
                 )
                 body = b'{"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}'
                 self._answer(401, body, "application/json", extra={"WWW-Authenticate": challenge})
+            elif path == "/trickle":
+                self._start(200, "application/json", length=1000)
+                every = float(query.get("every", "0.5"))
+                for _ in range(1000):
+                    if owner._stop.wait(every):
+                        break
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                self.close_connection = True
+            elif path == "/projects":
+                asked = parse_qs(urlsplit(self.path).query)
+                page = int(asked.get("page", ["1"])[0])
+                items = [
+                    {
+                        "project_id": page * 1000 + i,
+                        "name": f"p{page}-{i}",
+                        "metadata": {"public": "false"},
+                        "repo_count": 0,
+                    }
+                    for i in range(100)
+                ]
+                total = {"X-Total-Count": query.get("total", str(10**12))}
+                self._answer(200, json.dumps(items).encode(), "application/json", extra=total)
+            elif path == "/next":
+                last = count
+                target = query.get("to") or f"{urlsplit(self.path).path}?last={last}&n=1000"
+                link = {"Link": f'<{target}>; rel="next"'}
+                self._answer(200, b'{"repositories": []}', "application/json", extra=link)
+            elif path == "/json":
+                body = query.get("body", "null")
+                parsed = json.loads(body)
+                total = query.get("total", str(len(parsed)) if isinstance(parsed, list) else "")
+                extra = {"X-Total-Count": total} if total else {}
+                self._answer(200, body.encode(), "application/json", extra=extra)
             elif path == "/token":
                 body = json.dumps({"token": TOKEN, "access_token": TOKEN, "expires_in": 300})
                 self._answer(200, body.encode(), "application/json")

@@ -69,11 +69,17 @@ def make_client(server: FaultyServer) -> Iterator[MakeClient]:
         timeout: float = TIMEOUT,
         retries: int = 2,
         max_body: int | None = None,
+        deadline: float | None = None,
+        budget: Any = None,
         **endpoint: Any,
     ) -> RegistryHTTP:
         options: dict[str, Any] = {"policy": policy, "timeout": timeout, "retries": retries}
         if max_body is not None:
             options["max_body"] = max_body
+        if deadline is not None:
+            options["deadline"] = deadline
+        if budget is not None:
+            options["budget"] = budget
         client = RegistryHTTP(Endpoint(url or server.url, **endpoint), **options)
         made.append(client)
         return client
@@ -614,3 +620,79 @@ def test_tls_verification_can_be_skipped_explicitly(
     client = make_client(f"https://other.test:{tls_server.port}", verify_tls=False)
     with pytest.warns(InsecureRequestWarning):  # loud on purpose
         assert client.request("GET", "/ok").status == 200
+
+
+# -- total deadlines, and credentials to the registry's origin only (issue 10) ---------------------
+
+
+def test_a_trickled_body_stops_at_the_total_deadline(
+    server: FaultyServer, make_client: MakeClient
+) -> None:
+    """One byte every 0.05 s never trips a 2 s read timeout; before, one call took 50 s and
+    was retried twice. The deadline covers the whole call, and is not retried."""
+    client = make_client(timeout=2.0, deadline=0.6)
+    started = time.monotonic()
+    error = failure(client, "GET", "/trickle?every=0.05")
+    assert error.category is Category.DEADLINE
+    assert time.monotonic() - started < 1.5
+    assert server.hits("/trickle?every=0.05") == 1
+
+
+def test_a_conversation_budget_bounds_every_request(
+    server: FaultyServer, make_client: MakeClient
+) -> None:
+    from mirror_plugin.registry.budget import Budget
+
+    budget = Budget(seconds=0.5, what="the sync", deadline_setting="MIRROR_SYNC_DEADLINE")
+    client = make_client(timeout=5.0, deadline=30.0, budget=budget)
+    started = time.monotonic()
+    error = failure(client, "GET", "/hang")
+    assert error.category is Category.DEADLINE and "MIRROR_SYNC_DEADLINE" in error.message
+    assert time.monotonic() - started < 1.5
+    assert failure(client, "GET", "/ok").category is Category.DEADLINE  # spent: no request
+    assert server.hits("/ok") == 0
+
+
+def test_credentials_never_go_to_an_absolute_url_on_another_origin(
+    server: FaultyServer, make_client: MakeClient
+) -> None:
+    """A path the registry supplied may be a whole URL; another origin gets no credentials
+    (before, the first hop kept them: only redirects dropped them)."""
+    with FaultyServer() as elsewhere:
+        client = make_client(username="admin", password="pw")
+        assert client.request("GET", f"{elsewhere.url}/ok", auth=("admin", "pw")).status == 200
+        assert "authorization" not in elsewhere.seen()[0].headers
+        assert client.request("GET", "/ok", auth=("admin", "pw")).status == 200
+        assert server.seen("/ok")[0].headers["authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize(
+    ("realm_host", "trusted"),
+    [
+        ("registry.example.co.uk", True),  # the registry itself
+        ("auth.example.co.uk", True),  # same registrable domain
+        ("attacker.co.uk", False),  # before: "co.uk" was taken for the registry's domain
+        ("example.co.uk.attacker.io", False),
+        ("127.0.0.1", False),
+    ],
+)
+def test_token_realms_get_credentials_on_the_registrys_own_site_only(
+    server: FaultyServer, make_client: MakeClient, dns: ScriptedDNS, realm_host: str, trusted: bool
+) -> None:
+    from mirror_plugin.registry import docker
+
+    for name in ("registry.example.co.uk", "auth.example.co.uk", "attacker.co.uk"):
+        dns.script[name] = [["127.0.0.1"]]
+    dns.script["example.co.uk.attacker.io"] = [["127.0.0.1"]]
+    with FaultyServer() as realm:
+        realm.route("/", "/token")
+        challenge = f"http://{realm_host}:{realm.port}/token"
+        server.route("/", "/challenge?realm=" + challenge).route("/token", "/token")
+        url = f"http://registry.example.co.uk:{server.port}"
+        client = docker.DockerRegistryClient(make_client(url, username="admin", password="pw"))
+        docker._token_cache.clear()
+        with pytest.raises(RegistryError):
+            client.ping()  # the registry challenges again whatever the token: FORBIDDEN
+        seen = realm.seen("/token")
+        assert len(seen) == 1
+        assert ("authorization" in seen[0].headers) is trusted, seen[0].headers

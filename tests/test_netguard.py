@@ -390,3 +390,84 @@ def test_plain_http_is_allowed_only_inside_allow_listed_networks(
     # The lookups went to the port the URL names (or 80).
     assert ("harbor.corp", 5000) in dns.lookups
     assert ("harbor.corp", 80) in dns.lookups
+
+
+# -- embedded IPv4 in allow-listed IPv6 ranges (issue 10) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("allowed", "address"),
+    [
+        ("64:ff9b:1::/48", "64:ff9b:1::a9fe:a9fe"),  # the issue's case: low 32 bits
+        ("64:ff9b:1::/48", "64:ff9b:1:a9fe:a9:fe00::"),  # RFC 6052 layout of a /48 prefix
+        ("64:ff9b:1::/48", "64:ff9b:1::0:0"),  # 0.0.0.0, "this host"
+        ("64:ff9b::/96", "64:ff9b::a9fe:a9fe"),
+        ("::/96", "::a9fe:a9fe"),  # IPv4-compatible
+        ("::ffff:0:0:0/96", "::ffff:0:a9fe:a9fe"),  # IPv4-translated (SIIT)
+        ("::ffff:0:0/96", "::ffff:169.254.169.254"),  # IPv4-mapped
+        ("::/0", "64:ff9b:1::a9fe:a9fe"),
+    ],
+)
+def test_an_allow_listed_ipv6_range_does_not_carry_a_refused_ipv4(
+    allowed: str, address: str
+) -> None:
+    """Allow-listing a translation range opens what it translates to, except the addresses
+    refused always: those are unwrapped from every embedding before the allow-list counts."""
+    assert blocked(NetworkPolicy.from_config([allowed]), address)
+
+
+def test_an_allow_listed_nat64_range_still_reaches_what_it_should() -> None:
+    policy = NetworkPolicy.from_config(["64:ff9b:1::/48"])
+    assert not blocked(policy, "64:ff9b:1::a00:5")  # 10.0.0.5 behind the local translator
+    assert blocked(NetworkPolicy(), "64:ff9b:1::a00:5")
+
+
+# -- ports in allow-list entries ------------------------------------------------------------------
+
+
+def _allowed(policy: NetworkPolicy, address: str, port: int) -> bool:
+    try:
+        policy.check(ipaddress.ip_address(address), port)
+    except RegistryError as exc:
+        assert exc.category is Category.BLOCKED_ADDRESS
+        return False
+    return True
+
+
+def test_allow_list_entries_may_name_ports() -> None:
+    """``10.0.0.0/8:443,5000`` in an environment variable: a bare port after an entry with
+    ports continues its list; entries without ports open every port, as before."""
+    policy = NetworkPolicy.from_config("10.0.0.0/8:443,5000-5001, 127.0.0.0/8, 10.9.9.9:22")
+    assert [str(n) for n in policy.allowed] == ["10.0.0.0/8", "127.0.0.0/8", "10.9.9.9/32"]
+    assert _allowed(policy, "10.1.2.3", 443) and _allowed(policy, "10.1.2.3", 5001)
+    assert not _allowed(policy, "10.1.2.3", 22) and not _allowed(policy, "10.1.2.3", 5002)
+    assert _allowed(policy, "10.9.9.9", 22)  # a second entry opens another port
+    assert _allowed(policy, "127.0.0.1", 22) and _allowed(policy, "127.0.0.1", 65535)
+    assert _allowed(policy, "93.184.215.14", 22)  # public addresses need no entry
+
+
+def test_ipv6_entries_with_ports_use_brackets_or_a_prefix_length() -> None:
+    policy = NetworkPolicy.from_config(["[fd00::5]:443", "fd12::/16:8443", "::1"])
+    assert _allowed(policy, "fd00::5", 443) and not _allowed(policy, "fd00::5", 80)
+    assert _allowed(policy, "fd12::7", 8443) and not _allowed(policy, "fd12::7", 443)
+    assert _allowed(policy, "::1", 1234)
+
+
+def test_a_port_restricted_entry_refuses_other_ports_when_resolving(dns: FakeDNS) -> None:
+    dns["inside.corp"] = ["10.0.0.5"]
+    policy = NetworkPolicy.from_config(["10.0.0.0/8:443"])
+    assert policy.resolve("inside.corp", 443) == ["10.0.0.5"]
+    with pytest.raises(RegistryError) as info:
+        policy.resolve("inside.corp", 6379)
+    assert info.value.category is Category.BLOCKED_ADDRESS
+    with pytest.raises(RegistryError):  # nor plain http on another port
+        normalize_registry_url("http://inside.corp", policy)
+    assert normalize_registry_url("https://inside.corp", policy) == "https://inside.corp"
+
+
+@pytest.mark.parametrize(
+    "bad", [["10.0.0.0/8:0"], ["10.0.0.0/8:70000"], ["10.0.0.0/8:http"], ["[fd00::5]x"]]
+)
+def test_an_invalid_port_stops_the_app(bad: list[str]) -> None:
+    with pytest.raises(RuntimeError, match="MIRROR_ALLOWED_NETWORKS"):
+        NetworkPolicy.from_config(bad)

@@ -3,7 +3,12 @@
 Bearer tokens are fetched from the realm the registry names in its challenge, through the same
 guarded HTTP layer (a realm pointing at cloud metadata is refused like any other URL), and are
 cached per (realm, service, scope) until they expire. Credentials go to the realm only when it
-is served by the registry's own domain.
+is the registry's own host or on the same site by the Public Suffix List (``auth.docker.io``
+for ``registry-1.docker.io``; never ``attacker.co.uk`` for ``registry.example.co.uk``).
+
+Lists follow ``Link: rel="next"`` only within the registry's own origin, and every page counts
+against the conversation's :class:`~mirror_plugin.registry.budget.Budget` (a page cap and a
+deadline), so an endless chain costs a bounded number of requests.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from publicsuffixlist import PublicSuffixList
 
 from .errors import Category, RegistryError
-from .http import RegistryHTTP, Reply
+from .http import RegistryHTTP, Reply, _origin
 
 MANIFEST_ACCEPT = ", ".join(
     (
@@ -43,6 +49,7 @@ _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 _token_cache: dict[tuple[str, ...], tuple[str, float]] = {}
 _token_lock = threading.Lock()
+_PSL = PublicSuffixList()  # the list bundled with the package: no download at run time
 
 
 @dataclass(frozen=True)
@@ -58,27 +65,46 @@ def parse_challenge(header: str) -> Challenge | None:
     return Challenge(scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest)))
 
 
-def _same_domain(registry_host: str, realm_host: str) -> bool:
-    """May the registry's credentials go to the realm? Same host, or the same parent domain."""
+def _same_site(registry_host: str, realm_host: str) -> bool:
+    """May the registry's credentials go to the realm? The same host, or the same registrable
+    domain by the Public Suffix List (so ``co.uk`` or ``github.io`` neighbours never match);
+    IP addresses and single-label names match only themselves."""
+    registry_host, realm_host = registry_host.lower().rstrip("."), realm_host.lower().rstrip(".")
     if registry_host == realm_host:
         return True
-    try:
-        ipaddress.ip_address(registry_host.strip("[]"))
-        return False
-    except ValueError:
-        pass
-    parent = ".".join(registry_host.split(".")[-2:])
-    return "." in parent and (realm_host == parent or realm_host.endswith("." + parent))
+    for host in (registry_host, realm_host):
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            return False
+        except ValueError:
+            pass
+    site = _PSL.privatesuffix(registry_host)
+    return site is not None and site == _PSL.privatesuffix(realm_host)
 
 
-def next_link(reply: Reply) -> str | None:
-    """The ``rel="next"`` URL of a Link header, resolved against the request URL."""
+def next_link(reply: Reply, base: str) -> str | None:
+    """The ``rel="next"`` URL of a Link header, resolved against the registry's ``base``.
+
+    Distribution sends a path (``</v2/_catalog?last=x&n=100>``); a link to another origin is
+    refused rather than followed or silently dropped (dropping it would make a sync take a
+    truncated list for the whole one and remove the rest).
+    """
     header = reply.headers.get("Link")
     if not header:
         return None
     for link in requests.utils.parse_header_links(header):
         if link.get("rel") == "next" and link.get("url"):
-            return urljoin(reply.url, link["url"])
+            try:
+                url = urljoin(base + "/", link["url"])
+            except ValueError:
+                url = ""
+            if _origin(url) != _origin(base):
+                raise RegistryError(
+                    Category.BAD_RESPONSE,
+                    "The registry's next-page link points to another address; the plugin "
+                    "follows links within the registry only.",
+                )
+            return url
     return None
 
 
@@ -106,9 +132,15 @@ class DockerRegistryClient:
                 Category.BAD_RESPONSE, "The registry's token challenge names no usable realm."
             )
         realm_host = urlsplit(realm).hostname or ""
-        auth = self.credentials if _same_domain(self.host, realm_host) else None
+        trusted = _same_site(self.host, realm_host)
         params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
-        reply = self.http.request("GET", realm, params=params, auth=auth)
+        reply = self.http.request(
+            "GET",
+            realm,
+            params=params,
+            auth=self.credentials if trusted else None,
+            credentials_to=realm if trusted else None,
+        )
         if reply.status == 401:
             raise RegistryError(
                 Category.AUTH_FAILED,
@@ -201,6 +233,7 @@ class DockerRegistryClient:
         url: str | None = path
         query: dict[str, Any] | None = params
         while url:
+            self.http.budget.count_page()
             reply = self._get(url, scope=scope, params=query)
             if reply.status == 404:
                 raise RegistryError(
@@ -217,13 +250,14 @@ class DockerRegistryClient:
             if items is not None and not isinstance(items, list):
                 raise RegistryError(Category.BAD_RESPONSE, f"The registry sent a malformed {key}.")
             yield from items or []
-            url, query = next_link(reply), None
+            url, query = next_link(reply, self.http.base), None
 
     def catalog(self, on_page: Callable[[int], None] | None = None) -> list[str]:
         names: list[str] = []
         for name in self._pages(
             "/v2/_catalog", "repositories", "registry:catalog:*", {"n": CATALOG_PAGE}
         ):
+            self.http.budget.count("repositories", 1)  # before holding it: the cap is a cap
             names.append(str(name))
             if on_page and len(names) % CATALOG_PAGE == 0:
                 on_page(len(names))

@@ -28,6 +28,10 @@ class Category(enum.StrEnum):
     BAD_RESPONSE = "bad_response"
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
+    #: The total deadline of a request or a sync passed (however the registry trickled).
+    DEADLINE = "total_timeout"
+    #: A cap on pages, spaces or repositories per sync was reached.
+    LIMIT = "limit_exceeded"
 
 
 class RegistryError(Exception):

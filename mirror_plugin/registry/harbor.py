@@ -4,12 +4,18 @@ Traps (harbor-api.md): ``metadata.public`` is the string "true"/"false"; bad Bas
 fall back to anonymous instead of 401 (so only ``/users/current`` tells the truth); ``page_size``
 is capped at 100; nested repository names are double-encoded in paths; tags may be null; a
 ``sid`` cookie sent back turns writes into CSRF 403s (the HTTP layer keeps no cookies).
+
+``X-Total-Count`` is a hint, not a promise (a registry is a tenant's input): it only sizes how
+many pages are fetched ahead, a window of ``workers`` at most, and a short page ends a list
+whatever it said. Every page, project and repository counts against the conversation's
+:class:`~mirror_plugin.registry.budget.Budget`.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -139,21 +145,17 @@ class HarborClient:
         what: str,
         params: dict[str, Any] | None = None,
         on_page: Callable[[int, int], None] | None = None,
+        kind: str | None = None,
     ) -> Iterator[Any]:
-        """Every item of a list endpoint: page 1 tells the total, the rest come concurrently."""
+        """Every item of a list endpoint, ``workers`` pages at a time at most.
+
+        Page 1's ``X-Total-Count`` says how many pages to fetch ahead; without it pages come
+        one by one. A short page ends the list (so a lying total costs nothing), and the
+        budget's page cap and deadline end a list of full pages that never ends. ``kind``
+        ("spaces", "repositories") counts the items against the budget's caps.
+        """
+        budget = self.http.budget
         query = {**(params or {}), "page": 1, "page_size": PAGE_SIZE}
-        first = self._call("GET", path, what, params=query)
-        items = first.json()
-        if not isinstance(items, list):
-            raise RegistryError(Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}.")
-        total_header = first.headers.get("X-Total-Count", "")
-        total = int(total_header) if total_header.isdigit() else len(items)
-        pages = max(1, -(-total // PAGE_SIZE))
-        if on_page:
-            on_page(1, pages)
-        yield from items
-        if pages == 1:
-            return
 
         def fetch(page: int) -> list[Any]:
             body = self._call("GET", path, what, params={**query, "page": page}).json()
@@ -161,18 +163,53 @@ class HarborClient:
                 raise RegistryError(
                     Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}."
                 )
+            if kind:
+                budget.count(kind, len(body))
             return body
 
-        with ThreadPoolExecutor(max_workers=min(self.workers, pages - 1)) as pool:
-            for number, page_items in enumerate(pool.map(fetch, range(2, pages + 1)), start=2):
+        budget.count_page()
+        first = self._call("GET", path, what, params=query)
+        items = first.json()
+        if not isinstance(items, list):
+            raise RegistryError(Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}.")
+        if kind:
+            budget.count(kind, len(items))
+        header = first.headers.get("X-Total-Count", "").strip()
+        # A hint only: ``None`` when absent or absurd, never more pages than the cap allows.
+        total = int(header) if header.isdigit() and len(header) <= 18 else None
+        pages = None if total is None else max(1, -(-total // PAGE_SIZE))
+        if pages is not None and budget.max_pages is not None:
+            pages = min(pages, budget.max_pages + 1)
+        if on_page:
+            on_page(1, pages or 1)
+        yield from items
+        if len(items) < PAGE_SIZE or pages == 1:
+            return
+        window = self.workers if pages is not None else 1
+        pending: deque[Future[list[Any]]] = deque()
+        following = 2
+        pool = ThreadPoolExecutor(max_workers=max(1, window))
+        try:
+            while True:
+                while len(pending) < window and (pages is None or following <= pages):
+                    budget.count_page()
+                    pending.append(pool.submit(fetch, following))
+                    following += 1
+                if not pending:
+                    return
+                page_items = pending.popleft().result()
                 if on_page:
-                    on_page(number, pages)
+                    on_page(following - len(pending) - 1, pages or 0)
                 yield from page_items
+                if len(page_items) < PAGE_SIZE:
+                    return
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def projects(self, on_page: Callable[[int, int], None] | None = None) -> list[HarborProject]:
         result = []
         for item in self._paged(
-            f"{API}/projects", "list projects", {"with_detail": "true"}, on_page
+            f"{API}/projects", "list projects", {"with_detail": "true"}, on_page, kind="spaces"
         ):
             try:
                 metadata = item.get("metadata") or {}
@@ -220,7 +257,7 @@ class HarborClient:
 
     def repositories(self, project: str) -> list[dict[str, Any]]:
         path = f"{API}/projects/{quote(project, safe='')}/repositories"
-        return list(self._paged(path, f"list repositories of {project!r}"))
+        return list(self._paged(path, f"list repositories of {project!r}", kind="repositories"))
 
     def artifacts(self, project: str, repository: str) -> list[dict[str, Any]]:
         path = repository_path(project, repository) + "/artifacts"

@@ -4,7 +4,10 @@ One place decides how the plugin talks to a registry: connect and read timeouts,
 retries for idempotent reads only, no cookies (Harbor's ``sid`` cookie turns later writes into
 CSRF 403s), a cap on response bodies, TLS verification on by default (or a CA bundle, or an
 explicit skip), a ``User-Agent`` naming the plugin, and the SSRF guard applied to every
-connection, redirects included, at the address actually connected to.
+connection, redirects included, at the address actually connected to (plain http only into
+allow-listed networks, checked there too). Every call has a total deadline
+(:mod:`mirror_plugin.registry.budget`), retries and redirects included, and the registry's
+credentials go to its own origin only: never to another host a path, redirect or link names.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import http.client
 import http.cookiejar
 import json
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +32,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
+from .budget import Budget, SocketReaper
 from .errors import Category, RegistryError
 from .netguard import NetworkPolicy
 
@@ -38,6 +43,12 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 #: Request headers that carry credentials; they never follow a redirect to another origin.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+#: Seconds one logical request may take in total when the caller names no deadline.
+DEFAULT_DEADLINE = 60.0
+
+#: The reaper of the request this thread is making: connections register their sockets with
+#: it, so the watchdog can shut them down when the request's deadline passes.
+_current = threading.local()
 
 
 @dataclass(frozen=True)
@@ -102,9 +113,20 @@ class _Session(requests.Session):
         return None
 
 
+def _reaper() -> SocketReaper | None:
+    return getattr(_current, "reaper", None)
+
+
 def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> type[HTTPConnection]:
+    plain = base is HTTPConnection
+
     class GuardedConnection(base):  # type: ignore[valid-type,misc]
-        """Resolves, checks, and connects to the checked address; TLS still uses the name."""
+        """Resolves, checks, and connects to the checked address; TLS still uses the name.
+
+        Plain-http connections go only to allow-listed addresses, checked here on the addresses
+        actually used (not just when the URL was saved). Every socket is handed to the
+        current request's reaper, which shuts it down when the request's deadline passes.
+        """
 
         def _new_conn(self) -> Any:
             # urllib3 connects to ``_dns_host``; ``host`` (its getter reads ``_dns_host``) is
@@ -112,16 +134,33 @@ def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> ty
             # the checked address only while the socket is opened, then give the name back.
             name = self._dns_host
             error: Exception | None = None
-            for address in policy.resolve(name, self.port):
+            resolve = policy.resolve_plain_http if plain else policy.resolve
+            reaper = _reaper()
+            for address in resolve(name, self.port):
+                if reaper is not None:
+                    remaining = reaper.remaining()
+                    if remaining <= 0:
+                        break
+                    if self.timeout is None or self.timeout > remaining:
+                        self.timeout = remaining
                 self._dns_host = address
                 try:
-                    return super()._new_conn()
+                    sock = super()._new_conn()
                 except (NewConnectionError, ConnectTimeoutError) as exc:
                     error = exc
+                else:
+                    if reaper is not None:
+                        reaper.watch(sock)
+                    return sock
                 finally:
                     self._dns_host = name
-            assert error is not None
-            raise error
+            raise error or ConnectTimeoutError(self, "the request's deadline passed")
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            reaper = _reaper()
+            if reaper is not None and self.sock is not None:  # a kept-alive connection
+                reaper.watch(self.sock)
+            return super().request(*args, **kwargs)
 
     return GuardedConnection
 
@@ -221,12 +260,20 @@ class RegistryHTTP:
         timeout: float = 10.0,
         retries: int = 2,
         max_body: int = MAX_BODY,
+        deadline: float | None = DEFAULT_DEADLINE,
+        budget: Budget | None = None,
     ) -> None:
+        """``deadline``: seconds one :meth:`request` may take in total (retries, redirects
+        and slow bodies included); ``budget``: the whole conversation's deadline and page cap,
+        which every request is held to as well."""
         self.endpoint = endpoint
         self.base = endpoint.url.rstrip("/")
+        self.origin = _origin(self.base)
         self.timeout = (min(3.05, timeout), timeout)
         self.retries = retries
         self.max_body = max_body
+        self.deadline = deadline
+        self.budget = budget or Budget()
         session = _Session()
         session.trust_env = False  # proxies from the environment would bypass the guard
         session.cookies.set_policy(_DiscardCookies())
@@ -252,33 +299,65 @@ class RegistryHTTP:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: Any = None,
+        credentials_to: str | None = None,
     ) -> Reply:
-        """One logical call: retried when idempotent, redirects followed through the guard."""
+        """One logical call: retried when idempotent, redirects followed through the guard.
+
+        ``path`` is a path under the registry, or an absolute URL (a token realm, a next-page
+        link). ``auth`` and credential headers go only to the registry's own origin, or to
+        ``credentials_to`` (an absolute URL whose origin the caller vetted, e.g. a token realm
+        on the registry's site); anywhere else they stay behind.
+        """
         method = method.upper()
+        url = urljoin(self.base + "/", path.lstrip("/"))  # an absolute URL stays itself
+        trusted = _origin(credentials_to) if credentials_to else self.origin
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
-        for attempt in range(attempts):
-            try:
-                reply = self._follow(
-                    method,
-                    urljoin(self.base + "/", path.lstrip("/")),
-                    params,
-                    json_body,
-                    headers,
-                    auth,
-                )
-            except RegistryError as exc:
-                retryable = exc.category in {
-                    Category.UNREACHABLE,
-                    Category.READ_TIMEOUT,
-                    Category.CONNECT_TIMEOUT,
-                }
-                if not retryable or attempt == attempts - 1:
-                    raise
-            else:
-                if reply.status not in RETRY_STATUSES or attempt == attempts - 1:
-                    return reply
-            time.sleep(0.1 * 2**attempt)
-        raise AssertionError("unreachable")
+        self.budget.check()
+        at = self.budget.expires
+        if self.deadline is not None:
+            mine = time.monotonic() + self.deadline
+            at = mine if at is None else min(at, mine)
+        reaper = SocketReaper(at) if at is not None else None
+        _current.reaper = reaper
+        try:
+            for attempt in range(attempts):
+                try:
+                    reply = self._follow(method, url, params, json_body, headers, auth, trusted)
+                except RegistryError as exc:
+                    if reaper is not None and (reaper.fired or reaper.remaining() <= 0):
+                        raise self._late() from None
+                    retryable = exc.category in {
+                        Category.UNREACHABLE,
+                        Category.READ_TIMEOUT,
+                        Category.CONNECT_TIMEOUT,
+                    }
+                    if not retryable or attempt == attempts - 1:
+                        raise
+                else:
+                    if reaper is not None and reaper.fired:  # a body cut short by the reaper
+                        raise self._late()
+                    if reply.status not in RETRY_STATUSES or attempt == attempts - 1:
+                        return reply
+                pause = 0.1 * 2**attempt
+                if reaper is not None and reaper.remaining() <= pause:
+                    raise self._late()
+                time.sleep(pause)
+            raise AssertionError("unreachable")
+        finally:
+            _current.reaper = None
+            if reaper is not None:
+                reaper.done()
+
+    def _late(self) -> RegistryError:
+        """The deadline passed: the budget's message when it was the budget's, else ours."""
+        remaining = self.budget.remaining()
+        if remaining is not None and remaining <= 0:
+            return self.budget.expired()
+        return RegistryError(
+            Category.DEADLINE,
+            f"The registry did not finish answering within {self.deadline:g} s "
+            "(MIRROR_REGISTRY_DEADLINE).",
+        )
 
     def _follow(
         self,
@@ -288,10 +367,10 @@ class RegistryHTTP:
         json_body: Any,
         headers: Mapping[str, str] | None,
         auth: Any,
+        trusted: tuple[str, str, int],
     ) -> Reply:
-        origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
-            if _origin(url) != origin:
+            if _origin(url) != trusted:
                 # Another scheme, host or port: the registry's credentials stay behind, in
                 # ``auth`` and in headers alike (a Bearer token travels in ``headers``).
                 auth = None
