@@ -182,11 +182,15 @@ WORKSPACE_ID = parameter(
     string(minLength=1, pattern="^[^/]+$"),
     "Host workspace id (404 when the caller has no role in it or it does not exist).",
 )
-REFRESH = query(
-    "refresh",
-    string(),
-    "1 asks the registry again instead of answering from what the plugin stored.",
-)
+REFRESH = {
+    **query(
+        "refresh",
+        string(),
+        "No longer supported on GET (405 when present): asking the registry again is a POST "
+        "to the same URL, with the X-Mirror-CSRF header.",
+    ),
+    "deprecated": True,
+}
 PICKER_TAB = query(
     "tab",
     {"anyOf": [enum(catalogue.TABS), string(maxLength=0)]},
@@ -471,7 +475,12 @@ def _schemas() -> dict[str, Schema]:
         "PickerRepositoryPage": record(
             {
                 **paging,
-                "error": nullable(string(description="The registry's failure on refresh=1.")),
+                "error": nullable(
+                    string(
+                        description="The registry's failure on a refresh (POST); one "
+                        "generic sentence for anyone but the platform Admin."
+                    )
+                ),
                 "items": array(
                     record(
                         {
@@ -515,9 +524,13 @@ ERRORS: dict[int, str] = {
     404: "No such object, or one the caller may not see (the same answer).",
     409: "Conflicts with existing data.",
     422: "Invalid input; 'fields' names the fields to fix when the message does not.",
-    429: "Too many connection tests; try again later.",
-    502: "The registry failed or refused; 'category' says how.",
-    504: "The registry did not answer in time.",
+    405: "refresh=1 on a GET: send POST to refresh from the registry.",
+    429: "Too many calls that reach a registry (MIRROR_REGISTRY_CALLS_PER_MINUTE) or "
+    "connection tests (MIRROR_TEST_CONNECTION_PER_MINUTE) for this user in the last minute.",
+    503: "The rate-limit storage cannot be reached, so no registry is contacted.",
+    502: "The registry failed or refused; 'category' says how (for anyone but the platform "
+    "Admin: 'unreachable', or the credentials' category).",
+    504: "The registry did not answer in time (platform Admin; others get 502).",
 }
 
 
@@ -592,6 +605,17 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
     spaces_tag = "Warehouse Space"
     hook = "Deploy hook"
     picker = "Select Image"
+    tag_parameters = [
+        NAMESPACE,
+        {**SPACE_QUERY_ID, "required": True},
+        query(
+            "repository",
+            string(),
+            "Full repository name in that space (404 when unknown).",
+            required=True,
+        ),
+        query("q", string(), "Text the tag must contain."),
+    ]
     return {
         f"{api}/openapi.json": {
             "get": operation("getOpenApi", "This document", "Meta", ok=(200, "OpenAPI"), errors=()),
@@ -611,7 +635,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Connect a platform registry, then sync it (platform Admin)",
                 registries,
                 ok=(201, "IntegrationCreated"),
-                errors=(400, 403, 409, 422),
+                errors=(400, 403, 409, 422, 429, 503),
                 body=integration_body,
                 description="The credentials are checked against the registry first; a "
                 "failed first sync keeps the registry and says so in 'sync'.",
@@ -623,7 +647,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Test unsaved platform registry settings (platform Admin)",
                 registries,
                 ok=(200, "ConnectionReport"),
-                errors=(400, 403, 422, 429),
+                errors=(400, 403, 422, 429, 503),
                 body=test_body,
             ),
         },
@@ -644,7 +668,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Connect a warehouse for a workspace, then sync it (its Workspace Admins)",
                 registries,
                 ok=(201, "IntegrationCreated"),
-                errors=(400, 403, 404, 409, 422),
+                errors=(400, 403, 404, 409, 422, 429, 503),
                 parameters=[WORKSPACE_ID],
                 body=integration_body,
             ),
@@ -655,7 +679,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Test unsaved warehouse settings (the workspace's Workspace Admins)",
                 registries,
                 ok=(200, "ConnectionReport"),
-                errors=(400, 403, 404, 422, 429),
+                errors=(400, 403, 404, 422, 429, 503),
                 parameters=[WORKSPACE_ID],
                 body=test_body,
             ),
@@ -674,7 +698,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Change a registry (checked against the registry first)",
                 registries,
                 ok=(200, "Integration"),
-                errors=(400, 403, 404, 409, 422),
+                errors=(400, 403, 404, 409, 422, 429, 503),
                 parameters=[INTEGRATION_ID],
                 body=request_body(
                     ref("IntegrationUpdate"),
@@ -696,7 +720,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Test a saved registry and record its health",
                 registries,
                 ok=(200, "ConnectionReport"),
-                errors=(403, 404, 429),
+                errors=(403, 404, 429, 503),
                 parameters=[INTEGRATION_ID],
             ),
         },
@@ -706,7 +730,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Sync a registry's spaces and repositories",
                 registries,
                 ok=(200, "SyncReport"),
-                errors=(403, 404, 502, 504),
+                errors=(403, 404, 429, 502, 503, 504),
                 parameters=[INTEGRATION_ID],
             ),
         },
@@ -731,7 +755,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Create a Harbor project and its space",
                 spaces_tag,
                 ok=(201, "Space"),
-                errors=(400, 403, 404, 409, 422, 502, 504),
+                errors=(400, 403, 404, 409, 422, 429, 502, 503, 504),
                 parameters=[INTEGRATION_ID],
                 body=request_body(
                     record(
@@ -765,7 +789,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Make a space public or private (in Harbor first)",
                 spaces_tag,
                 ok=(200, "Space"),
-                errors=(400, 403, 404, 422, 502, 504),
+                errors=(400, 403, 404, 422, 429, 502, 503, 504),
                 parameters=[SPACE_ID],
                 body=request_body(
                     record({"public": boolean()}, closed=False), "The space's visibility."
@@ -776,7 +800,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Delete a Harbor project and its space, unbinding its workspaces",
                 spaces_tag,
                 ok=(200, "SpaceDeleted"),
-                errors=(403, 404, 409, 502, 504),
+                errors=(403, 404, 409, 429, 502, 503, 504),
                 parameters=[SPACE_ID],
             ),
         },
@@ -934,12 +958,28 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "A space's repositories, or a search across every visible space",
                 picker,
                 ok=(200, "PickerRepositoryPage"),
-                errors=(400, 404),
+                errors=(400, 404, 405),
                 parameters=[
                     NAMESPACE,
                     {**SPACE_QUERY_ID, "description": "Only this space (404 unless visible)."},
                     REFRESH,
                     {**PICKER_TAB, "description": "Without space: " + PICKER_TAB["description"]},
+                    SEARCH,
+                    *page_parameters(PER_PAGE, 100),
+                ],
+            ),
+            "post": operation(
+                "pickerRefreshRepositories",
+                "Refresh: list a space's repositories from the registry again",
+                picker,
+                ok=(200, "PickerRepositoryPage"),
+                errors=(400, 403, 404, 429, 503),
+                description="The parameters are the GET's, in the query string; counts against "
+                "the caller's registry limit. A registry failure keeps the stored list and "
+                "says so in 'error'.",
+                parameters=[
+                    NAMESPACE,
+                    {**SPACE_QUERY_ID, "required": True},
                     SEARCH,
                     *page_parameters(PER_PAGE, 100),
                 ],
@@ -951,19 +991,20 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "A repository's tags, from the shared cache or the registry",
                 picker,
                 ok=(200, "PickerTags"),
-                errors=(400, 404),
-                parameters=[
-                    NAMESPACE,
-                    {**SPACE_QUERY_ID, "required": True},
-                    query(
-                        "repository",
-                        string(),
-                        "Full repository name in that space (404 when unknown).",
-                        required=True,
-                    ),
-                    REFRESH,
-                    query("q", string(), "Text the tag must contain."),
-                ],
+                errors=(400, 404, 405, 429, 503),
+                description="Asking the registry (the cache is stale) counts against the "
+                "caller's registry limit; a cache hit does not.",
+                parameters=[*tag_parameters, REFRESH],
+            ),
+            "post": operation(
+                "pickerRefreshTags",
+                "Refresh: a repository's tags from the registry now",
+                picker,
+                ok=(200, "PickerTags"),
+                errors=(400, 403, 404, 429, 503),
+                description="The parameters are the GET's, in the query string; counts against "
+                "the caller's registry limit.",
+                parameters=tag_parameters,
             ),
         },
         f"{api}/picker/faq": {
