@@ -182,15 +182,10 @@ WORKSPACE_ID = parameter(
     string(minLength=1, pattern="^[^/]+$"),
     "Host workspace id (404 when the caller has no role in it or it does not exist).",
 )
-REFRESH = {
-    **query(
-        "refresh",
-        string(),
-        "No longer supported on GET (405 when present): asking the registry again is a POST "
-        "to the same URL, with the X-Mirror-CSRF header.",
-    ),
-    "deprecated": True,
-}
+REFRESH_GONE = (
+    "refresh=1 on this GET is refused with 405 (it used to ask the registry from a GET): "
+    "refreshing is the POST to the same URL, with the X-Mirror-CSRF header."
+)
 PICKER_TAB = query(
     "tab",
     {"anyOf": [enum(catalogue.TABS), string(maxLength=0)]},
@@ -450,6 +445,10 @@ def _schemas() -> dict[str, Schema]:
                     description=f"False for a {Role.VIEWER.value}: browse, but not deploy."
                 ),
                 "notice": nullable(string()),
+                "csrf_token": string(
+                    description="The session's CSRF token, for the X-Mirror-CSRF header of "
+                    "the picker's Refresh (POST)."
+                ),
                 "registries": array(
                     record({**_registry_summary(), "spaces": counts(catalogue.TABS)})
                 ),
@@ -959,10 +958,10 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 picker,
                 ok=(200, "PickerRepositoryPage"),
                 errors=(400, 404, 405),
+                description=REFRESH_GONE,
                 parameters=[
                     NAMESPACE,
                     {**SPACE_QUERY_ID, "description": "Only this space (404 unless visible)."},
-                    REFRESH,
                     {**PICKER_TAB, "description": "Without space: " + PICKER_TAB["description"]},
                     SEARCH,
                     *page_parameters(PER_PAGE, 100),
@@ -993,8 +992,8 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 ok=(200, "PickerTags"),
                 errors=(400, 404, 405, 429, 503),
                 description="Asking the registry (the cache is stale) counts against the "
-                "caller's registry limit; a cache hit does not.",
-                parameters=[*tag_parameters, REFRESH],
+                "caller's registry limit; a cache hit does not. " + REFRESH_GONE,
+                parameters=tag_parameters,
             ),
             "post": operation(
                 "pickerRefreshTags",
