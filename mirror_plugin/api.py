@@ -2,6 +2,10 @@
 
 Errors are ``{"error": {"status": 422, "message": "...", "fields": {...}}}``. Passwords are
 write-only: requests may carry one, responses only say ``has_password``.
+
+Every route that contacts the registry (test, create, edit, sync) first counts against the
+caller's registry limit (429 beyond it), and shows registry failures through
+:mod:`mirror_plugin.disclosure`: in full to the platform Admin, as a category to tenants.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from sqlalchemy import func, or_, select
 
 from . import integrations as service
 from .auth import require_fresh_login, require_principal
+from .disclosure import first_sync_shown, shown_error, shown_last_error, shown_report
 from .models import Integration, Space
 from .params import iso
-from .ratelimit import limit_test_connection
+from .ratelimit import limit_registry_call
+from .registry.errors import RegistryError
 from .scopes import RegistryScope, integration_or_404, resolve
-from .sync import first_sync, sync
+from .sync import sync
 from .views import blueprint
 
 FIELDS = (
@@ -51,7 +57,7 @@ def integration_json(row: Integration, counts: tuple[int, int] | None = None) ->
         "has_ca_bundle": bool(row.ca_bundle),
         "description": row.description,
         "health": row.health,
-        "last_error": row.last_error,
+        "last_error": shown_last_error(row.last_error),
         "last_checked_at": iso(row.last_checked_at),
         "last_synced_at": iso(row.last_synced_at),
     }
@@ -143,17 +149,27 @@ def _list(scope: RegistryScope) -> ResponseReturnValue:
 def _create(scope: RegistryScope) -> ResponseReturnValue:
     principal = require_principal()
     require_fresh_login()
-    row = service.save(input_from(_body()), actor=principal.id, workspace_id=scope.workspace_id)
-    ok, sentence = first_sync(row, actor=principal.id)
+    data = input_from(_body())
+    limit_registry_call()
+    row = _saved(data, actor=principal.id, workspace_id=scope.workspace_id)
+    ok, sentence = first_sync_shown(row, actor=principal.id)
     data = integration_json(row, integration_counts([row.id]).get(row.id, (0, 0)))
     return jsonify({**data, "sync": {"ok": ok, "message": sentence}}), 201
 
 
+def _saved(data: service.IntegrationInput, **keywords: Any) -> Integration:
+    """``service.save``, with a refused connection check shown as the caller may see it."""
+    try:
+        return service.save(data, **keywords)
+    except service.ProbeFailed as exc:
+        raise service.InvalidInput({exc.field: shown_report(exc.report).message}) from None
+
+
 def _test_unsaved(scope: RegistryScope) -> ResponseReturnValue:
-    principal = require_principal()
-    limit_test_connection(principal.id)
-    report = service.test_connection(input_from(_body()), platform=scope.is_platform)
-    return jsonify(report.to_dict())
+    data = input_from(_body())
+    limit_registry_call(test_connection=True)
+    report = service.test_connection(data, platform=scope.is_platform)
+    return jsonify(shown_report(report).to_dict())
 
 
 @blueprint.route("/api/integrations", methods=["GET", "POST"])
@@ -188,25 +204,30 @@ def api_integration(integration_id: int) -> ResponseReturnValue:
     if request.method == "DELETE":
         removed = service.delete(row, actor=principal.id)
         return jsonify({"deleted": integration_id, "bindings_removed": removed})
-    row = service.save(input_from(_body(), row), actor=principal.id, existing=row)
+    data = input_from(_body(), row)
+    limit_registry_call()
+    row = _saved(data, actor=principal.id, existing=row)
     return jsonify(integration_json(row, integration_counts([row.id]).get(row.id, (0, 0))))
 
 
 @blueprint.post("/api/integrations/<mirror_id:integration_id>/test")
 def api_integration_test(integration_id: int) -> ResponseReturnValue:
-    principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
-    limit_test_connection(principal.id)
+    limit_registry_call(test_connection=True)
     report = service.test_saved(row)
     service.session().commit()
-    return jsonify(report.to_dict())
+    return jsonify(shown_report(report).to_dict())
 
 
 @blueprint.post("/api/integrations/<mirror_id:integration_id>/sync")
 def api_integration_sync(integration_id: int) -> ResponseReturnValue:
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
-    report = sync(row, actor=principal.id)
+    limit_registry_call()
+    try:
+        report = sync(row, actor=principal.id)
+    except RegistryError as exc:
+        raise shown_error(exc) from None
     return jsonify(report.to_dict())
 
 

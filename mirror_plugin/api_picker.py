@@ -4,6 +4,11 @@ A user may open the picker for a namespace of a workspace they have a role in (v
 but cannot deploy), for a namespace in no workspace (public spaces only), or as the platform
 Admin. Spaces are looked up through the namespace's visibility, so a space the namespace may
 not see is the same 404 as one that does not exist: a request cannot widen its own scope.
+
+Asking the registry again ("Refresh") is a POST to the same URL as the listing: it makes the
+server call the registry with the platform's credentials, so it needs the CSRF header and
+counts against the per-user registry limit (:mod:`mirror_plugin.ratelimit`), as does a tag
+listing the shared cache cannot answer. ``GET ...&refresh=1`` answers 405 and names the POST.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 from flask import abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from werkzeug.exceptions import MethodNotAllowed
 
 from . import catalogue
 from .adapter import UnknownNamespace
@@ -24,10 +30,13 @@ from .auth import (
     require_principal,
     workspace_roles,
 )
+from .csrf import csrf_token
+from .disclosure import shown_last_error, shown_message
 from .integrations import session
 from .models import Integration, Repository, Space
 from .paging import count_rows, page_count
 from .params import parse_int
+from .ratelimit import limit_registry_call
 from .views import blueprint
 
 PER_PAGE = 20
@@ -67,7 +76,7 @@ def _registry_json(integration: Integration) -> dict[str, Any]:
         "host": host,
         "scope": integration.scope,
         "health": integration.health,
-        "last_error": integration.last_error,
+        "last_error": shown_last_error(integration.last_error),
         "age_seconds": catalogue.age_seconds(integration.last_synced_at),
     }
 
@@ -131,6 +140,8 @@ def picker_context() -> ResponseReturnValue:
             else None,
             "can_deploy": can_deploy,
             "notice": notice,
+            # For the picker's Refresh (a POST): same-origin reads only, like the pages' meta tag.
+            "csrf_token": csrf_token(),
             "registries": [
                 {**_registry_json(r), "spaces": counts[r.id]}
                 for r in sorted(registries.values(), key=lambda r: r.name)
@@ -194,26 +205,53 @@ def _repository_json(repo: Repository, space: Space, integration: Integration) -
     }
 
 
-@blueprint.get("/api/picker/repositories")
-def picker_repositories() -> ResponseReturnValue:
-    """A space's repositories (``space=ID``), or a search across every visible space."""
+def _no_refresh_on_get() -> None:
+    """``refresh=1`` on a GET used to call the registry; a GET no longer may (405)."""
+    if request.args.get("refresh"):
+        raise MethodNotAllowed(
+            valid_methods=["POST"],
+            description="Refreshing asks the registry: send POST to this URL, with the same "
+            "query parameters and the X-Mirror-CSRF header (refresh=1 on GET is not supported).",
+        )
+
+
+def _repositories(*, refresh: bool) -> ResponseReturnValue:
     _, workspace_id = _scope()
     tab = _tab_arg()
     error = None
-    if request.args.get("space"):
+    if request.args.get("space") or refresh:
         space, integration = _space_or_404(workspace_id)
-        if request.args.get("refresh") == "1":
+        if refresh:
+            limit_registry_call()
             error = catalogue.refresh_repositories(space, integration)
         query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip())
         query = query.where(Space.id == space.id)
     else:
         query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip(), tab)
     rows, paging = _page(query.order_by(Repository.name, Repository.id))
-    return jsonify({**paging, "error": error, "items": [_repository_json(*row) for row in rows]})
+    return jsonify(
+        {
+            **paging,
+            "error": shown_message(None, error) if error else None,
+            "items": [_repository_json(*row) for row in rows],
+        }
+    )
 
 
-@blueprint.get("/api/picker/tags")
-def picker_tags() -> ResponseReturnValue:
+@blueprint.get("/api/picker/repositories")
+def picker_repositories() -> ResponseReturnValue:
+    """A space's repositories (``space=ID``), or a search across every visible space."""
+    _no_refresh_on_get()
+    return _repositories(refresh=False)
+
+
+@blueprint.post("/api/picker/repositories")
+def picker_refresh_repositories() -> ResponseReturnValue:
+    """Re-list one space's repositories from the registry, then answer as the GET does."""
+    return _repositories(refresh=True)
+
+
+def _tags(*, refresh: bool) -> ResponseReturnValue:
     _, workspace_id = _scope()
     space, integration = _space_or_404(workspace_id)
     repository = request.args.get("repository", "")
@@ -223,8 +261,10 @@ def picker_tags() -> ResponseReturnValue:
     if known is None:
         abort(404, description="No such repository in this space.")
     result = catalogue.tags(
-        space, integration, repository, refresh=request.args.get("refresh") == "1"
+        space, integration, repository, refresh=refresh, before_fetch=limit_registry_call
     )
+    if result.get("error"):
+        result["error"] = shown_message(None, result["error"])
     text = request.args.get("q", "").strip()
     items = [i for i in result["items"] if not text or text.lower() in (i.get("tag") or "").lower()]
     image = f"{integration.registry_host}/{repository}"
@@ -234,6 +274,19 @@ def picker_tags() -> ResponseReturnValue:
     return jsonify(
         {**result, "items": items, "image": image, "registry": _registry_json(integration)}
     )
+
+
+@blueprint.get("/api/picker/tags")
+def picker_tags() -> ResponseReturnValue:
+    """A repository's tags from the shared cache (the registry only when the cache is stale)."""
+    _no_refresh_on_get()
+    return _tags(refresh=False)
+
+
+@blueprint.post("/api/picker/tags")
+def picker_refresh_tags() -> ResponseReturnValue:
+    """A repository's tags fetched from the registry now (the picker's Refresh)."""
+    return _tags(refresh=True)
 
 
 @blueprint.get("/api/picker/faq")

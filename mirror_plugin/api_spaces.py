@@ -1,7 +1,8 @@
 """JSON API of the Warehouse Space page: spaces, bindings (single and batch), the audit log.
 
 Platform Admin only. Spaces of workspace warehouses are not bound (their whole registry is the
-workspace's already), so these routes answer 404 for them.
+workspace's already), so these routes answer 404 for them. Creating, deleting and flipping a
+Harbor space goes to Harbor, so it counts against the registry limit (429 beyond it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .audit_log import audit_json, query_events
 from .auth import require_principal
 from .models import Integration, Space
 from .params import is_id, iso, parse_int
+from .ratelimit import limit_registry_call
 from .scopes import integration_or_404, resolve
 from .views import blueprint
 
@@ -34,6 +36,12 @@ def space_or_404(space_id: int) -> Space:
     if space is None or not space.integration.is_platform:
         abort(404, description="No such space.")
     return space
+
+
+def limit_harbor_call(integration: Integration) -> None:
+    """Space actions go to Harbor for Harbor integrations only; those count as registry calls."""
+    if integration.kind == "harbor":
+        limit_registry_call()
 
 
 def json_body() -> dict[str, Any]:
@@ -70,6 +78,7 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
         name, public = body.get("name"), body.get("public", False)
         if not isinstance(name, str) or not isinstance(public, bool):
             abort(422, description="Send 'name' (a string) and 'public' (true or false).")
+        limit_harbor_call(integration)
         space = spaces.create_space(integration, name, public=public, actor=require_principal().id)
         return jsonify(spaces.space_json(space, [], names)), 201
     tab = request.args.get("tab", "all")
@@ -106,12 +115,15 @@ def api_space(space_id: int) -> ResponseReturnValue:
     actor = require_principal().id
     names = bindings.known_workspaces()
     if request.method == "DELETE":
+        limit_harbor_call(space.integration)
         unbound = spaces.delete_space(space, actor=actor)
         return jsonify({"deleted": space_id, "unbound_workspaces": unbound})
     if request.method == "PATCH":
         public = json_body().get("public")
         if not isinstance(public, bool):
             abort(422, description="Send 'public': true or false.")
+        if public != space.public:
+            limit_harbor_call(space.integration)
         spaces.set_public(space, public, actor=actor)
     return jsonify(spaces.space_json(space, spaces.bindings_of([space.id])[space.id], names))
 

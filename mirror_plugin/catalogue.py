@@ -8,6 +8,7 @@ space of the workspace's own warehouses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,12 +80,18 @@ def age_seconds(value: datetime | None) -> int | None:
 
 
 def tags(
-    space: Space, integration: Integration, repository: str, *, refresh: bool = False
+    space: Space,
+    integration: Integration,
+    repository: str,
+    *,
+    refresh: bool = False,
+    before_fetch: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """A repository's tags from the shared cache, fetched from the registry when stale.
 
     A registry that fails leaves the cached list in place, served with ``stale`` and the
-    error, so the picker keeps working on what it knew.
+    error, so the picker keeps working on what it knew. ``before_fetch`` runs only when the
+    registry is about to be asked (the web layer's rate limit: cache hits are free).
     """
     cached = session().scalar(
         select(TagCache).where(TagCache.space_id == space.id, TagCache.repository == repository)
@@ -95,6 +102,8 @@ def tags(
         and (utcnow() - (aware(cached.fetched_at) or utcnow()) < _ttl())
     )
     if refresh or not fresh:
+        if before_fetch is not None:
+            before_fetch()
         try:
             artifacts = fetch_artifacts(integration, space.name, repository)
         except RegistryError as exc:

@@ -60,8 +60,17 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_MAX_BINDING_PAIRS": 20000,
     # Registry requests a sync runs at once (Harbor lists repositories project by project).
     "MIRROR_SYNC_WORKERS": 8,
-    # "Test connection" calls one user may make per minute (per worker process).
+    # Calls that make the server contact a registry (test connection, create, edit, sync,
+    # the picker's refresh and tag fetch, space create/delete/flip) one user may make per
+    # minute, counted in MIRROR_RATELIMIT_STORAGE_URI.
+    "MIRROR_REGISTRY_CALLS_PER_MINUTE": 30,
+    # "Test connection" calls one user may make per minute (they also count as registry calls).
     "MIRROR_TEST_CONNECTION_PER_MINUTE": 10,
+    # Flask-Limiter storage for those counts: "memory://" counts per process; point every
+    # worker at one Redis ("redis://127.0.0.1:6379") for a limit that holds across them.
+    "MIRROR_RATELIMIT_STORAGE_URI": "memory://",
+    # Prefix of the limiter's keys in that storage (separates consoles sharing one Redis).
+    "MIRROR_RATELIMIT_KEY_PREFIX": "mirror_plugin",
     # Seconds between background health checks of every integration (0 turns them off).
     "MIRROR_HEALTH_INTERVAL": 300,
     # Content-Security-Policy of the plugin's responses ("" leaves it to the host). Pages and

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 
-from . import lifecycle
+from . import lifecycle, ratelimit
 from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .auth import namespace_workspace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
@@ -138,6 +138,7 @@ class MirrorPlugin:
             ),
             workspace_network_policy=_workspace_policy(app.config),
         )
+        ratelimit.init_app(app)
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
             api,

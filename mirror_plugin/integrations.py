@@ -42,6 +42,16 @@ class InvalidInput(Exception):
         self.errors = errors
 
 
+class ProbeFailed(InvalidInput):
+    """The registry refused the connection check on save; ``report`` says how (the web layer
+    decides how much of it the user may see, :mod:`mirror_plugin.disclosure`)."""
+
+    def __init__(self, field: str, report: ConnectionReport) -> None:
+        super().__init__({field: report.message})
+        self.field = field
+        self.report = report
+
+
 class Conflict(Exception):
     """The change collides with existing data (HTTP 409)."""
 
@@ -238,7 +248,7 @@ def save(
         http.close()
     if not report.ok:
         field = "password" if report.category in _AUTH_CATEGORIES else "url"
-        raise InvalidInput({field: report.message})
+        raise ProbeFailed(field, report)
 
     row = existing or Integration(
         scope=Scope.WORKSPACE.value if owner else Scope.PLATFORM.value, workspace_id=owner

@@ -182,10 +182,9 @@ WORKSPACE_ID = parameter(
     string(minLength=1, pattern="^[^/]+$"),
     "Host workspace id (404 when the caller has no role in it or it does not exist).",
 )
-REFRESH = query(
-    "refresh",
-    string(),
-    "1 asks the registry again instead of answering from what the plugin stored.",
+REFRESH_GONE = (
+    "refresh=1 on this GET is refused with 405 (it used to ask the registry from a GET): "
+    "refreshing is the POST to the same URL, with the X-Mirror-CSRF header."
 )
 PICKER_TAB = query(
     "tab",
@@ -460,6 +459,10 @@ def _schemas() -> dict[str, Schema]:
                     description=f"False for a {Role.VIEWER.value}: browse, but not deploy."
                 ),
                 "notice": nullable(string()),
+                "csrf_token": string(
+                    description="The session's CSRF token, for the X-Mirror-CSRF header of "
+                    "the picker's Refresh (POST)."
+                ),
                 "registries": array(
                     record({**_registry_summary(), "spaces": counts(catalogue.TABS)})
                 ),
@@ -485,7 +488,12 @@ def _schemas() -> dict[str, Schema]:
         "PickerRepositoryPage": record(
             {
                 **paging,
-                "error": nullable(string(description="The registry's failure on refresh=1.")),
+                "error": nullable(
+                    string(
+                        description="The registry's failure on a refresh (POST); one "
+                        "generic sentence for anyone but the platform Admin."
+                    )
+                ),
                 "items": array(
                     record(
                         {
@@ -529,9 +537,13 @@ ERRORS: dict[int, str] = {
     404: "No such object, or one the caller may not see (the same answer).",
     409: "Conflicts with existing data.",
     422: "Invalid input; 'fields' names the fields to fix when the message does not.",
-    429: "Too many connection tests; try again later.",
-    502: "The registry failed or refused; 'category' says how.",
-    504: "The registry did not answer in time.",
+    405: "refresh=1 on a GET: send POST to refresh from the registry.",
+    429: "Too many calls that reach a registry (MIRROR_REGISTRY_CALLS_PER_MINUTE) or "
+    "connection tests (MIRROR_TEST_CONNECTION_PER_MINUTE) for this user in the last minute.",
+    503: "The rate-limit storage cannot be reached, so no registry is contacted.",
+    502: "The registry failed or refused; 'category' says how (for anyone but the platform "
+    "Admin: 'unreachable', or the credentials' category).",
+    504: "The registry did not answer in time (platform Admin; others get 502).",
 }
 
 
@@ -606,6 +618,17 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
     spaces_tag = "Warehouse Space"
     hook = "Deploy hook"
     picker = "Select Image"
+    tag_parameters = [
+        NAMESPACE,
+        {**SPACE_QUERY_ID, "required": True},
+        query(
+            "repository",
+            string(),
+            "Full repository name in that space (404 when unknown).",
+            required=True,
+        ),
+        query("q", string(), "Text the tag must contain."),
+    ]
     return {
         f"{api}/openapi.json": {
             "get": operation("getOpenApi", "This document", "Meta", ok=(200, "OpenAPI"), errors=()),
@@ -625,7 +648,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Connect a platform registry, then sync it (platform Admin)",
                 registries,
                 ok=(201, "IntegrationCreated"),
-                errors=(400, 403, 409, 422),
+                errors=(400, 403, 409, 422, 429, 503),
                 body=integration_body,
                 description="The credentials are checked against the registry first; a "
                 "failed first sync keeps the registry and says so in 'sync'.",
@@ -637,7 +660,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Test unsaved platform registry settings (platform Admin)",
                 registries,
                 ok=(200, "ConnectionReport"),
-                errors=(400, 403, 422, 429),
+                errors=(400, 403, 422, 429, 503),
                 body=test_body,
             ),
         },
@@ -658,7 +681,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Connect a warehouse for a workspace, then sync it (its Workspace Admins)",
                 registries,
                 ok=(201, "IntegrationCreated"),
-                errors=(400, 403, 404, 409, 422),
+                errors=(400, 403, 404, 409, 422, 429, 503),
                 parameters=[WORKSPACE_ID],
                 body=integration_body,
             ),
@@ -669,7 +692,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Test unsaved warehouse settings (the workspace's Workspace Admins)",
                 registries,
                 ok=(200, "ConnectionReport"),
-                errors=(400, 403, 404, 422, 429),
+                errors=(400, 403, 404, 422, 429, 503),
                 parameters=[WORKSPACE_ID],
                 body=test_body,
             ),
@@ -688,7 +711,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Change a registry (checked against the registry first)",
                 registries,
                 ok=(200, "Integration"),
-                errors=(400, 403, 404, 409, 422),
+                errors=(400, 403, 404, 409, 422, 429, 503),
                 parameters=[INTEGRATION_ID],
                 body=request_body(
                     ref("IntegrationUpdate"),
@@ -710,7 +733,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Test a saved registry and record its health",
                 registries,
                 ok=(200, "ConnectionReport"),
-                errors=(403, 404, 429),
+                errors=(403, 404, 429, 503),
                 parameters=[INTEGRATION_ID],
             ),
         },
@@ -720,7 +743,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Sync a registry's spaces and repositories",
                 registries,
                 ok=(200, "SyncReport"),
-                errors=(403, 404, 502, 504),
+                errors=(403, 404, 429, 502, 503, 504),
                 parameters=[INTEGRATION_ID],
             ),
         },
@@ -745,7 +768,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Create a Harbor project and its space",
                 spaces_tag,
                 ok=(201, "Space"),
-                errors=(400, 403, 404, 409, 422, 502, 504),
+                errors=(400, 403, 404, 409, 422, 429, 502, 503, 504),
                 parameters=[INTEGRATION_ID],
                 body=request_body(
                     record(
@@ -779,7 +802,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Make a space public or private (in Harbor first)",
                 spaces_tag,
                 ok=(200, "Space"),
-                errors=(400, 403, 404, 422, 502, 504),
+                errors=(400, 403, 404, 422, 429, 502, 503, 504),
                 parameters=[SPACE_ID],
                 body=request_body(
                     record({"public": boolean()}, closed=False), "The space's visibility."
@@ -790,7 +813,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "Delete a Harbor project and its space, unbinding its workspaces",
                 spaces_tag,
                 ok=(200, "SpaceDeleted"),
-                errors=(403, 404, 409, 502, 504),
+                errors=(403, 404, 409, 429, 502, 503, 504),
                 parameters=[SPACE_ID],
             ),
         },
@@ -948,12 +971,28 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "A space's repositories, or a search across every visible space",
                 picker,
                 ok=(200, "PickerRepositoryPage"),
-                errors=(400, 404),
+                errors=(400, 404, 405),
+                description=REFRESH_GONE,
                 parameters=[
                     NAMESPACE,
                     {**SPACE_QUERY_ID, "description": "Only this space (404 unless visible)."},
-                    REFRESH,
                     {**PICKER_TAB, "description": "Without space: " + PICKER_TAB["description"]},
+                    SEARCH,
+                    *page_parameters(PER_PAGE, 100),
+                ],
+            ),
+            "post": operation(
+                "pickerRefreshRepositories",
+                "Refresh: list a space's repositories from the registry again",
+                picker,
+                ok=(200, "PickerRepositoryPage"),
+                errors=(400, 403, 404, 429, 503),
+                description="The parameters are the GET's, in the query string; counts against "
+                "the caller's registry limit. A registry failure keeps the stored list and "
+                "says so in 'error'.",
+                parameters=[
+                    NAMESPACE,
+                    {**SPACE_QUERY_ID, "required": True},
                     SEARCH,
                     *page_parameters(PER_PAGE, 100),
                 ],
@@ -965,19 +1004,20 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 "A repository's tags, from the shared cache or the registry",
                 picker,
                 ok=(200, "PickerTags"),
-                errors=(400, 404),
-                parameters=[
-                    NAMESPACE,
-                    {**SPACE_QUERY_ID, "required": True},
-                    query(
-                        "repository",
-                        string(),
-                        "Full repository name in that space (404 when unknown).",
-                        required=True,
-                    ),
-                    REFRESH,
-                    query("q", string(), "Text the tag must contain."),
-                ],
+                errors=(400, 404, 405, 429, 503),
+                description="Asking the registry (the cache is stale) counts against the "
+                "caller's registry limit; a cache hit does not. " + REFRESH_GONE,
+                parameters=tag_parameters,
+            ),
+            "post": operation(
+                "pickerRefreshTags",
+                "Refresh: a repository's tags from the registry now",
+                picker,
+                ok=(200, "PickerTags"),
+                errors=(400, 403, 404, 429, 503),
+                description="The parameters are the GET's, in the query string; counts against "
+                "the caller's registry limit.",
+                parameters=tag_parameters,
             ),
         },
         f"{api}/picker/faq": {

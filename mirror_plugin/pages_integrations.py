@@ -2,6 +2,10 @@
 
 The same views serve both: the URL says which scope, :mod:`mirror_plugin.scopes` decides who
 may see and manage it. Every action works as a plain form post, without JavaScript.
+
+Actions that contact the registry count against the user's registry limit; over it, the page
+says so in an error message (a flash) instead of calling the registry. Registry failures are
+shown through :mod:`mirror_plugin.disclosure` (in full to the platform Admin only).
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from werkzeug.datastructures import MultiDict
 from . import integrations as service
 from .api import integration_counts, list_in
 from .auth import require_fresh_login, require_principal
+from .disclosure import first_sync_shown, shown_error, shown_last_error, shown_report
 from .forms import IntegrationForm
 from .models import Integration
-from .ratelimit import limit_test_connection
+from .ratelimit import RegistryCallsExceeded, limit_registry_call
 from .registry.errors import RegistryError
 from .scopes import RegistryScope, integration_or_404, resolve
-from .sync import first_sync, sync
+from .sync import sync
 from .views import blueprint
 
 
@@ -39,6 +44,12 @@ def scope_url(scope: RegistryScope, endpoint: str, **values: Any) -> str:
     if scope.is_platform:
         return url_for(f"mirror_plugin.platform_{endpoint}", **values)
     return url_for(f"mirror_plugin.workspace_{endpoint}", workspace_id=scope.workspace_id, **values)
+
+
+@blueprint.context_processor
+def _disclosure_globals() -> dict[str, Any]:
+    """``mirror_last_error(row)``: a registry's stored error as the current user may see it."""
+    return {"mirror_last_error": lambda row: shown_last_error(row.last_error)}
 
 
 def _render(template: str, scope: RegistryScope, **context: Any) -> str:
@@ -75,18 +86,27 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
     if not form.validate():
         return _form_page(scope, form, row, status=422)
     data = form.to_input()
-    if request.form.get("action") == "test":
-        limit_test_connection(principal.id)
+    testing = request.form.get("action") == "test"
+    try:
+        limit_registry_call(test_connection=testing)
+    except RegistryCallsExceeded as exc:
+        flash(str(exc.description), "error")
+        return _form_page(scope, form, row, status=429)
+    if testing:
         try:
             report = service.test_connection(data, platform=scope.is_platform, existing=row)
         except service.InvalidInput as exc:
             _attach(form, exc.errors)
             return _form_page(scope, form, row, status=422)
+        report = shown_report(report)
         return _form_page(scope, form, row, report=report, status=200 if report.ok else 422)
     try:
         saved = service.save(
             data, actor=principal.id, workspace_id=scope.workspace_id, existing=row
         )
+    except service.ProbeFailed as exc:
+        _attach(form, {exc.field: shown_report(exc.report).message})
+        return _form_page(scope, form, row, status=422)
     except service.InvalidInput as exc:
         _attach(form, exc.errors)
         return _form_page(scope, form, row, status=422)
@@ -95,7 +115,7 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
         return _form_page(scope, form, row, status=409)
     flash(f"Saved {saved.name}.", "success")
     if row is None:
-        ok, sentence = first_sync(saved, actor=principal.id)
+        ok, sentence = first_sync_shown(saved, actor=principal.id)
         flash(sentence, "success" if ok else "error")
     return redirect(scope_url(scope, "detail", integration_id=saved.id))
 
@@ -159,8 +179,12 @@ def delete_view(integration_id: int, workspace_id: str | None = None) -> Respons
 
 def test_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
     row, scope = _scoped(integration_id, workspace_id, manage=True)
-    limit_test_connection(require_principal().id)
-    report = service.test_saved(row)
+    try:
+        limit_registry_call(test_connection=True)
+    except RegistryCallsExceeded as exc:
+        flash(str(exc.description), "error")
+        return redirect(scope_url(scope, "detail", integration_id=row.id))
+    report = shown_report(service.test_saved(row))
     service.session().commit()
     flash(report.message, "success" if report.ok else "error")
     return redirect(scope_url(scope, "detail", integration_id=row.id))
@@ -169,9 +193,13 @@ def test_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
 def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
     row, scope = _scoped(integration_id, workspace_id, manage=True)
     try:
+        limit_registry_call()
         flash(f"Synced: {sync(row, actor=require_principal().id).summary}", "success")
+    except RegistryCallsExceeded as exc:
+        flash(str(exc.description), "error")
     except RegistryError as exc:
-        flash(f"Sync failed, the spaces shown are from the last sync: {exc.message}", "error")
+        message = shown_error(exc).message
+        flash(f"Sync failed, the spaces shown are from the last sync: {message}", "error")
     return redirect(scope_url(scope, "detail", integration_id=row.id))
 
 

@@ -12,12 +12,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 
 from . import bindings, spaces
-from .api_spaces import platform_integration_or_404, space_or_404
+from .api_spaces import limit_harbor_call, platform_integration_or_404, space_or_404
 from .audit_log import query_events
 from .auth import require_principal
 from .integrations import Conflict, InvalidInput
 from .models import Space
 from .params import parse_int
+from .ratelimit import RegistryCallsExceeded
 from .redirects import redirect_next
 from .registry.errors import RegistryError
 from .scopes import resolve
@@ -38,6 +39,7 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
     if request.method == "POST":  # Create space
         try:
+            limit_harbor_call(integration)
             space = spaces.create_space(
                 integration,
                 request.form.get("name", ""),
@@ -47,6 +49,8 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
             flash(f"Created space {space.name}.", "success")
         except InvalidInput as exc:
             flash(" ".join(exc.errors.values()), "error")
+        except RegistryCallsExceeded as exc:
+            flash(str(exc.description), "error")
         except (Conflict, RegistryError) as exc:
             flash(str(exc), "error")
         return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
@@ -114,8 +118,12 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     public = request.form.get("public") == "true"
     try:
+        if public != space.public:
+            limit_harbor_call(space.integration)
         spaces.set_public(space, public, actor=require_principal().id)
         flash(f"{space.name} is now {'public' if public else 'private'}.", "success")
+    except RegistryCallsExceeded as exc:
+        flash(f"{space.name} was not changed: {exc.description}", "error")
     except RegistryError as exc:
         flash(f"{space.name} was not changed: {exc.message}", "error")
     return _back(space)
@@ -128,7 +136,10 @@ def delete_space_page(space_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         name = space.name
         try:
+            limit_harbor_call(space.integration)
             unbound = spaces.delete_space(space, actor=require_principal().id)
+        except RegistryCallsExceeded as exc:
+            flash(str(exc.description), "error")
         except (Conflict, RegistryError) as exc:
             flash(str(exc), "error")
             return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))

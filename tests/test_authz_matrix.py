@@ -246,6 +246,24 @@ PROBES = [
         "/api/picker/tags?namespace=prod/a-web&space={S}&repository=x",
         outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
     ),  # no such repository
+    Probe(
+        "picker_refresh_repositories",
+        "POST",
+        "/api/picker/repositories?namespace=prod/a-web&space={S}",
+        A_READ,
+    ),
+    Probe(
+        "picker_refresh_repositories",
+        "POST",
+        "/api/picker/repositories?namespace=prod/b-api&space={S}",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),  # S is not bound to B
+    Probe(
+        "picker_refresh_tags",
+        "POST",
+        "/api/picker/tags?namespace=prod/a-web&space={S}&repository=x",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),  # no such repository
     Probe("picker_faq", "GET", "/api/picker/faq?namespace=prod/a-web", A_READ),
 ]
 

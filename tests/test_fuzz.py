@@ -16,12 +16,11 @@ import ipaddress
 import shutil
 import socket
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,7 +29,7 @@ from flask import Flask, has_request_context, session
 from schemathesis.core.result import Ok
 from schemathesis.pytest.lazy import get_all_tests
 
-from mirror_plugin import audit, dbmigrate, ratelimit
+from mirror_plugin import audit, dbmigrate
 from mirror_plugin.models import Repository, TagCache, utcnow
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.netguard import NetworkPolicy
@@ -303,10 +302,15 @@ def fuzz_world(
         platform_admins=shared.platform_admins,
     )
     # Answers must not depend on how long the run takes: the seeded tag cache never goes
-    # stale, and the per-minute limit on connection tests counts on a clock that stands still.
-    app = make_app(f"sqlite:///{database}", adapter, MIRROR_CATALOGUE_TTL=10**9)
-    monkeypatch.setattr(ratelimit, "_calls", defaultdict(deque))
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(monotonic=lambda: 1000.0))
+    # stale, and the per-minute registry limits are out of the run's reach (their 429s are
+    # tested in tests/test_ratelimit.py).
+    app = make_app(
+        f"sqlite:///{database}",
+        adapter,
+        MIRROR_CATALOGUE_TTL=10**9,
+        MIRROR_REGISTRY_CALLS_PER_MINUTE=10**9,
+        MIRROR_TEST_CONNECTION_PER_MINUTE=10**9,
+    )
     state = app.extensions["mirror_plugin"]
     state.network_policy = SandboxPolicy(state.network_policy.allowed)
     with app.app_context():

@@ -308,15 +308,19 @@
 
   /* ---------- talking to the API ---------- */
 
-  Picker.prototype.get = function (path, params) {
+  /* post: the Refresh (it makes the server ask the registry), a POST with the CSRF token the
+     context answer carries; everything else is a GET. */
+  Picker.prototype.get = function (path, params, post) {
     const url = new URL(this.api + "/" + path, window.location.href);
     url.searchParams.set("namespace", this.namespace);
     Object.keys(params || {}).forEach(function (key) {
       const value = params[key];
       if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
     });
+    const headers = { Accept: "application/json" };
+    if (post) headers["X-Mirror-CSRF"] = (this.ctx && this.ctx.csrf_token) || "";
     return fetch(url.toString(), {
-      credentials: "same-origin", headers: { Accept: "application/json" }
+      method: post ? "POST" : "GET", credentials: "same-origin", headers: headers
     }).catch(function () {
       throw new ApiError("The console could not be reached. Check your connection and try again.", 0);
     }).then(function (response) {
@@ -329,10 +333,10 @@
   };
 
   /* Run a request for the current view; drop its answer if the user moved on meanwhile. */
-  Picker.prototype.request = function (path, params) {
+  Picker.prototype.request = function (path, params, post) {
     const seq = ++this.seq;
     const self = this;
-    return this.get(path, params).then(function (body) {
+    return this.get(path, params, post).then(function (body) {
       if (seq !== self.seq) throw new ApiError(null, -1);
       return body;
     }, function (error) {
@@ -654,8 +658,8 @@
       request = this.request("repositories", { space: level.space.id, q: level.q, page: page });
     } else {
       request = this.request("tags", {
-        space: level.space.id, repository: level.repo.name, q: level.q, refresh: refresh ? "1" : ""
-      });
+        space: level.space.id, repository: level.repo.name, q: level.q
+      }, Boolean(refresh));
     }
     request.then(function (body) {
       if (list !== self.list) return;
