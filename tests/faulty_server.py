@@ -62,6 +62,7 @@ import ssl
 import struct
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -471,3 +472,18 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> Connects:
 
     monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
     return seen
+
+
+@pytest.fixture
+def server() -> Iterator[FaultyServer]:
+    """A faulty registry of the test's own, stopped after it."""
+    with FaultyServer() as running:
+        yield running
+
+
+@pytest.fixture
+def no_cached_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bearer tokens are cached per process by URL; a reused port must not inherit one."""
+    from mirror_plugin.registry import docker
+
+    monkeypatch.setattr(docker, "_token_cache", {})

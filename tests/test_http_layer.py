@@ -52,12 +52,6 @@ MakeClient = Callable[..., RegistryHTTP]
 
 
 @pytest.fixture
-def server() -> Iterator[FaultyServer]:
-    with FaultyServer() as running:
-        yield running
-
-
-@pytest.fixture
 def make_client(server: FaultyServer) -> Iterator[MakeClient]:
     """``make_client(url=server.url, policy=LOOPBACK_ONLY, **endpoint_and_client_options)``."""
     made: list[RegistryHTTP] = []

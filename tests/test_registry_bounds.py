@@ -28,7 +28,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from mirror_plugin.models import Integration, Space
-from mirror_plugin.registry import docker
 from mirror_plugin.testing import FakeHostAdapter
 
 from . import factories
@@ -51,15 +50,7 @@ def app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
         yield app
 
 
-@pytest.fixture
-def server() -> Iterator[FaultyServer]:
-    with FaultyServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def no_cached_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(docker, "_token_cache", {})
+pytestmark = pytest.mark.usefixtures("no_cached_tokens")
 
 
 def json_mode(body: Any, **query: Any) -> str:

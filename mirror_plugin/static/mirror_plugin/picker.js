@@ -36,19 +36,8 @@
 
   /* ---------- small helpers ---------- */
 
-  /* Names, tags, descriptions and error texts come from registries, a tenant's input. Bidi
-   * overrides and isolates, zero-width and control characters in them would be invisible (or
-   * reorder what is shown), so they are written as escapes: U+202E becomes \u202e. The same
-   * set as mirror_plugin/display.py (HIDDEN); tab and line feed stay. */
-  const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
-
-  function visible(text) {
-    return String(text).replace(HIDDEN, function (ch) {
-      const code = ch.codePointAt(0);
-      return code > 0xffff ? "\\U" + code.toString(16).padStart(8, "0")
-        : "\\u" + code.toString(16).padStart(4, "0");
-    });
-  }
+  /* Registry text with hidden characters written as escapes (visible.js). */
+  const visible = window.mirrorVisible;
 
   /* Attributes a person reads (tooltips, labels for screen readers): shown via visible(). */
   const READ_ATTRS = { title: true, "aria-label": true, placeholder: true };

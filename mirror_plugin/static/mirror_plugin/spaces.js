@@ -14,18 +14,8 @@
   const api = document.querySelector('meta[name="mirror-api"]').content;
   let row = null;
 
-  /* Space names come from the registry: bidi, zero-width and control characters in them are
-   * written as escapes (U+202E becomes \u202e), as the page itself and picker.js do
-   * (mirror_plugin/display.py, HIDDEN). */
-  const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
-
-  function visible(text) {
-    return String(text).replace(HIDDEN, function (ch) {
-      const code = ch.codePointAt(0);
-      return code > 0xffff ? "\\U" + code.toString(16).padStart(8, "0")
-        : "\\u" + code.toString(16).padStart(4, "0");
-    });
-  }
+  /* Registry text with hidden characters written as escapes (visible.js). */
+  const visible = window.mirrorVisible;
 
   function render(selected) {
     list.textContent = "";
