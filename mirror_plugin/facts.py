@@ -7,10 +7,10 @@ baseline.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .hostkey import split_key
@@ -28,13 +28,17 @@ class DatabaseFacts:
     def registries_at(
         self, host_key: str, space: str, workspace_id: str | None
     ) -> Sequence[RegistryFacts]:
-        by_host = select(Integration.id, literal("").label("matched")).where(
-            Integration.registry_host == host_key
+        aliased = select(RegistryHost.integration_id).where(
+            RegistryHost.source == HostSource.ALIAS.value, RegistryHost.host_key == host_key
         )
-        by_alias = select(
-            RegistryHost.integration_id, literal(f"alias {host_key}").label("matched")
-        ).where(RegistryHost.source == HostSource.ALIAS.value, RegistryHost.host_key == host_key)
-        return self._facts(union_all(by_host, by_alias).subquery(), space, workspace_id)
+        rows = self.session.execute(
+            self._select(Integration.registry_host.label("matched"), space).where(
+                or_(Integration.registry_host == host_key, Integration.id.in_(aliased))
+            )
+        ).all()
+        return self._facts(
+            rows, space, workspace_id, lambda key: "" if key == host_key else f"alias {host_key}"
+        )
 
     def address_ports(self) -> Collection[str]:
         """Read once per instance: the baseline stays at two queries a decision."""
@@ -50,27 +54,32 @@ class DatabaseFacts:
     def registries_at_addresses(
         self, address_keys: Collection[str], space: str, workspace_id: str | None
     ) -> Sequence[RegistryFacts]:
-        matches = select(
-            RegistryHost.integration_id, ("address " + RegistryHost.host_key).label("matched")
-        ).where(
-            RegistryHost.source == HostSource.ADDRESS.value,
-            RegistryHost.host_key.in_(sorted(address_keys)),
-        )
-        return self._facts(matches.subquery(), space, workspace_id)
-
-    def _facts(self, matches: Any, space: str, workspace_id: str | None) -> list[RegistryFacts]:
         rows = self.session.execute(
-            select(
-                Integration.name,
-                Integration.workspace_id,
-                Space.id,
-                Space.public,
-                matches.c.matched,
+            self._select(RegistryHost.host_key.label("matched"), space)
+            .join(RegistryHost, RegistryHost.integration_id == Integration.id)
+            .where(
+                RegistryHost.source == HostSource.ADDRESS.value,
+                RegistryHost.host_key.in_(sorted(address_keys)),
             )
-            .join(matches, matches.c.id == Integration.id)
-            .outerjoin(Space, (Space.integration_id == Integration.id) & (Space.name == space))
-            .order_by(matches.c.matched, Integration.id)
         ).all()
+        return self._facts(rows, space, workspace_id, lambda key: f"address {key}")
+
+    @staticmethod
+    def _select(matched: Any, space: str) -> Any:
+        """Integrations with the named space, if they have it, and the key that matched."""
+        return (
+            select(Integration.name, Integration.workspace_id, Space.id, Space.public, matched)
+            .outerjoin(Space, (Space.integration_id == Integration.id) & (Space.name == space))
+            .order_by(Integration.id)
+        )
+
+    def _facts(
+        self,
+        rows: Sequence[Any],
+        space: str,
+        workspace_id: str | None,
+        how: Callable[[str], str],
+    ) -> list[RegistryFacts]:
         space_ids = [row.id for row in rows if row.id is not None]
         bound: set[int] = set()
         if space_ids and workspace_id is not None:
@@ -87,5 +96,7 @@ class DatabaseFacts:
             if row.id is not None:
                 bound_to = frozenset([workspace_id]) if workspace_id and row.id in bound else None
                 facts = SpaceFacts(space, bool(row.public), bound_to or frozenset())
-            result.append(RegistryFacts(row.name, row.workspace_id or None, facts, row.matched))
+            result.append(
+                RegistryFacts(row.name, row.workspace_id or None, facts, how(row.matched))
+            )
         return result

@@ -23,6 +23,7 @@ lock the rest of the platform out of it, and a denial must not reveal another te
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -378,17 +379,27 @@ def integrations_for(
     addresses on the image's port and the host is a name: IP literals and ``localhost`` are
     their own addresses.
     """
-    key = registry_key(ref.domain)
-    found = {(r.workspace_id, r.name): r for r in facts.registries_at(key, ref.space, workspace_id)}
-    host, port = split_key(key)
-    if port in facts.address_ports():
-        literal = is_ip_literal(key) or host == "localhost"
-        resolved = resolve(host) if resolve is not None and not literal else ()
-        keys = address_keys(key, resolved)
-        if keys:
-            for registry in facts.registries_at_addresses(keys, ref.space, workspace_id):
-                found.setdefault((registry.workspace_id, registry.name), registry)
+    key, host, port, literal = _key_parts(ref.domain)
+    by_name = facts.registries_at(key, ref.space, workspace_id)
+    if port not in facts.address_ports():
+        return list(by_name)
+    resolved = resolve(host) if resolve is not None and not literal else ()
+    keys = address_keys(key, resolved)
+    found = {(r.workspace_id, r.name): r for r in by_name}
+    if keys:
+        for registry in facts.registries_at_addresses(keys, ref.space, workspace_id):
+            found.setdefault((registry.workspace_id, registry.name), registry)
     return list(found.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_parts(domain: str) -> tuple[str, str, str, bool]:
+    """An image domain's registry key, its host and port, and whether the host is its own
+    address (an IP literal or ``localhost``): worked out once per domain, not per decision.
+    Domains are at most 255 characters (the reference grammar's limit)."""
+    key = registry_key(domain)
+    host, port = split_key(key)
+    return key, host, port, is_ip_literal(key) or host == "localhost"
 
 
 def _integrated(ref: ImageReference, candidates: Sequence[RegistryFacts]) -> str:
