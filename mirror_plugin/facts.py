@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from .hostkey import split_key
@@ -28,12 +28,16 @@ class DatabaseFacts:
     def registries_at(
         self, host_key: str, space: str, workspace_id: str | None
     ) -> Sequence[RegistryFacts]:
-        aliased = select(RegistryHost.integration_id).where(
-            RegistryHost.source == HostSource.ALIAS.value, RegistryHost.host_key == host_key
+        # A UNION of two indexed lookups: an OR across the two tables defeats SQLite's indexes.
+        ids = union(
+            select(Integration.id).where(Integration.registry_host == host_key),
+            select(RegistryHost.integration_id).where(
+                RegistryHost.source == HostSource.ALIAS.value, RegistryHost.host_key == host_key
+            ),
         )
         rows = self.session.execute(
             self._select(Integration.registry_host.label("matched"), space).where(
-                or_(Integration.registry_host == host_key, Integration.id.in_(aliased))
+                Integration.id.in_(ids)
             )
         ).all()
         return self._facts(

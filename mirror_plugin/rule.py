@@ -372,7 +372,7 @@ def _shown(text: str) -> str:
 
 def integrations_for(
     facts: Facts, ref: ImageReference, workspace_id: str | None, resolve: Resolve | None
-) -> list[RegistryFacts]:
+) -> Sequence[RegistryFacts]:
     """Every integration the image's registry may be, by host, alias or address.
 
     Matching by address looks the host up (``resolve``) only when some integration recorded
@@ -382,7 +382,7 @@ def integrations_for(
     key, host, port, literal = _key_parts(ref.domain)
     by_name = facts.registries_at(key, ref.space, workspace_id)
     if port not in facts.address_ports():
-        return list(by_name)
+        return by_name
     resolved = resolve(host) if resolve is not None and not literal else ()
     keys = address_keys(key, resolved)
     found = {(r.workspace_id, r.name): r for r in by_name}
