@@ -28,6 +28,7 @@ BOUND = "harbor.example.com/secret/app:1"  # bound to ws-a (prod/a-web), not to 
 
 def register(app: Flask, name: str, *args: str) -> str:
     """``flask mirror cluster add``; the token, read from the kubeconfig it prints."""
+    app.config["MIRROR_ADMISSION_COUNT_SECONDS"] = 0  # tests read the counts after each review
     result = app.test_cli_runner().invoke(
         args=["mirror", "cluster", "add", name, "--url", "https://console.example", *args]
     )
@@ -216,3 +217,15 @@ def test_the_host_maps_namespaces_when_it_says_how(platform: Flask) -> None:  # 
     assert hook.pod("web", BOUND)["allowed"] is True
     unknown = hook.pod("a-web", BOUND)
     assert unknown["allowed"] is False and "unknown_namespace" in unknown["status"]["message"]
+
+
+def test_workers_add_their_counts_in_batches(prod: Webhook) -> None:
+    prod.app.config["MIRROR_ADMISSION_COUNT_SECONDS"] = 3600
+    for _ in range(3):
+        assert prod.pod("a-web", BOUND)["allowed"] is True
+    assert prod.pod("b-api", BOUND)["allowed"] is False  # audited at once, counted later
+    assert counts("prod") == (0, 0, 0)
+    assert session().query(AuditEvent).filter_by(action="admission.denied").count() == 1
+    prod.app.config["MIRROR_ADMISSION_COUNT_SECONDS"] = 0
+    assert prod.pod("a-web", BOUND)["allowed"] is True
+    assert counts("prod") == (4, 1, 0)

@@ -12,6 +12,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -174,7 +177,41 @@ def authenticate(name: str, authorization: str | None) -> Cluster | None:
     return None
 
 
-def count(cluster: Cluster, outcome: str) -> None:
-    """Add one to the cluster's ``outcome`` counter, in the database (shared by all workers)."""
-    column = getattr(Cluster, f"{outcome}_count")
-    session().execute(update(Cluster).where(Cluster.id == cluster.id).values({column: column + 1}))
+class Counts:
+    """Decisions counted in this worker and not yet added to the database.
+
+    Writing a counter on every review would put a commit (an fsync) on the API server's
+    path for every Pod; instead each worker adds its counts to the shared row at most every
+    ``MIRROR_ADMISSION_COUNT_SECONDS`` (0: on every review), in the transaction of the next
+    review past that time (denials commit their audit event anyway).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: Counter[tuple[int, str]] = Counter()
+        self.flushed = time.monotonic()
+
+    def add(self, cluster_id: int, outcome: str, interval: float) -> dict[tuple[int, str], int]:
+        """Count one decision; the counts due for the database now (empty: not yet)."""
+        with self.lock:
+            self.pending[cluster_id, outcome] += 1
+            now = time.monotonic()
+            if now - self.flushed < interval:
+                return {}
+            due, self.pending, self.flushed = dict(self.pending), Counter(), now
+            return due
+
+
+def count(cluster: Cluster, outcome: str) -> bool:
+    """Count a decision (see :class:`Counts`); True when counts were written to the session."""
+    extras = current_app.extensions["mirror_plugin"].extras
+    counts: Counts = extras.setdefault("admission_counts", Counts())
+    due = counts.add(
+        cluster.id, outcome, float(current_app.config["MIRROR_ADMISSION_COUNT_SECONDS"])
+    )
+    for (cluster_id, kind), n in due.items():
+        column = getattr(Cluster, f"{kind}_count")
+        session().execute(
+            update(Cluster).where(Cluster.id == cluster_id).values({column: column + n})
+        )
+    return bool(due)

@@ -87,7 +87,7 @@ def _record(cluster: Cluster, review: Review, outcome: str, refused: list[Decisi
     """Count the decision and audit refusals; a failing database never changes the answer."""
     session = clusters.session()
     try:
-        clusters.count(cluster, outcome)
+        written = clusters.count(cluster, outcome)
         if refused:
             audit.record(
                 session,
@@ -101,7 +101,8 @@ def _record(cluster: Cluster, review: Review, outcome: str, refused: list[Decisi
                 operation=review.operation,
                 images=[{"image": _short(d.image), "reason": d.reason.value} for d in refused],
             )
-        session.commit()
+        if written or refused:
+            session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
         log.warning("admission %s for cluster %s not recorded: %s", outcome, cluster.name, exc)
