@@ -150,3 +150,28 @@ def test_generated_reviews_get_an_answer_or_a_400(platform: Flask) -> None:  # n
             assert response.get_json()["error"]["message"].endswith((".", "'].", ")."))
 
     check()
+
+
+def test_only_a_hash_of_the_token_is_stored(platform: Flask) -> None:  # noqa: F811
+    from mirror_plugin.models import Cluster
+
+    from .factories import session
+
+    token = register(platform, "prod")
+    row = session().query(Cluster).filter_by(name="prod").one()
+    stored = " ".join(str(getattr(row, c.key)) for c in Cluster.__table__.columns)
+    assert token not in stored and len(row.token_hash) == 64
+
+
+def test_reviews_may_be_larger_than_the_json_api_s_limit(platform: Flask) -> None:  # noqa: F811
+    """A Deployment and its old version exceed MIRROR_MAX_REQUEST_BYTES (1 MiB) long before
+    they reach etcd's 1.5 MiB per object: the webhook has its own limit."""
+    hook = Webhook(platform, "prod", register(platform, "prod"))
+    before = workload("Deployment", [BOUND])
+    before["metadata"]["annotations"] = {"note": "x" * 900_000}
+    after = workload("Deployment", [BOUND])
+    after["metadata"]["annotations"] = {"note": "y" * 900_000}
+    body = review(after, operation="UPDATE", old=before, namespace="b-api")
+    assert len(json.dumps(body)) > platform.config["MIRROR_MAX_REQUEST_BYTES"]
+    response = hook.post(body)
+    assert response.status_code == 200 and response.get_json()["response"]["allowed"] is True
