@@ -175,3 +175,20 @@ def test_reviews_may_be_larger_than_the_json_api_s_limit(platform: Flask) -> Non
     assert len(json.dumps(body)) > platform.config["MIRROR_MAX_REQUEST_BYTES"]
     response = hook.post(body)
     assert response.status_code == 200 and response.get_json()["response"]["allowed"] is True
+
+
+def test_a_token_changed_by_another_process_stops_working(platform: Flask) -> None:  # noqa: F811
+    """Workers re-read clusters every MIRROR_RULE_REFRESH_SECONDS (here 0: at once)."""
+    from mirror_plugin.models import Cluster
+
+    from .factories import session
+
+    hook = Webhook(platform, "prod", register(platform, "prod"))
+    body = review(workload("Pod", [BOUND]))
+    assert hook.post(body).status_code == 200
+    platform.config["MIRROR_RULE_REFRESH_SECONDS"] = 0
+    session().query(Cluster).filter_by(name="prod").update({"token_hash": "0" * 64})
+    session().commit()  # as `flask mirror cluster rotate` in another process would
+    assert hook.post(body).status_code == 401
+    missing = platform.test_cli_runner().invoke(args=["mirror", "cluster", "mode", "x", "warn"])
+    assert missing.exit_code == 1 and "No cluster 'x'" in missing.output

@@ -90,6 +90,18 @@ def list_command() -> None:
         click.echo("No clusters (flask mirror cluster add NAME --url https://...).")
 
 
+@cluster_cli.command("mode")
+@click.argument("name")
+@click.argument("mode", type=click.Choice(clusters.MODES))
+def mode_command(name: str, mode: str) -> None:
+    """Switch NAME to MODE: warn (allowed with warnings) or enforce (refused)."""
+    try:
+        clusters.set_mode(name, mode)
+    except clusters.ClusterError as exc:
+        raise _fail(exc) from None
+    click.echo(f"Cluster {name!r} is in {mode} mode.")
+
+
 @cluster_cli.command("rotate")
 @click.argument("name")
 def rotate_command(name: str) -> None:

@@ -145,6 +145,7 @@ def add(
     )
     session().add(cluster)
     session().commit()
+    _forget()
     return Issued(cluster, token)
 
 
@@ -155,21 +156,72 @@ def rotate(name: str) -> Issued:
     cluster.token_hash = hash_token(token)
     cluster.rotated_at = utcnow()
     session().commit()
+    _forget()
     return Issued(cluster, token)
 
 
 def remove(name: str) -> None:
     session().delete(require(name))
     session().commit()
+    _forget()
 
 
-def authenticate(name: str, authorization: str | None) -> Cluster | None:
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What the webhook needs of a cluster, as this worker last read it."""
+
+    id: int
+    name: str
+    token_hash: str
+    mode: str
+    exempt_namespaces: frozenset[str]
+
+
+def _callers() -> dict[str, Caller]:
+    """Every cluster, re-read at most every ``MIRROR_RULE_REFRESH_SECONDS``.
+
+    A query per review cost more than the seven decisions of a Deployment; the rule's own
+    refresh interval is already the bound on how long another process's change (a rotated
+    token, a removed cluster) takes to reach this worker. Changes made in this process
+    apply at once (:func:`_forget`).
+    """
+    extras = current_app.extensions["mirror_plugin"].extras
+    ttl = float(current_app.config["MIRROR_RULE_REFRESH_SECONDS"])
+    cached = extras.get("admission_callers")
+    now = time.monotonic()
+    if cached is None or now - cached[0] >= ttl:
+        columns = (Cluster.id, Cluster.name, Cluster.token_hash, Cluster.mode)
+        rows = session().execute(select(*columns, Cluster.exempt_namespaces)).all()
+        callers = {
+            row.name: Caller(row.id, row.name, row.token_hash, row.mode, frozenset(row[4]))
+            for row in rows
+        }
+        cached = extras["admission_callers"] = (now, callers)
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def _forget() -> None:
+    current_app.extensions["mirror_plugin"].extras.pop("admission_callers", None)
+
+
+def set_mode(name: str, mode: str) -> Cluster:
+    """Switch a cluster between ``warn`` and ``enforce`` (same token, same configuration)."""
+    if mode not in MODES:
+        raise ClusterError(f"The mode must be 'warn' or 'enforce', not {mode!r}.")
+    cluster = require(name)
+    cluster.mode = mode
+    session().commit()
+    _forget()
+    return cluster
+
+
+def authenticate(name: str, authorization: str | None) -> Caller | None:
     """The cluster whose token ``authorization`` (``Bearer <token>``) carries, else ``None``.
 
     An unknown cluster and a wrong token take the same path and the same time.
     """
     scheme, _, token = (authorization or "").partition(" ")
-    cluster = get(name) if DNS_LABEL.fullmatch(name) else None
+    cluster = _callers().get(name)
     expected = cluster.token_hash if cluster is not None else _NO_CLUSTER_HASH
     given = hash_token(token.strip()) if scheme.lower() == "bearer" else ""
     if hmac.compare_digest(expected, given) and cluster is not None:
@@ -202,7 +254,7 @@ class Counts:
             return due
 
 
-def count(cluster: Cluster, outcome: str) -> bool:
+def count(cluster: Caller, outcome: str) -> bool:
     """Count a decision (see :class:`Counts`); True when counts were written to the session."""
     extras = current_app.extensions["mirror_plugin"].extras
     counts: Counts = extras.setdefault("admission_counts", Counts())

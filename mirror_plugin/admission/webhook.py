@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import audit
 from ..adapter import default_console_namespace
 from ..display import visible
-from ..models import Cluster
 from ..rule import Decision, Reason
 from ..views import _json_error, blueprint
 from . import clusters
@@ -60,7 +59,7 @@ def console_namespace(cluster: str, namespace: str) -> str | None:
     return method(cluster, namespace)  # type: ignore[no-any-return]
 
 
-def _decisions(cluster: Cluster, review: Review) -> list[Decision]:
+def _decisions(cluster: clusters.Caller, review: Review) -> list[Decision]:
     mapped = console_namespace(cluster.name, review.namespace)
     if mapped is None:
         message = (
@@ -83,7 +82,9 @@ def _line(decision: Decision) -> str:
     return f"{_short(decision.image)} ({decision.reason.value}): {visible(decision.message)}"
 
 
-def _record(cluster: Cluster, review: Review, outcome: str, refused: list[Decision]) -> None:
+def _record(
+    cluster: clusters.Caller, review: Review, outcome: str, refused: list[Decision]
+) -> None:
     """Count the decision and audit refusals; a failing database never changes the answer."""
     session = clusters.session()
     try:
@@ -108,7 +109,7 @@ def _record(cluster: Cluster, review: Review, outcome: str, refused: list[Decisi
         log.warning("admission %s for cluster %s not recorded: %s", outcome, cluster.name, exc)
 
 
-def judge(cluster: Cluster, review: Review) -> dict[str, Any]:
+def judge(cluster: clusters.Caller, review: Review) -> dict[str, Any]:
     """The AdmissionReview answer for ``review``; counts and audits unless it is a dry run."""
     if review.namespace in cluster.exempt_namespaces:
         return answer(review.uid, allowed=True)
