@@ -20,6 +20,7 @@ from mirror_plugin import MirrorPlugin
 
 from .access import may_see, role_badge
 from .adapter import ConsoleAdapter
+from .admission import bp as admission_bp
 from .identity import IdentityCache, SignedInUser, account
 from .models import db
 from .security import csrf_token
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     app.extensions["console_identity"] = IdentityCache()
     app.register_blueprint(bp)
+    app.register_blueprint(admission_bp)
     mirror.init_app(app)
     app.context_processor(_chrome)
     app.cli.add_command(_seed_command)
@@ -109,6 +111,9 @@ def _chrome() -> dict[str, Any]:
         ("Workloads", url_for("console.workloads"), endpoint == "console.workloads", "grid"),
         ("Deploy", url_for("console.deploy"), endpoint == "console.deploy", "rocket"),
     ]
+    if user.is_platform_admin:
+        here = endpoint == "console_admission.admission_page"
+        nav.append(("Admission", url_for("console_admission.admission_page"), here, "grid"))
     for item in mirror.menu_items():
         if may_see(item, user):
             blueprint = item.endpoint.partition(".")[0]

@@ -18,6 +18,7 @@ from mirror_plugin import integrations as service
 from mirror_plugin.models import Binding, Integration, Space
 from mirror_plugin.sync import sync
 
+from .admission import register_cluster
 from .models import Membership, Namespace, User, Workspace, db
 from .sandbox import HARBOR_ADMIN
 
@@ -70,6 +71,7 @@ def seed(harbor_url: str | None = None) -> None:
         sync(row, actor="seed")
         _bind(row)
     db.session.commit()
+    register_cluster(url)
 
 
 def _seed_host() -> None:

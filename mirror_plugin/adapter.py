@@ -76,6 +76,18 @@ class HostAdapter(Protocol):
         ...
 
 
+def default_console_namespace(cluster: str, namespace: str) -> str:
+    """The host's namespace id of Kubernetes ``namespace`` in registered ``cluster`` when the
+    adapter has no ``console_namespace`` method: ``"<cluster>/<namespace>"``."""
+    return f"{cluster}/{namespace}"
+
+
+#: Methods an adapter MAY have; ``init_app`` checks that those present are callable.
+#: ``console_namespace(cluster: str, namespace: str) -> str | None`` maps a Kubernetes
+#: namespace of a registered cluster to the host's namespace id (``None``: not a console
+#: namespace); without it, :func:`default_console_namespace` applies.
+OPTIONAL_ADAPTER_METHODS = ("console_namespace",)
+
 #: The methods ``init_app`` checks the host adapter has, so a missing one fails at start-up.
 ADAPTER_METHODS = (
     "current_user",

@@ -85,6 +85,12 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_MAX_REQUEST_BYTES": 1024 * 1024,
     # Images one POST /api/filter call may check (more: 422). Each decision costs a parse.
     "MIRROR_FILTER_MAX_IMAGES": 1000,
+    # Largest AdmissionReview (bytes) the admission webhook reads; more is a 400. A review
+    # carries the object and, on UPDATE, its old version (etcd stores objects up to 1.5 MiB).
+    "MIRROR_ADMISSION_MAX_REQUEST_BYTES": 6 * 1024 * 1024,
+    # Seconds a worker keeps admission decision counts in memory before adding them to the
+    # cluster's row (0: every review commits its count; denials are audited at once anyway).
+    "MIRROR_ADMISSION_COUNT_SECONDS": 5.0,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 
 from . import lifecycle, ratelimit
-from .adapter import ADAPTER_METHODS, HostAdapter, UnknownNamespace
+from .adapter import ADAPTER_METHODS, OPTIONAL_ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .auth import namespace_workspace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
@@ -107,6 +107,11 @@ class MirrorPlugin:
                 "implements mirror_plugin.HostAdapter (see mirror_plugin.testing.FakeHostAdapter)."
             )
         missing = [name for name in ADAPTER_METHODS if not callable(getattr(host, name, None))]
+        missing += [
+            name
+            for name in OPTIONAL_ADAPTER_METHODS
+            if getattr(host, name, None) is not None and not callable(getattr(host, name))
+        ]
         if missing:
             raise RuntimeError(
                 f"The host adapter lacks {', '.join(missing)}: see mirror_plugin.HostAdapter."
@@ -141,6 +146,7 @@ class MirrorPlugin:
         ratelimit.init_app(app)
 
         from . import (  # noqa: F401  (importing them registers their routes and commands)
+            admission,
             api,
             api_hook,
             api_picker,

@@ -268,9 +268,41 @@ class AuditEvent(MirrorBase):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class Cluster(MirrorBase):
+    """A Kubernetes cluster whose API server asks the admission webhook (``flask mirror cluster``).
+
+    Only a hash of its bearer token is stored (the token is random, 256 bits: a fast hash is
+    enough and keeps the webhook's hot path cheap). The URL, CA bundle, failure policy and
+    timeout are what ``cluster config`` prints the webhook configuration from again. The
+    counters are bumped in place (``SET n = n + 1``), so every worker shares them.
+    """
+
+    __tablename__ = "mirror_clusters"
+    __table_args__ = (
+        CheckConstraint("mode IN ('warn', 'enforce')", name="mode"),
+        CheckConstraint("failure_policy IN ('Fail', 'Ignore')", name="failure_policy"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16), default="enforce")
+    exempt_namespaces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    url: Mapped[str] = mapped_column(String(2048))
+    ca_bundle: Mapped[str] = mapped_column(Text, default="")
+    failure_policy: Mapped[str] = mapped_column(String(8), default="Fail")
+    timeout_seconds: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rotated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    allowed_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    denied_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    warned_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 __all__ = [
     "AuditEvent",
     "Binding",
+    "Cluster",
     "Health",
     "HostSource",
     "Integration",

@@ -16,7 +16,7 @@ from .auth import (
     may_use_namespace,
     workspace_roles,
 )
-from .csrf import FORM_FIELD, csrf_token, protect
+from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
 from .display import visible
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
@@ -39,7 +39,11 @@ def _limit_body() -> None:
     ``MAX_CONTENT_LENGTH`` when smaller) for this request only, so host routes keep their own
     limit. Registered before the CSRF check, which parses forms: a declared oversized body is
     refused (413) before a byte of it is read; on Flask >= 3.1, which sets the limit per
-    request, a body without a length is also cut off at the limit while it is read."""
+    request, a body without a length is also cut off at the limit while it is read. The
+    admission webhook bounds its own body (``MIRROR_ADMISSION_MAX_REQUEST_BYTES``: a review
+    carries an object and its old version, and an oversized review is a 400 there)."""
+    if request.endpoint in EXEMPT_ENDPOINTS:
+        return
     limit = int(current_app.config["MIRROR_MAX_REQUEST_BYTES"])
     host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if host_limit is not None:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from mirror_plugin import dbmigrate
+from mirror_plugin.admission import clusters
 from mirror_plugin.models import AuditEvent, Binding, Integration, Space
 
 from .conftest import Api, make_app, world
@@ -52,6 +53,7 @@ ANY_USER = outcome()
 A_READ = outcome(bob=404)
 A_MANAGE = outcome(eddie=403, vera=403, bob=404)
 PUBLIC = outcome(anonymous=OK)
+NOBODY = outcome(eddie=401, vera=401, alice=401, bob=401, root=401)  # token-only routes
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,24 @@ PROBES = [
         outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
     ),  # no such repository
     Probe("picker_faq", "GET", "/api/picker/faq?namespace=prod/a-web", A_READ),
+    # The admission webhook: the cluster's bearer token only, never a console session
+    Probe(
+        "admission_validate",
+        "POST",
+        "/admission/prod/validate",
+        NOBODY,
+        {
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {
+                "uid": "0df28fbd-5f5f-4a2e-9e6b-5d1c0b5f0a11",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "operation": "CREATE",
+                "namespace": "b-api",
+                "object": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+            },
+        },
+    ),
 ]
 
 
@@ -285,7 +305,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         warehouse_b = integration(
             "beta-own", "http://127.0.0.1:9", kind="docker", workspace_id="ws-b"
         )
-        session().commit()
+        clusters.add("prod", "https://console.example")  # commits
         ids = {
             "{P}": str(platform.id),
             "{WA}": str(warehouse_a.id),

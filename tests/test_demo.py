@@ -605,3 +605,15 @@ def test_csrf_tokens_from_before_sign_in_stop_working_at_sign_in(
     browser.post("/logout", data={"csrf_token": token(browser, "/workloads")})
     assert sign_in(browser, "bob") == 302  # the next user of the same browser
     assert filter_as(browser, match.group(1), "cluster-1/beta-api") == 403
+
+
+def test_the_demo_cluster_and_its_admission_decisions(browser: FlaskClient, host: str) -> None:
+    assert sign_in(browser, "eddie") == 302
+    assert browser.get("/admission").status_code == 404  # the platform Admin's page
+    browser.post("/logout", data={"csrf_token": token(browser, "/workloads")})
+    assert sign_in(browser, "admin") == 302
+    page = browser.get("/admission").get_data(as_text=True)
+    assert "<code>cluster-1</code>" in page and "enforce" in page
+    # the seed's sample reviews: Team Beta's namespace refused Team Alpha's private image
+    assert "system:serviceaccount:ci:deployer" in page and "<code>bob</code>" in page
+    assert f"{host}/alpha-private/web:1.0" in page and "space_not_bound" in page

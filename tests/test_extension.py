@@ -64,6 +64,18 @@ def test_incomplete_host_adapter_names_what_is_missing() -> None:
         MirrorPlugin(app, host=HalfAdapter())  # type: ignore[arg-type]
 
 
+def test_optional_adapter_methods_are_optional_but_must_be_callable() -> None:
+    app = bare_app()
+    SQLAlchemy(app)
+    MirrorPlugin(app, host=world())  # no console_namespace: the default mapping applies
+    adapter = world()
+    adapter.console_namespace = "cluster-1/{namespace}"  # type: ignore[attr-defined]
+    app = bare_app()
+    SQLAlchemy(app)
+    with pytest.raises(RuntimeError, match="lacks console_namespace"):
+        MirrorPlugin(app, host=adapter)
+
+
 def test_missing_database_is_a_clear_error() -> None:
     with pytest.raises(RuntimeError, match="Flask-SQLAlchemy"):
         MirrorPlugin(bare_app(), host=world())

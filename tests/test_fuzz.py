@@ -6,6 +6,11 @@ cached tag list and audit events, so ids in paths hit real rows. Every built-in 
 every case. The registries point at loopback port 9 and every outbound TCP connection is
 refused in-process (no DNS either), so registry calls fail fast and never leave the machine.
 
+The admission webhook (``/admission/<cluster>/validate``) is not in the document and not
+fuzzed here: it accepts a cluster's bearer token only, which these console principals do not
+have (every case would be a 401), and its contract is Kubernetes' AdmissionReview, not this
+API's. tests/test_admission_security.py fuzzes it with generated reviews and a valid token.
+
 What a run may answer is the document's business: any disagreement fails the run. The bugs
 earlier runs found are kept below as plain regression tests.
 """

@@ -1,0 +1,144 @@
+"""``flask mirror cluster add|list|rotate|remove|config``: clusters that ask the webhook.
+
+``add`` and ``rotate`` print the cluster's token once, inside the kubeconfig the API server
+reads (stdout carries only the YAML, so it can be redirected to a file); ``config`` prints
+the same files again with a placeholder where the token goes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..cli import mirror_cli
+from . import clusters, manifests
+
+cluster_cli = click.Group(
+    "cluster", help="Kubernetes clusters whose API server asks the admission webhook."
+)
+mirror_cli.add_command(cluster_cli)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@cluster_cli.command("add")
+@click.argument("name")
+@click.option("--url", required=True, help="The console's https:// address seen from the cluster.")
+@click.option("--mode", type=click.Choice(clusters.MODES), default="enforce", show_default=True)
+@click.option(
+    "--exempt",
+    multiple=True,
+    metavar="NAMESPACE",
+    help="A namespace answered allowed without a decision (repeatable; default: "
+    + ", ".join(clusters.DEFAULT_EXEMPT)
+    + ").",
+)
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--failure-policy",
+    type=click.Choice(clusters.FAILURE_POLICIES),
+    default="Fail",
+    show_default=True,
+)
+@click.option("--timeout", type=int, default=5, show_default=True, help="Seconds, 1-30.")
+def add_command(
+    name: str,
+    url: str,
+    mode: str,
+    exempt: tuple[str, ...],
+    ca_bundle: Path | None,
+    failure_policy: str,
+    timeout: int,
+) -> None:
+    """Register cluster NAME: print its token and webhook configuration."""
+    try:
+        bundle = manifests.ca_bundle_from_pem(ca_bundle.read_bytes()) if ca_bundle else ""
+        issued = clusters.add(
+            name,
+            url,
+            mode=mode,
+            exempt=list(exempt) if exempt else None,
+            failure_policy=failure_policy,
+            timeout=timeout,
+            ca_bundle=bundle,
+        )
+    except (clusters.ClusterError, ValueError) as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"Cluster {name!r} registered ({mode}). Its token is in the kubeconfig below (3.) and "
+        "is shown only this once.",
+        err=True,
+    )
+    click.echo(manifests.render(issued.cluster, issued.token), nl=False)
+
+
+@cluster_cli.command("list")
+def list_command() -> None:
+    """List clusters with their mode, exempt namespaces and decision counts."""
+    rows = clusters.all_clusters()
+    for cluster in rows:
+        click.echo(
+            f"{cluster.name}\t{cluster.mode}\t{manifests.endpoint(cluster)}\t"
+            f"exempt: {', '.join(cluster.exempt_namespaces) or 'none'}\t"
+            f"allowed {cluster.allowed_count}, denied {cluster.denied_count}, "
+            f"warned {cluster.warned_count}\trotated {cluster.rotated_at:%Y-%m-%d %H:%M}"
+        )
+    if not rows:
+        click.echo("No clusters (flask mirror cluster add NAME --url https://...).")
+
+
+@cluster_cli.command("mode")
+@click.argument("name")
+@click.argument("mode", type=click.Choice(clusters.MODES))
+def mode_command(name: str, mode: str) -> None:
+    """Switch NAME to MODE: warn (allowed with warnings) or enforce (refused)."""
+    try:
+        clusters.set_mode(name, mode)
+    except clusters.ClusterError as exc:
+        raise _fail(exc) from None
+    click.echo(f"Cluster {name!r} is in {mode} mode.")
+
+
+@cluster_cli.command("rotate")
+@click.argument("name")
+def rotate_command(name: str) -> None:
+    """Issue a new token for NAME (the old one stops working at once)."""
+    try:
+        issued = clusters.rotate(name)
+    except clusters.ClusterError as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"New token for {name!r} in the kubeconfig below (3.), shown only this once; the old "
+        "one no longer works.",
+        err=True,
+    )
+    click.echo(manifests.to_yaml(manifests.kubeconfig(issued.cluster, issued.token)), nl=False)
+
+
+@cluster_cli.command("remove")
+@click.argument("name")
+def remove_command(name: str) -> None:
+    """Forget cluster NAME (delete its webhook configuration from the cluster first)."""
+    try:
+        clusters.remove(name)
+    except clusters.ClusterError as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"Removed {name!r}. Its token no longer works: with failurePolicy Fail the cluster "
+        f"refuses workloads until you run: kubectl delete validatingwebhookconfiguration "
+        f"mirror-plugin-{name}"
+    )
+
+
+@cluster_cli.command("config")
+@click.argument("name")
+def config_command(name: str) -> None:
+    """Print NAME's webhook configuration again (the token is not stored: a placeholder)."""
+    try:
+        cluster = clusters.require(name)
+    except clusters.ClusterError as exc:
+        raise _fail(exc) from None
+    click.echo(manifests.render(cluster, None), nl=False)
