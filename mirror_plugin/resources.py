@@ -2,8 +2,10 @@
 
 The design card keeps ``templates/`` and ``migrations/`` at the top of the checkout; setup.cfg
 maps them into the wheel as ``mirror_plugin.templates`` and ``mirror_plugin.migrations``. An
-editable install does not map them, so when those packages cannot be found we fall back to the
-checkout's folders beside the ``mirror_plugin`` source directory.
+editable install maps them to the folders of the checkout it was made from, which is wrong
+for code imported from another checkout (a git worktree, ``python -m bench --compare``): so
+code running from a checkout (``setup.cfg`` beside its ``mirror_plugin``) uses that checkout's
+folders, and an installed package its own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def _package_or_checkout(package: str, folder: str) -> Path:
+    if (_CHECKOUT / "setup.cfg").is_file() and (_CHECKOUT / folder).is_dir():
+        return _CHECKOUT / folder
     try:
         spec = importlib.util.find_spec(package)
     except ModuleNotFoundError:
