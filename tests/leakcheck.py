@@ -64,6 +64,20 @@ def install() -> None:
         return response
 
     flask.Flask.process_response = process_response  # type: ignore[method-assign]
+    listen()
+
+
+def listen() -> None:
+    """Make sure every log record still reaches the scan (called before each test).
+
+    A host's Alembic ``env.py`` (``fileConfig``, as Flask-Migrate generates it in one test)
+    raises the root level, and disables every logger that exists at that moment: without
+    this, records of ``mirror_plugin.*`` loggers in later tests would never be scanned.
+    """
     root = logging.getLogger()
-    root.addHandler(LeakHandler(logging.DEBUG))
+    if not any(isinstance(handler, LeakHandler) for handler in root.handlers):
+        root.addHandler(LeakHandler(logging.DEBUG))
     root.setLevel(logging.DEBUG)
+    for logger in logging.Logger.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
