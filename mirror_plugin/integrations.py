@@ -325,6 +325,9 @@ def purge_spaces(space_ids: list[int]) -> dict[int, list[str]]:
         .order_by(Binding.workspace_id)
     ):
         bound[space_id].append(workspace_id)
+    from .pull import enqueue_spaces
+
+    enqueue_spaces(bound, "space.removed")
     for table in (Binding.__table__, Repository.__table__, TagCache.__table__):
         session().execute(table.delete().where(table.c.space_id.in_(space_ids)))
     session().execute(Space.__table__.delete().where(Space.id.in_(space_ids)))

@@ -284,3 +284,9 @@ __all__ = [
     "TagCache",
     "mirror_metadata",
 ]
+
+# Pull access tables live beside the rest on the same MetaData (imported last: they need
+# MirrorBase).
+from .pull_models import PullOutbox, PullRobot  # noqa: E402
+
+__all__ += ["PullOutbox", "PullRobot"]

@@ -2,8 +2,11 @@
 
 Every response the plugin's blueprint sends (body and headers) and every log record, at any
 level, is scanned for the registry passwords and tokens the tests use; a test during which
-one shows up fails, naming where. Tokens the test token server issues are added as they are
-minted.
+one shows up fails, naming where. Tokens the test token server issues, and the robot secrets
+the Harbor emulator generates (pull access), are added as they are minted. The pull-secret
+outputs (``mirror.pull_secret()``, ``flask mirror pull-secret``), the one place robot secrets are
+meant to appear, are neither responses of the blueprint nor log records, so nothing here needs
+an exception for them.
 """
 
 from __future__ import annotations
@@ -64,6 +67,32 @@ def install() -> None:
         return response
 
     flask.Flask.process_response = process_response  # type: ignore[method-assign]
+    _watch_robot_secrets()
+    ensure_logging_watched()
+
+
+def ensure_logging_watched() -> None:
+    """(Re)attach the log handler: a test that runs ``logging.config.fileConfig`` (Flask-Migrate's
+    env.py does) removes it, raises the root level and disables existing loggers, which would
+    blind every later test."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("mirror_plugin") and isinstance(logger, logging.Logger):
+            logger.disabled = False
     root = logging.getLogger()
-    root.addHandler(LeakHandler(logging.DEBUG))
+    if not any(isinstance(handler, LeakHandler) for handler in root.handlers):
+        root.addHandler(LeakHandler(logging.DEBUG))
     root.setLevel(logging.DEBUG)
+
+
+def _watch_robot_secrets() -> None:
+    """Every secret the Harbor emulator generates for a robot joins the list."""
+    from mirror_plugin.testing import harbor_robots
+
+    generate = harbor_robots._generated_secret
+
+    def generated_and_watched() -> str:
+        secret = generate()
+        watch(secret)
+        return secret
+
+    harbor_robots._generated_secret = generated_and_watched
