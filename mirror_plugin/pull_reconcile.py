@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .integrations import session
@@ -126,12 +126,13 @@ def reconcile(
     return outcomes
 
 
-def pending_since(workspace_id: str) -> object:
-    """When the oldest pending change of the workspace was queued (None: nothing pending)."""
-    from sqlalchemy import func
-
-    return session().scalar(
-        select(func.min(PullOutbox.created_at)).where(
-            PullOutbox.workspace_id == workspace_id, PullOutbox.done_at.is_(None)
-        )
+def pending_by_workspace(integration_id: int) -> dict[str, datetime]:
+    """Workspace -> when its oldest robot change still pending on this integration was queued
+    (the Warehouse Space page says "pull access pending since ...")."""
+    rows = session().execute(
+        select(PullOutbox.workspace_id, func.min(PullOutbox.created_at))
+        .where(PullOutbox.integration_id == integration_id, PullOutbox.done_at.is_(None))
+        .group_by(PullOutbox.workspace_id)
+        .order_by(PullOutbox.workspace_id)
     )
+    return {workspace: since for workspace, since in rows}

@@ -289,3 +289,96 @@ def test_cli_refuses_bad_input_and_status_shows_no_secret(
     with app.app_context():
         shown = repr(app.extensions["mirror_plugin"].plugin.pull_secret("prod/a-web"))
     assert entry["password"] not in shown and "registries" in shown
+
+
+def test_space_page_says_pull_access_is_pending_until_it_lands(
+    app: Flask, api: Api, client: Any, spaces: dict[str, int], harbor: HarborEmulator
+) -> None:
+    bind(api, spaces["team-a"], "ws-a")
+    integration_id = session().query(PullOutbox).one().integration_id
+    page = client.get(f"/mirror/integrations/{integration_id}/spaces").get_data(as_text=True)
+    assert "Team A: pull access pending since" in page
+    reconcile(app)
+    page = client.get(f"/mirror/integrations/{integration_id}/spaces").get_data(as_text=True)
+    assert "pull access pending" not in page
+
+
+def test_background_worker_applies_changes_within_seconds(
+    database_url: str, harbor: HarborEmulator, tmp_path: Path
+) -> None:
+    """Outside tests the worker thread applies binds and unbinds by itself: the unbound
+    project stops being pullable within 5 seconds, with nobody running reconcile."""
+    from cryptography.fernet import Fernet
+
+    from .conftest import make_app, migrated, world
+
+    adapter = world()
+    host = make_app(
+        database_url,
+        adapter,
+        TESTING=False,
+        MIRROR_SECRET_KEYS=[Fernet.generate_key().decode()],
+        MIRROR_PULL_RECONCILE_INTERVAL=0.2,
+        MIRROR_HEALTH_INTERVAL=0,
+    )
+    with migrated(host) as app:
+        api = Api(app.test_client(), adapter).as_user("root")
+        created = api.post(
+            "/api/integrations",
+            {"name": "harbor", "kind": "harbor", "url": harbor.url,
+             "username": "admin", "password": "Harbor12345"},
+        )  # fmt: skip
+        listed = api.get(f"/api/integrations/{created.get_json()['id']}/spaces?per_page=100")
+        ids = {s["name"]: s["id"] for s in listed.get_json()["items"]}
+        try:
+            bind(api, ids["team-a"], "ws-a")
+            assert _within(5, lambda: robot_projects(harbor) != {})
+            (robot,) = harbor.robot_accounts()
+            bind(api, ids["team-a"], "ws-a", action="unbind")
+            assert _within(5, lambda: harbor.robot_accounts() == [])
+            assert harbor.may_pull(_robot_caller(robot["name"]), "team-a") is False
+        finally:
+            app.extensions["mirror_plugin"].pull_worker.stop()
+
+
+def _within(seconds: float, check: Any) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return bool(check())
+
+
+def _robot_caller(name: str) -> Any:
+    from mirror_plugin.testing.harbor_http import _Caller
+
+    return _Caller("robot", name=name, projects=frozenset())
+
+
+def test_secrets_rotate_on_schedule_and_robots_are_renewed_before_expiry(
+    app: Flask, api: Api, harbor: HarborEmulator, spaces: dict[str, int], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    bind(api, spaces["team-a"], "ws-a")
+    reconcile(app)
+    row = session().query(PullRobot).one()
+    first_id, first_secret = row.robot_id, row.secret_encrypted
+    assert (harbor.robot_accounts()[0]["duration"], row.expires_at is not None) == (90, True)
+    row.secret_rotated_at = datetime.now(UTC) - timedelta(days=31)  # MIRROR_PULL_ROTATE_DAYS
+    session().commit()
+    assert "rotated" in reconcile(app).output
+    row = session().query(PullRobot).one()
+    assert row.robot_id == first_id and row.secret_encrypted != first_secret
+    row.expires_at = datetime.now(UTC) + timedelta(days=2)
+    session().commit()
+    reconcile(app)
+    row = session().query(PullRobot).one()
+    (robot,) = harbor.robot_accounts()
+    assert row.robot_id == robot["id"] != first_id  # a fresh robot, with a fresh expiry
+    assert row.expires_at is not None and row.expires_at.replace(tzinfo=UTC) > datetime.now(
+        UTC
+    ) + timedelta(days=80)
