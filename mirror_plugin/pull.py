@@ -250,6 +250,26 @@ def _audit(outcome: Outcome, reason: str) -> None:
     )
 
 
+def notify_shared(space_workspaces: dict[int, list[str]], reason: str) -> None:
+    """After a committed binding change: workspaces whose secret gains or loses an opted-in
+    platform Docker Registry's account (see :mod:`mirror_plugin.pull_secret`)."""
+    ids = [space_id for space_id, ws in space_workspaces.items() if ws]
+    if not ids:
+        return
+    shared = session().scalars(
+        select(Space.id)
+        .join(Integration, Integration.id == Space.integration_id)
+        .where(
+            Space.id.in_(ids),
+            Space.public.is_(False),
+            Integration.kind == "docker",
+            Integration.share_pull_credentials.is_(True),
+        )
+    )
+    for workspace in sorted({w for space_id in shared for w in space_workspaces[space_id]}):
+        notify(workspace, reason)
+
+
 def notify(workspace_id: str, reason: str) -> None:
     """Send ``pull_credentials_changed`` for the workspace's namespaces."""
     try:

@@ -17,9 +17,28 @@ def _on_integration_changed(app: Flask, *, integration: Any, action: str, **extr
     with app.app_context():
         if integration.workspace_id:
             notify(integration.workspace_id, f"warehouse_{action}")
-        elif action == "deleted" and integration.kind == "harbor":
+        elif action == "deleted":
             for workspace in extra.get("unbound_workspaces") or []:
                 notify(workspace, "integration_deleted")
+        elif integration.kind == "docker" and action == "updated":
+            for workspace in _bound_workspaces(integration.id):
+                notify(workspace, "registry_updated")
+
+
+def _bound_workspaces(integration_id: int) -> list[str]:
+    from sqlalchemy import select
+
+    from .integrations import session
+    from .models import Binding, Space
+
+    return sorted(
+        session().scalars(
+            select(Binding.workspace_id)
+            .join(Space, Space.id == Binding.space_id)
+            .where(Space.integration_id == integration_id, Space.public.is_(False))
+            .distinct()
+        )
+    )
 
 
 def connect_signals(app: Flask) -> None:

@@ -2,10 +2,11 @@
 
 One ``auths`` entry per registry the namespace may pull from privately: the platform Harbor
 robot of its workspace (exactly the workspace's bound private projects), and the stored
-credentials of its own workspace's warehouses. When a warehouse sits on a platform Harbor that
-already has a robot entry, the robot wins: it is the narrower account, and the rule allows that
-workspace nothing on the platform Harbor beyond what was bound anyway. This is the only place
-robot secrets and warehouse passwords leave the database in clear.
+credentials of its own workspace's warehouses, and a platform Docker Registry's account when the
+Admin opted in on it and a private space of it is bound to the workspace. When a warehouse sits
+on a platform Harbor that already has a robot entry, the robot wins: it is the narrower account,
+and the rule allows that workspace nothing on the platform Harbor beyond what was bound anyway.
+This is the only place robot secrets and warehouse passwords leave the database in clear.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from .auth import namespace_workspace
 from .integrations import session, stored_password
-from .models import Integration, Scope
+from .models import Binding, Integration, Scope, Space
 from .pull_models import PullRobot
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
@@ -101,6 +102,24 @@ def pull_secret(namespace: str) -> PullSecret:
         .where(Integration.scope == Scope.WORKSPACE.value, Integration.workspace_id == workspace)
         .order_by(Integration.id)
     )
+    shared = session().scalars(
+        select(Integration)
+        .join(Space, Space.integration_id == Integration.id)
+        .join(Binding, Binding.space_id == Space.id)
+        .where(
+            Integration.kind == "docker",
+            Integration.scope == Scope.PLATFORM.value,
+            Integration.share_pull_credentials.is_(True),
+            Space.public.is_(False),
+            Binding.workspace_id == workspace,
+        )
+        .distinct()
+        .order_by(Integration.id)
+    )
+    for registry in shared:  # the Admin opted in: these reach the whole registry
+        password = stored_password(registry)
+        if registry.username and password and registry.registry_host not in auths:
+            auths[registry.registry_host] = (registry.username, password)
     for warehouse in warehouses:
         password = stored_password(warehouse)
         if warehouse.username and password and warehouse.registry_host not in auths:

@@ -382,3 +382,54 @@ def test_secrets_rotate_on_schedule_and_robots_are_renewed_before_expiry(
     assert row.expires_at is not None and row.expires_at.replace(tzinfo=UTC) > datetime.now(
         UTC
     ) + timedelta(days=80)
+
+
+def test_platform_docker_registry_credentials_are_handed_out_only_on_opt_in(
+    app: Flask,
+    api: Api,
+    client: Any,
+    registry_basic: Any,
+    harbor: HarborEmulator,
+    signals: list[dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    registry_basic.push("optin/app", "1")
+    api.as_user("root")
+    user, password = registry_basic.auth
+    created = api.post(
+        "/api/integrations",
+        {"name": "dr", "kind": "docker", "url": registry_basic.url,
+         "username": user, "password": password},
+    )  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    registry = created.get_json()
+    assert registry["share_pull_credentials"] is False
+    listed = api.get(f"/api/integrations/{registry['id']}/spaces").get_json()["items"]
+    (space_id,) = [s["id"] for s in listed if s["name"] == "optin"]
+    assert api.patch(f"/api/spaces/{space_id}", {"public": False}).status_code == 200
+    bind(api, space_id, "ws-a")
+    assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text()) == {"auths": {}}
+
+    opted = api.patch(f"/api/integrations/{registry['id']}", {"share_pull_credentials": True})
+    assert opted.status_code == 200 and opted.get_json()["share_pull_credentials"] is True
+    assert ("ws-a", "registry_updated") in [(s["workspace"], s["reason"]) for s in signals]
+    auth = authfile(app, "prod/a-web", tmp_path)
+    assert list(json.loads(auth.read_text())["auths"]) == [registry_basic.host]
+    assert json.loads(authfile(app, "prod/b-api", tmp_path).read_text()) == {"auths": {}}
+    if shutil.which("skopeo"):
+        inspected = subprocess.run(
+            ["skopeo", "inspect", "--tls-verify=false", "--authfile", str(auth),
+             f"docker://{registry_basic.host}/optin/app:1"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert inspected.returncode == 0, inspected.stderr
+    page = client.get(f"/mirror/integrations/{registry['id']}").get_data(as_text=True)
+    assert "reaches the whole registry" in page
+
+    refused = api.post(
+        "/api/integrations",
+        {"name": "h", "kind": "harbor", "url": harbor.url, "username": "admin",
+         "password": "Harbor12345", "share_pull_credentials": True},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "scoped robot" in json.dumps(refused.get_json())

@@ -30,6 +30,12 @@ def _integration_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("mirror_integrations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "share_pull_credentials", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
     op.create_table(
         "mirror_pull_robots",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,3 +89,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("mirror_pull_outbox")
     op.drop_table("mirror_pull_robots")
+    with op.batch_alter_table("mirror_integrations", schema=None) as batch_op:
+        batch_op.drop_column("share_pull_credentials")
