@@ -2,7 +2,8 @@
 
 A pair that fails (Harbor down, refusing, slow) keeps its outbox rows with one more attempt,
 the error, and a next attempt after an exponential backoff capped at
-``MIRROR_PULL_RETRY_MAX_SECONDS``. Rows queued while a pair was being applied stay pending for
+``MIRROR_PULL_RETRY_MAX_SECONDS``; a Harbor that answers its ping again makes its waiting rows
+due at once. Rows queued while a pair was being applied stay pending for
 the next round, so no change is lost. Each pair commits on its own: one broken workspace never
 holds back the others.
 """
@@ -17,11 +18,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .integrations import session
+from .integrations import http_for_row, session
 from .models import Binding, Integration, Scope, Space, utcnow
 from .pull import Outcome, _audit, apply_pair, needs_robot, notify
 from .pull_models import PullOutbox, PullRobot
 from .registry.errors import RegistryError
+from .registry.harbor import HarborClient
 
 log = logging.getLogger(__name__)
 Pair = tuple[int, str]
@@ -81,16 +83,51 @@ def _finish(pair: Pair, up_to: int, error: str | None) -> None:
         row.last_error = error[:2000]
 
 
+def _wake_recovered(down: set[int]) -> None:
+    """Make backed-off changes due at once on a Harbor that answers its ping again after
+    failing it (``down``, kept by the worker between rounds), so access follows within a
+    round of Harbor coming back rather than after the longest backoff. A Harbor that answers
+    but refuses the change keeps its backoff."""
+    now = utcnow()
+    waiting = session().scalars(
+        select(PullOutbox.integration_id)
+        .where(PullOutbox.done_at.is_(None), PullOutbox.next_attempt_at > now)
+        .distinct()
+    )
+    for integration_id in list(waiting):
+        integration = session().get(Integration, integration_id)
+        if integration is None:
+            continue
+        try:
+            HarborClient(http_for_row(integration)).ping()
+        except RegistryError:
+            down.add(integration_id)
+            continue
+        if integration_id not in down:
+            continue
+        down.discard(integration_id)
+        session().execute(
+            update(PullOutbox)
+            .where(PullOutbox.integration_id == integration_id, PullOutbox.done_at.is_(None))
+            .values(next_attempt_at=now)
+        )
+    session().commit()
+
+
 def reconcile(
     *,
     drift: bool = False,
     due_only: bool = True,
     rotate: bool = False,
     workspaces: Iterable[str] | None = None,
+    down: set[int] | None = None,
 ) -> list[Outcome]:
     """Apply the outbox (and with ``drift`` check every robot; with ``rotate`` refresh the
-    secrets of the robots of ``workspaces``, all when None). Never raises for Harbor errors."""
+    secrets of the robots of ``workspaces``, all when None). ``down``: the worker's memory of
+    Harbors that failed their ping. Never raises for Harbor errors."""
     only = set(workspaces) if workspaces is not None else None
+    if due_only and down is not None:
+        _wake_recovered(down)
     pending = _pending(due_only)
     pairs = set(pending)
     if drift or rotate:

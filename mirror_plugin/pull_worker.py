@@ -26,6 +26,7 @@ class PullWorker:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._last_drift = 0.0
+        self._down: set[int] = set()  # integrations whose Harbor failed its last ping
         self.thread: threading.Thread | None = None
 
     @property
@@ -61,7 +62,7 @@ class PullWorker:
         drift = drift_every > 0 and time.monotonic() - self._last_drift >= drift_every
         with self.app.app_context():
             try:
-                reconcile(drift=drift)
+                reconcile(drift=drift, down=self._down)
                 if drift:
                     self._last_drift = time.monotonic()
             except Exception:  # noqa: BLE001 - the worker must outlive any single failure

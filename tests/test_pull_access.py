@@ -10,6 +10,7 @@ import base64
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -334,16 +335,26 @@ def test_background_worker_applies_changes_within_seconds(
             bind(api, ids["team-a"], "ws-a")
             assert _within(5, lambda: robot_projects(harbor) != {})
             (robot,) = harbor.robot_accounts()
+            bind(api, ids["shared"], "ws-a")
+            assert _within(
+                5, lambda: robot_projects(harbor) == {robot["name"]: ["shared", "team-a"]}
+            )
+            # Harbor is down at unbind time and stays down past several retries.
+            port = int(harbor.url.rsplit(":", 1)[1])
+            harbor.stop()
             bind(api, ids["team-a"], "ws-a", action="unbind")
-            assert _within(5, lambda: harbor.robot_accounts() == [])
+            time.sleep(10)  # three failed attempts: the next would be 8 s away
+            harbor.port = port
+            harbor.start()
+            assert _within(5, lambda: robot_projects(harbor) == {robot["name"]: ["shared"]})
             assert harbor.may_pull(_robot_caller(robot["name"]), "team-a") is False
+            bind(api, ids["shared"], "ws-a", action="unbind")
+            assert _within(5, lambda: harbor.robot_accounts() == [])
         finally:
             app.extensions["mirror_plugin"].pull_worker.stop()
 
 
 def _within(seconds: float, check: Any) -> bool:
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
