@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .integrations import http_for_row, session
@@ -139,6 +139,12 @@ def reconcile(
         up_to, reason = pending.get(pair, (0, "rotate" if rotate else "drift"))
         integration = session().get(Integration, pair[0])
         if integration is None or not needs_robot(integration):
+            # Its integration is gone (SQLite may not cascade): nothing left to reach.
+            session().execute(
+                delete(PullRobot).where(
+                    PullRobot.integration_id == pair[0], PullRobot.workspace_id == pair[1]
+                )
+            )
             _finish(pair, up_to, None)
             session().commit()
             continue

@@ -444,3 +444,21 @@ def test_platform_docker_registry_credentials_are_handed_out_only_on_opt_in(
     )  # fmt: skip
     assert refused.status_code == 422
     assert "scoped robot" in json.dumps(refused.get_json())
+
+
+def test_removing_the_harbor_integration_drops_its_robots_from_pull_secrets(
+    app: Flask,
+    api: Api,
+    spaces: dict[str, int],
+    signals: list[dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    bind(api, spaces["team-a"], "ws-a")
+    reconcile(app)
+    assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text())["auths"]
+    integration_id = session().query(PullRobot).one().integration_id
+    assert api.as_user("root").delete(f"/api/integrations/{integration_id}").status_code == 200
+    assert ("ws-a", "integration_deleted") in [(s["workspace"], s["reason"]) for s in signals]
+    assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text()) == {"auths": {}}
+    assert reconcile(app).exit_code == 0
+    assert session().query(PullRobot).count() == 0
