@@ -136,7 +136,7 @@ def _render_deploy(status: int = 200, **context: Any) -> tuple[str, int]:
     choices = [ns for ns in visible if ns.can_deploy]
     view_only = is_view_only(user) or not choices
     form = {key: request.values.get(key, "").strip() for key in ("namespace", "name", "image")}
-    context = {"decision": None, "accepted": None, "error": None, **context}
+    context = {"decision": None, "accepted": None, "error": None, "pull": None, **context}
     return render_template(
         "console/deploy.html",
         # Viewers see their namespaces in a disabled form: what they could deploy to, if allowed.
@@ -175,4 +175,7 @@ def deploy() -> tuple[str, int]:
     decision: Decision = _plugin().check_image(namespace, image)
     if not decision.allowed:
         return _render_deploy(422, decision=decision)
-    return _render_deploy(200, decision=decision, accepted=name)
+    # Which pull Secret the namespace's Pods use (names of registries only, never secrets).
+    secret = _plugin().pull_secret(namespace)
+    pull = {"name": current_app.config["MIRROR_PULL_SECRET_NAME"], "registries": secret.registries}
+    return _render_deploy(200, decision=decision, accepted=name, pull=pull)

@@ -72,7 +72,8 @@ class HostAdapter(Protocol):
         ...
 
     def namespaces_of_workspace(self, workspace_id: str) -> Iterable[str]:
-        """The namespace ids a workspace owns."""
+        """The namespace ids a workspace owns. Also called by the pull-access worker outside
+        a request (in an app context), to name the namespaces whose pull secret changed."""
         ...
 
 

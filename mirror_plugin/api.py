@@ -36,6 +36,7 @@ FIELDS = (
     "verify_tls",
     "ca_bundle",
     "description",
+    "share_pull_credentials",
     "aliases",
 )
 
@@ -56,6 +57,7 @@ def integration_json(row: Integration, counts: tuple[int, int] | None = None) ->
         "verify_tls": row.verify_tls,
         "has_ca_bundle": bool(row.ca_bundle),
         "description": row.description,
+        "share_pull_credentials": row.share_pull_credentials,
         "health": row.health,
         "last_error": shown_last_error(row.last_error),
         "last_checked_at": iso(row.last_checked_at),
@@ -80,7 +82,7 @@ def _body() -> dict[str, Any]:
         abort(422, description="aliases must be a list of strings (host[:port]).")
     for key in FIELDS[:-1]:
         value = body.get(key)
-        expected = bool if key == "verify_tls" else str
+        expected = bool if key in ("verify_tls", "share_pull_credentials") else str
         if value is not None and not isinstance(value, expected):
             abort(422, description=f"{key} must be a {expected.__name__}.")
     return body
@@ -107,6 +109,7 @@ def input_from(
         ca_bundle=pick("ca_bundle", "") or "",
         description=pick("description", ""),
         aliases=body.get("aliases"),
+        share_pull_credentials=body.get("share_pull_credentials"),
     )
 
 

@@ -21,6 +21,7 @@ from . import audit
 from .auth import known_workspaces
 from .integrations import InvalidInput, session
 from .models import Binding, Space, utcnow
+from .pull import enqueue_spaces, notify_shared
 from .signals import bindings_changed
 
 
@@ -140,8 +141,11 @@ def _apply(
         changes.append(change)
     if additions:
         session().execute(insert(Binding), additions)
+    # The robots follow in the same transaction's outbox; Harbor is never called from here.
+    enqueue_spaces({c.space_id: c.bound + c.unbound for c in changes}, action)
     session().commit()
     app = current_app._get_current_object()
+    notify_shared({c.space_id: c.bound + c.unbound for c in changes}, action)
     for change in changes:
         if change.bound or change.unbound:
             bindings_changed.send(

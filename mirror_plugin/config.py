@@ -91,6 +91,23 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a worker keeps admission decision counts in memory before adding them to the
     # cluster's row (0: every review commits its count; denials are audited at once anyway).
     "MIRROR_ADMISSION_COUNT_SECONDS": 5.0,
+    # Name of the Kubernetes Secret mirror.pull_secret() and ``flask mirror pull-secret``
+    # render (type kubernetes.io/dockerconfigjson).
+    "MIRROR_PULL_SECRET_NAME": "mirror-pull",
+    # Days a pull robot lives in Harbor (Harbor's duration; -1: never expires). The
+    # reconciler replaces a robot before it expires.
+    "MIRROR_PULL_ROBOT_DAYS": 90,
+    # Days after which a pull robot's secret is refreshed by the reconciler (0: only on
+    # demand, ``flask mirror pull rotate``).
+    "MIRROR_PULL_ROTATE_DAYS": 30,
+    # Seconds between background rounds applying queued robot changes (0: off; run
+    # ``flask mirror pull reconcile`` from cron instead). Off while app.testing.
+    "MIRROR_PULL_RECONCILE_INTERVAL": 2.0,
+    # Seconds between background checks of every robot against Harbor (drift repair,
+    # scheduled rotation).
+    "MIRROR_PULL_DRIFT_INTERVAL": 300,
+    # Longest wait (seconds) between retries of a robot change Harbor refused or missed.
+    "MIRROR_PULL_RETRY_MAX_SECONDS": 300,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }

@@ -18,6 +18,8 @@ from .crypto import SecretBox
 from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
+from .pull_secret import PullSecret
+from .pull_worker import PullWorker
 from .registry.netguard import NetworkPolicy
 from .resolver import CachedResolver
 from .rule import Decision, Explanation, decide
@@ -38,6 +40,7 @@ class MirrorState:
     secrets: SecretBox
     health: HealthMonitor
     rules: RuleCache
+    pull_worker: PullWorker
     resolver: CachedResolver
     #: Workspace warehouses' own allow-list (MIRROR_WORKSPACE_ALLOWED_NETWORKS); None: the
     #: platform's (``network_policy``) applies to them too.
@@ -135,6 +138,7 @@ class MirrorPlugin:
             network_policy=NetworkPolicy.from_config(app.config["MIRROR_ALLOWED_NETWORKS"]),
             secrets=SecretBox.for_app(app),
             health=HealthMonitor(app),
+            pull_worker=PullWorker(app),
             rules=RuleCache(float(app.config["MIRROR_RULE_REFRESH_SECONDS"])),
             resolver=CachedResolver(
                 ttl=float(app.config["MIRROR_RESOLVER_TTL"]),
@@ -151,6 +155,7 @@ class MirrorPlugin:
             api_hook,
             api_picker,
             api_spaces,
+            cli_pull,
             cli_registry,
             cli_spaces,
             openapi,
@@ -166,6 +171,10 @@ class MirrorPlugin:
         _rotate_csrf_on_sign_in(app)
         if not app.testing:
             app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
+            app.before_request(app.extensions[EXTENSION_KEY].pull_worker.start_once)
+        from .pull_hooks import connect_signals
+
+        connect_signals(app)
         app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])
 
     # -- the deploy hook ------------------------------------------------------------------
@@ -218,6 +227,23 @@ class MirrorPlugin:
     def forget_workspace(self, workspace_id: str, *, actor: str) -> WorkspaceReferences:
         """Call when the host deleted a workspace: remove its bindings and warehouses."""
         return lifecycle.forget(workspace_id, actor=actor)
+
+    # -- pull access ----------------------------------------------------------------------
+
+    def pull_secret(self, namespace: str) -> PullSecret:
+        """The namespace's merged pull credentials (``.dockerconfigjson``, or a Kubernetes
+        Secret with ``.manifest(k8s_namespace)``). Raises UnknownNamespace like the adapter."""
+        from .pull_secret import pull_secret
+
+        _app()
+        return pull_secret(namespace)
+
+    def reconcile_pull_access(self, *, drift: bool = True) -> list[Any]:
+        """Apply queued robot changes now (and check every robot with ``drift``)."""
+        from .pull_reconcile import reconcile
+
+        _app()
+        return reconcile(drift=drift, due_only=False)
 
     # -- navigation -----------------------------------------------------------------------
 

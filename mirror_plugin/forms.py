@@ -44,6 +44,16 @@ class IntegrationForm(Form):
         ),
     )
 
+    share_pull_credentials = BooleanField(
+        "Hand these credentials to bound workspaces",
+        default=False,
+        description=(
+            "Docker Registry only. A Docker Registry cannot make accounts limited to some "
+            "spaces: namespaces of every workspace bound to one of its private spaces get "
+            "this account, and it reaches the whole registry, every space included."
+        ),
+    )
+
     def to_input(self) -> IntegrationInput:
         return IntegrationInput(
             name=self.name.data or "",
@@ -55,4 +65,5 @@ class IntegrationForm(Form):
             ca_bundle=self.ca_bundle.data or "",
             description=self.description.data or "",
             aliases=[self.aliases.data or ""],
+            share_pull_credentials=bool(self.share_pull_credentials.data),
         )

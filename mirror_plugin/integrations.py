@@ -70,6 +70,9 @@ class IntegrationInput:
     description: str = ""
     #: Other names of the registry (host[:port]); None keeps the stored ones.
     aliases: list[str] | None = None
+    #: Platform Docker Registry only: hand its credentials to bound workspaces' namespaces.
+    #: None keeps the stored choice.
+    share_pull_credentials: bool | None = None
 
 
 def _state() -> Any:
@@ -195,6 +198,11 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
             errors["aliases"] = problem
     elif existing is not None:
         aliases = existing.aliases
+    if data.share_pull_credentials and (workspace or data.kind != "docker"):
+        errors["share_pull_credentials"] = (
+            "Only a platform Docker Registry hands its own credentials to workspaces "
+            "(a platform Harbor gets a scoped robot per workspace instead)."
+        )
     if errors:
         raise InvalidInput(errors)
     return _Valid(name, Endpoint(url, username, password, data.verify_tls, bundle or None), aliases)
@@ -296,6 +304,8 @@ def _apply(row: Integration, name: str, data: IntegrationInput, endpoint: Endpoi
         "ca_bundle": endpoint.ca_bundle,
         "description": data.description.strip(),
     }
+    if data.share_pull_credentials is not None:
+        new["share_pull_credentials"] = data.share_pull_credentials
     changed = [key for key, value in new.items() if getattr(row, key, None) != value]
     for key, value in new.items():
         setattr(row, key, value)
@@ -335,6 +345,9 @@ def purge_spaces(space_ids: list[int]) -> dict[int, list[str]]:
         .order_by(Binding.workspace_id)
     ):
         bound[space_id].append(workspace_id)
+    from .pull import enqueue_spaces
+
+    enqueue_spaces(bound, "space.removed")
     for table in (Binding.__table__, Repository.__table__, TagCache.__table__):
         session().execute(table.delete().where(table.c.space_id.in_(space_ids)))
     session().execute(Space.__table__.delete().where(Space.id.in_(space_ids)))

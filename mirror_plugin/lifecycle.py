@@ -58,6 +58,9 @@ def references(workspace_id: str) -> WorkspaceReferences:
 def forget(workspace_id: str, *, actor: str) -> WorkspaceReferences:
     """Remove the workspace's bindings and warehouses (the host deleted it); audited."""
     found = references(workspace_id)
+    from .pull import enqueue_workspace
+
+    enqueue_workspace(workspace_id, "workspace.forgotten")  # its robots go, via the outbox
     session().execute(delete(Binding).where(Binding.workspace_id == workspace_id))
     audit.record(
         session(),

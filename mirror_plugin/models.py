@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -100,6 +101,12 @@ class Integration(MirrorBase):
     verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
     ca_bundle: Mapped[str | None] = mapped_column(Text, default=None)
     description: Mapped[str] = mapped_column(Text, default="")
+    #: A platform Docker Registry's opt-in: its credentials go into the pull secrets of the
+    #: namespaces of workspaces bound to one of its private spaces (they reach the whole
+    #: registry: a Docker Registry cannot mint scoped accounts). Off by default.
+    share_pull_credentials: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     health: Mapped[str] = mapped_column(String(16), default=Health.UNKNOWN.value)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -316,3 +323,9 @@ __all__ = [
     "TagCache",
     "mirror_metadata",
 ]
+
+# Pull access tables live beside the rest on the same MetaData (imported last: they need
+# MirrorBase).
+from .pull_models import PullOutbox, PullRobot  # noqa: E402
+
+__all__ += ["PullOutbox", "PullRobot"]

@@ -229,6 +229,12 @@ def integration_input(*, creating: bool) -> Schema:
         "verify_tls": nullable(boolean()),
         "ca_bundle": nullable(string(description="PEM certificates to trust.")),
         "description": nullable(string(maxLength=2000)),
+        "share_pull_credentials": nullable(
+            boolean(
+                description="Platform Docker Registry only: put its credentials into the pull "
+                "secrets of bound workspaces' namespaces. They reach the whole registry."
+            )
+        ),
         "aliases": nullable(
             array(
                 string(maxLength=300),
@@ -280,6 +286,7 @@ def _integration() -> dict[str, Schema]:
         "verify_tls": boolean(),
         "has_ca_bundle": boolean(),
         "description": string(),
+        "share_pull_credentials": boolean(),
         "health": enum(h.value for h in Health),
         "last_error": nullable(string()),
         "last_checked_at": timestamp(),

@@ -18,6 +18,7 @@ from .auth import require_principal
 from .integrations import Conflict, InvalidInput
 from .models import Space
 from .params import parse_int
+from .pull_reconcile import pending_by_workspace
 from .ratelimit import RegistryCallsExceeded
 from .redirects import redirect_next
 from .registry.errors import RegistryError
@@ -69,6 +70,7 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
         search=search,
         workspaces=bindings.known_workspaces(),
         max_pairs=current_app.config["MIRROR_MAX_BINDING_PAIRS"],
+        pull_pending=pending_by_workspace(integration.id),
     )
 
 

@@ -18,3 +18,9 @@ bindings_changed = _signals.signal("mirror-bindings-changed")
 #: row), ``action`` ("created", "updated", "deleted"), ``actor``; on deletion also
 #: ``unbound_workspaces``.
 integration_changed = _signals.signal("mirror-integration-changed")
+
+#: A namespace's pull credentials changed (a robot created, deleted, rotated or put back, a
+#: warehouse's credentials changed): re-apply the Secret of ``mirror.pull_secret(namespace)``.
+#: Keyword arguments: ``workspace`` (id), ``namespaces`` (the host's namespaces of it),
+#: ``reason`` (e.g. "robot_created", "warehouse_updated").
+pull_credentials_changed = _signals.signal("mirror-pull-credentials-changed")

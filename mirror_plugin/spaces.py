@@ -145,6 +145,15 @@ def set_public(space: Space, public: bool, *, actor: str) -> None:
     if space.integration.kind == "harbor":
         _harbor(space.integration).set_public(space.name, public)
     space.public = public
+    from .pull import enqueue, needs_robot
+
+    if needs_robot(space.integration):
+        workspaces = bindings_of([space.id])[space.id]
+        enqueue(
+            space.integration_id,
+            workspaces,
+            "space.made_public" if public else "space.made_private",
+        )
     audit.record(
         session(),
         actor=actor,

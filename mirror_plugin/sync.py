@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
 from .integrations import http_for_row, purge_spaces, registry_budget, session
-from .models import Health, Integration, Repository, Space, utcnow
+from .models import Binding, Health, Integration, Repository, Space, utcnow
 from .reference import _PATH_COMPONENT, MAX_PATH_LENGTH
 from .registry.budget import bounded_map
 from .registry.docker import DockerRegistryClient
@@ -285,6 +285,7 @@ def apply(
     # Repositories are replaced wholesale: nothing refers to their ids, and it is one statement.
     space_ids = select(Space.id).where(Space.integration_id == row.id)
     session().execute(Repository.__table__.delete().where(Repository.space_id.in_(space_ids)))
+    flipped: list[int] = []  # spaces whose visibility changed upstream
     for item in upstream:
         space = existing.pop(item.name, None)
         if space is None:
@@ -304,9 +305,12 @@ def apply(
                 item.upstream_id,
             ):
                 report.updated.append(item.name)
+            if public != space.public:
+                flipped.append(space.id)
             space.public, space.upstream_id = public, item.upstream_id
         space.repo_count, space.synced_at = item.repo_count, now
     session().flush()
+    _enqueue_flipped(row, flipped)
     query = select(Space.name, Space.id).where(Space.integration_id == row.id)
     ids = {name: space_id for name, space_id in session().execute(query)}
     repositories = [
@@ -358,6 +362,18 @@ def apply(
                 app, integration=row.name, space=name, bound=[], unbound=workspaces, actor=actor
             )
     return report
+
+
+def _enqueue_flipped(row: Integration, space_ids: list[int]) -> None:
+    """A space made public or private in Harbor changes its workspaces' robots."""
+    from .pull import enqueue, needs_robot
+
+    if not space_ids or not needs_robot(row):
+        return
+    workspaces = session().scalars(
+        select(Binding.workspace_id).where(Binding.space_id.in_(space_ids)).distinct()
+    )
+    enqueue(row.id, list(workspaces), "space.visibility_synced")
 
 
 def first_sync(row: Integration, *, actor: str) -> tuple[bool, str]:

@@ -43,7 +43,7 @@ def no_secret_leaks() -> Iterator[None]:
     """Fail the test during which a registry password or token reached a response or a log."""
     from tests import leakcheck
 
-    leakcheck.listen()
+    leakcheck.ensure_logging_watched()
     seen = len(leakcheck.HITS)
     yield
     new = leakcheck.HITS[seen:]

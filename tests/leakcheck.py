@@ -2,8 +2,11 @@
 
 Every response the plugin's blueprint sends (body and headers) and every log record, at any
 level, is scanned for the registry passwords and tokens the tests use; a test during which
-one shows up fails, naming where. Tokens the test token server issues are added as they are
-minted.
+one shows up fails, naming where. Tokens the test token server issues, and the robot secrets
+the Harbor emulator generates (pull access), are added as they are minted. The pull-secret
+outputs (``mirror.pull_secret()``, ``flask mirror pull-secret``), the one place robot secrets are
+meant to appear, are neither responses of the blueprint nor log records, so nothing here needs
+an exception for them.
 """
 
 from __future__ import annotations
@@ -64,20 +67,32 @@ def install() -> None:
         return response
 
     flask.Flask.process_response = process_response  # type: ignore[method-assign]
-    listen()
+    _watch_robot_secrets()
+    ensure_logging_watched()
 
 
-def listen() -> None:
-    """Make sure every log record still reaches the scan (called before each test).
-
-    A host's Alembic ``env.py`` (``fileConfig``, as Flask-Migrate generates it in one test)
-    raises the root level, and disables every logger that exists at that moment: without
-    this, records of ``mirror_plugin.*`` loggers in later tests would never be scanned.
-    """
+def ensure_logging_watched() -> None:
+    """(Re)attach the log handler, called before each test: a test that runs
+    ``logging.config.fileConfig`` (Flask-Migrate's env.py does) removes it, raises the root
+    level and disables every existing logger, which would blind every later test."""
+    for logger in logging.Logger.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
     root = logging.getLogger()
     if not any(isinstance(handler, LeakHandler) for handler in root.handlers):
         root.addHandler(LeakHandler(logging.DEBUG))
     root.setLevel(logging.DEBUG)
-    for logger in logging.Logger.manager.loggerDict.values():
-        if isinstance(logger, logging.Logger):
-            logger.disabled = False
+
+
+def _watch_robot_secrets() -> None:
+    """Every secret the Harbor emulator generates for a robot joins the list."""
+    from mirror_plugin.testing import harbor_robots
+
+    generate = harbor_robots._generated_secret
+
+    def generated_and_watched() -> str:
+        secret = generate()
+        watch(secret)
+        return secret
+
+    harbor_robots._generated_secret = generated_and_watched

@@ -191,13 +191,19 @@ def test_admin_sees_the_sandbox_integration_healthy_with_its_spaces(
     assert re.findall(r'<td class="num">(\d+)</td>', cells) == ["5", "8"]
 
 
-def test_editor_deploys_a_bound_private_image(browser: FlaskClient, private: str) -> None:
+def test_editor_deploys_a_bound_private_image(
+    browser: FlaskClient, console_app: Flask, private: str, sandbox: Sandbox
+) -> None:
+    with console_app.app_context():  # what the demo's background worker does by itself
+        console_app.extensions["mirror_plugin"].plugin.reconcile_pull_access()
     sign_in(browser, "eddie")
     response = deploy(browser, "cluster-1/alpha-web", private)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f"Deployment web of {private} to cluster-1/alpha-web accepted" in page
     assert "bound_to_workspace" in page
+    harbor = sandbox.harbor_url.split("://", 1)[1]
+    assert f"Pull secret: <code>mirror-pull</code> with credentials for {harbor}" in page
 
 
 def test_deploy_form_suggests_a_sandbox_image(browser: FlaskClient, public: str) -> None:

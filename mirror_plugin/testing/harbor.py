@@ -8,11 +8,12 @@
         requests.get(harbor.url + "/api/v2.0/projects", auth=("alice", "secret"))
 
 It serves the endpoints the plugin uses (ping, health, systeminfo, users/current, projects,
-repositories, artifacts, search) and reproduces the behaviour of a real Harbor that a client has
-to cope with, documented in ``shared/reference/notes/harbor-api.md``: wrong credentials treated as
-anonymous, ``metadata.public`` as a string, ``page_size`` capped at 100, relative ``Link``
-headers, double-encoded repository names, ``tags: null``, the ``sid`` cookie that breaks
-POST/PUT/DELETE with a CSRF error, and Harbor's error bodies and messages.
+repositories, artifacts, search, robots in :mod:`.harbor_robots`; the token service and ``/v2/``
+pulls in :mod:`.harbor_registry`) and reproduces the behaviour of a real Harbor that a client
+has to cope with, documented in ``shared/reference/notes/harbor-api.md``: wrong credentials
+treated as anonymous, ``metadata.public`` as a string, ``page_size`` capped at 100, relative
+``Link`` headers, double-encoded repository names, ``tags: null``, the ``sid`` cookie that
+breaks POST/PUT/DELETE with a CSRF error, and Harbor's error bodies and messages.
 
 Fault injection: ``latency`` (seconds slept before every request) and :meth:`fail_next`.
 
@@ -38,22 +39,36 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, TypeVar
-from urllib.parse import parse_qsl, quote, unquote
+from typing import Any
+from urllib.parse import quote, unquote
+
+from .harbor_http import (
+    _ANONYMOUS,
+    _INTEGER,
+    _ApiError,
+    _bad_body,
+    _Caller,
+    _error,
+    _fmt,
+    _json,
+    _matches,
+    _now,
+    _Paging,
+    _parse_q,
+    _Request,
+    _Response,
+    _unprocessable,
+    _User,
+)
+from .harbor_registry import RegistryEndpoints
+from .harbor_robots import RobotEndpoints
 
 __all__ = ["HarborEmulator"]
 
-_T = TypeVar("_T")
-_U = TypeVar("_U")
-
 API_PREFIX = "/api/v2.0"
 ADMIN_USER, ADMIN_PASSWORD = "admin", "Harbor12345"
-MAX_PAGE_SIZE = 100
 NEVER = "0001-01-01T00:00:00.000Z"  # Go's zero time: Harbor's pull_time for "never pulled"
 _PROJECT_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_TRUE = {"1", "t", "true", "y", "yes", "on", "ok", "enabled", "checked", "selected"}
-_FALSE = {"0", "f", "false", "n", "no", "off", "disabled"}
 _UNSAFE = {"POST", "PUT", "DELETE", "PATCH"}
 _METADATA_KEYS = (
     "public", "enable_content_trust", "enable_content_trust_cosign", "prevent_vul", "severity",
@@ -77,15 +92,6 @@ _NGINX_PHRASES = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _fmt(moment: datetime) -> str:
-    """Harbor's (go-openapi strfmt.DateTime) format: UTC with milliseconds, e.g. ...50.890Z."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def _parse_time(value: str | datetime) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
@@ -93,42 +99,6 @@ def _parse_time(value: str | datetime) -> datetime:
 
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass
-class _User:
-    user_id: int
-    username: str
-    password: str
-    admin: bool
-    created: datetime
-
-
-@dataclass(frozen=True)
-class _Caller:
-    """Who sent a request. Wrong credentials give the anonymous caller, as in Harbor."""
-
-    kind: Literal["anonymous", "user", "robot"]
-    user: _User | None = None
-    name: str = ""
-    projects: frozenset[str] | None = None  # a project robot's projects; None: system robot
-
-    @property
-    def authenticated(self) -> bool:
-        return self.kind != "anonymous"
-
-    @property
-    def sees_all(self) -> bool:
-        """Sysadmins and system robots (robots not limited to some projects)."""
-        if self.kind == "robot":
-            return self.projects is None
-        return self.user is not None and self.user.admin
-
-
-_ANONYMOUS = _Caller("anonymous")
 
 
 @dataclass
@@ -173,173 +143,6 @@ class _Project:
         return self.metadata.get("public") == "true"
 
 
-# --------------------------------------------------------------------------- HTTP plumbing
-
-
-class _ApiError(Exception):
-    """Becomes Harbor's error body: ``{"errors":[{"code":...,"message":...}]}``."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _unprocessable(message: str) -> _ApiError:
-    """go-swagger's parameter validation errors, which Harbor answers with 422."""
-    return _ApiError(422, "UNPROCESSABLE_ENTITY", f"validation failure list:\n{message}")
-
-
-def _bad_body(reason: str) -> _ApiError:
-    return _ApiError(400, "BAD_REQUEST", f'parsing project body from "" failed, because {reason}')
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    from_harbor: bool = True  # False for a reverse proxy's page: no session cookie then
-
-
-def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> _Response:
-    """go-openapi's JSON producer: ``application/json`` and a trailing newline."""
-    body = (json.dumps(payload, separators=(",", ":")) + "\n").encode()
-    return _Response(status, body, "application/json", headers or {})
-
-
-def _error(status: int, code: str, message: str) -> _Response:
-    """Harbor's lib/http.SendError: the error array, a newline, and a charset in Content-Type."""
-    body = json.dumps({"errors": [{"code": code, "message": message}]}, separators=(",", ":"))
-    return _Response(status, (body + "\n").encode(), "application/json; charset=utf-8")
-
-
-@dataclass
-class _Request:
-    method: str
-    raw_path: str  # as sent, still percent-encoded
-    raw_query: str
-    headers: Mapping[str, str]
-    body: bytes
-    caller: _Caller
-    params: dict[str, str]
-
-    def arg(self, name: str) -> str | None:
-        values = [v for k, v in parse_qsl(self.raw_query, keep_blank_values=True) if k == name]
-        return values[0] if values else None
-
-    def flag(self, name: str, default: bool | None = None) -> bool | None:
-        """A boolean query parameter, parsed the way go-swagger (swag.ConvertBool) does."""
-        value = self.arg(name)
-        if value is None:
-            return default
-        if value.lower() in _TRUE | _FALSE:
-            return value.lower() in _TRUE
-        raise _unprocessable(f'{name} in query must be of type boolean: "{value}"')
-
-    def integer(self, name: str, default: int) -> int:
-        value = self.arg(name)
-        if value is None:
-            return default
-        if not _INTEGER.match(value):
-            raise _unprocessable(f'{name} in query must be of type int64: "{value}"')
-        return int(value)
-
-    def header_flag(self, name: str) -> bool:
-        return (self.headers.get(name) or "").lower() in _TRUE
-
-
-@dataclass
-class _Paging:
-    """page/page_size with Harbor's limits; builds X-Total-Count and the relative Link header."""
-
-    request: _Request
-    page: int
-    size: int
-
-    @classmethod
-    def parse(cls, request: _Request) -> _Paging:
-        page, size = request.integer("page", 1), request.integer("page_size", 10)
-        if size > MAX_PAGE_SIZE:
-            raise _unprocessable(
-                f"page_size in query should be less than or equal to {MAX_PAGE_SIZE}"
-            )
-        return cls(request, max(page, 1), size)
-
-    def respond(
-        self, items: list[_T], serialize: Callable[[_T], dict[str, Any]], sort: str | None
-    ) -> _Response:
-        """One page of ``items``; only that page is serialised, unless ``sort`` needs them all."""
-        total = len(items)
-        if sort:
-            chunk = self._cut(_sort([serialize(item) for item in items], sort))
-        else:
-            chunk = [serialize(item) for item in self._cut(items)]
-        headers = {"X-Total-Count": str(total)}
-        if link := self.links(total):
-            headers["Link"] = link
-        return _json(chunk, headers=headers)
-
-    def _cut(self, items: list[_U]) -> list[_U]:
-        if self.size <= 0:  # Harbor applies no limit then
-            return items
-        return items[(self.page - 1) * self.size : self.page * self.size]
-
-    def links(self, total: int) -> str:
-        """handler/base.go ``Links``: relative URLs, query keys sorted and left unescaped,
-        ``prev`` only when the previous page has items, several links joined with " , "."""
-        if self.size <= 0:
-            return ""
-        links = []
-        if self.page > 1 and (self.page - 1) * self.size < total:
-            links.append(self._link(self.page - 1, "prev"))
-        if self.page * self.size < total:
-            links.append(self._link(self.page + 1, "next"))
-        return " , ".join(links)
-
-    def _link(self, page: int, rel: str) -> str:
-        values: dict[str, list[str]] = {}
-        for key, value in parse_qsl(self.request.raw_query, keep_blank_values=True):
-            values.setdefault(key, []).append(value)
-        values["page"], values["page_size"] = [str(page)], [str(self.size)]
-        query = "&".join(f"{key}={value}" for key in sorted(values) for value in values[key])
-        return f'<{self.request.raw_path}?{query}>; rel="{rel}"'
-
-
-def _parse_q(raw: str | None) -> dict[str, tuple[str, str]]:
-    """Harbor's ``q``: ``k=v`` (exact) and ``k=~v`` (fuzzy) joined with ``,``; key -> (op, value).
-
-    Ranges and lists are kept as exact values (they match nothing here)."""
-    conditions: dict[str, tuple[str, str]] = {}
-    for part in filter(None, unquote(raw or "").split(",")):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise _ApiError(
-                400,
-                "BAD_REQUEST",
-                'the query string must contain "=" and the key/value cannot be empty',
-            )
-        fuzzy = value.startswith("~")
-        conditions[key.strip()] = ("~" if fuzzy else "=", value[1:] if fuzzy else value)
-    return conditions
-
-
-def _matches(text: str, condition: tuple[str, str] | None) -> bool:
-    if condition is None:
-        return True
-    op, value = condition
-    return value in text if op == "~" else text == value
-
-
-def _sort(items: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
-    """``sort=field1,-field2`` on scalar fields; unknown fields are ignored."""
-    for key in reversed([k.strip() for k in (sort or "").split(",") if k.strip()]):
-        name = key.lstrip("-")
-        if items and all(isinstance(item.get(name), (str, int)) for item in items):
-            items = sorted(items, key=lambda item: item[name], reverse=key.startswith("-"))
-    return items
-
-
 # --------------------------------------------------------------------------- the emulator
 
 _Handler = Callable[["HarborEmulator", _Request], _Response]
@@ -359,6 +162,12 @@ _ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/projects/{project}/repositories", "_list_repositories"),
     ("GET", "/projects/{project}/repositories/{repository}", "_get_repository"),
     ("GET", "/projects/{project}/repositories/{repository}/artifacts", "_list_artifacts"),
+    ("GET", "/robots", "_list_robots"),
+    ("POST", "/robots", "_create_robot"),
+    ("GET", "/robots/{robot_id}", "_get_robot"),
+    ("PUT", "/robots/{robot_id}", "_update_robot"),
+    ("PATCH", "/robots/{robot_id}", "_refresh_robot_secret"),
+    ("DELETE", "/robots/{robot_id}", "_delete_robot"),
 ]
 _COMPILED = [
     (method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$"), name)
@@ -366,7 +175,7 @@ _COMPILED = [
 ]
 
 
-class HarborEmulator:
+class HarborEmulator(RobotEndpoints, RegistryEndpoints):
     """A fake Harbor v2.x on ``http://127.0.0.1:<free port>``, with state set up in Python.
 
     ``admin`` / ``Harbor12345`` exists from the start (Harbor's defaults). Projects are only
@@ -386,6 +195,8 @@ class HarborEmulator:
         self._faults: deque[int] = deque()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._init_robots()
+        self._init_registry()
         self.add_user(ADMIN_USER, ADMIN_PASSWORD, admin=True)
 
     # ----------------------------------------------------------------- lifecycle
@@ -553,6 +364,8 @@ class HarborEmulator:
         except (binascii.Error, UnicodeDecodeError):
             return _ANONYMOUS
         with self._lock:
+            if sep and (robot := self._robot_caller(name, secret)) is not None:
+                return robot
             if sep and name in self._robots and self._robots[name][0] == secret:
                 return _Caller("robot", name=name, projects=self._robots[name][1])
             user = self._users.get(name)
@@ -614,6 +427,9 @@ class HarborEmulator:
         """Route on the path decoded once, as Harbor's core receives it from its nginx: so a
         single-encoded ``a%2Fb`` turns into two segments and matches no route (404)."""
         path = unquote(raw_path)
+        if path == "/service/token" or path == "/v2" or path.startswith("/v2/"):
+            with self._lock:
+                return self._registry_route(method, path, raw_query, headers)
         relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
         allowed: list[str] = []
         for route_method, pattern, name in _COMPILED:
