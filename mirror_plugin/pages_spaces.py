@@ -20,7 +20,6 @@ from .models import Space
 from .params import parse_int
 from .redirects import redirect_next
 from .registry.errors import RegistryError
-from .scopes import resolve
 from .views import blueprint
 
 
@@ -166,7 +165,11 @@ def batch_action(integration_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/audit")
 def audit_page() -> ResponseReturnValue:
-    resolve(None)
+    if not require_principal().is_platform_admin:
+        abort(
+            403,
+            description="The audit log is the platform Admin's page; your account cannot open it.",
+        )
     page = query_events(request.args, page=_page_number())
     return render_template(
         "mirror_plugin/audit.html",

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
 from markupsafe import Markup
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response
 
 from .auth import (
     current_principal,
@@ -18,6 +19,7 @@ from .auth import (
 )
 from .csrf import FORM_FIELD, csrf_token, protect
 from .display import visible
+from .errorpages import error_page
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
 from .params import has_nul
@@ -71,14 +73,18 @@ def _refuse_nul() -> None:
 
 def json_routing_errors(response: Any) -> Any:
     """App-level ``after_request``: the 404/405 werkzeug answers for paths under the plugin's
-    API that no route serves (a non-numeric id, a missing method) come out in the API's JSON
-    error shape. Only those paths are touched; the host's own error pages stay as they are."""
+    prefix that no route serves (a non-numeric id, a missing method) come out in the API's JSON
+    error shape under ``/api/`` and as the plugin's error page (inside the host layout) for
+    pages. Only those paths are touched; the host's own error pages stay as they are."""
+    prefix = current_app.config["MIRROR_URL_PREFIX"]
     if (
-        request.url_rule is None
-        and response.status_code in (404, 405)
-        and response.mimetype == "text/html"
-        and request.path.startswith(f"{current_app.config['MIRROR_URL_PREFIX']}/api/")
+        request.url_rule is not None
+        or response.status_code not in (404, 405)
+        or response.mimetype != "text/html"
+        or not request.path.startswith(f"{prefix}/")
     ):
+        return response
+    if request.path.startswith(f"{prefix}/api/"):
         message = (
             "No such API endpoint."
             if response.status_code == 404
@@ -87,6 +93,17 @@ def json_routing_errors(response: Any) -> Any:
         body, _ = _json_error(response.status_code, message)
         response.set_data(body.get_data())
         response.mimetype = "application/json"
+        return response
+    if request.path.startswith(f"{prefix}/static/"):
+        return response
+    error: HTTPException = (
+        NotFound("There is no such page in the Mirror Warehouse; check the address.")
+        if response.status_code == 404
+        else MethodNotAllowed(description="This page cannot be used that way.")
+    )
+    page = error_page(error, _template_globals())
+    if isinstance(page, Response):
+        response.set_data(page.get_data())
     return response
 
 
@@ -156,7 +173,7 @@ def _json_error(status: int, message: str, **extra: Any) -> Any:
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Any:
     if not wants_json():
-        return error
+        return error_page(error)
     return _json_error(error.code or 500, error.description or error.name)
 
 
