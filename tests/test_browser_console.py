@@ -121,3 +121,35 @@ def test_detail_page_keeps_every_text_inside_its_card(
     inside(admin, ".mirror-stats dd, .mirror-stats .mirror-error-detail", ".mirror-stats > div")
     last_sync = admin.locator(".mirror-stats div", has_text="Last sync").locator("dd")
     expect(last_sync).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+
+
+def test_test_connection_keeps_the_password_for_save(demo: tuple[str, Any], open_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from demo.sandbox import ROBOT
+
+    _, sandbox = demo
+    alice = open_page("alice", "/mirror/workspaces/alpha/warehouses/new")
+    alice.get_by_label("Name", exact=True).fill("alpha-robot")
+    alice.get_by_label("URL", exact=True).fill(sandbox.harbor_url)
+    alice.get_by_label("User name").fill(ROBOT[0])
+    alice.get_by_label("Password", exact=True).fill("not-the-secret")
+    alice.get_by_role("button", name="Test connection").click()
+    verdict = alice.locator("[data-mirror-report]")
+    expect(verdict.locator("strong")).to_have_text("Connection failed")
+    # The verdict's word on one line, however long the explanation beside it.
+    height, line = verdict.locator("strong").evaluate(
+        "el => [el.getBoundingClientRect().height, parseFloat(getComputedStyle(el).lineHeight)]"
+    )
+    assert height < line * 1.5
+    expect(alice.get_by_label("Password", exact=True)).to_have_value("not-the-secret")
+
+    alice.get_by_label("Password", exact=True).fill(ROBOT[1])
+    alice.get_by_role("button", name="Test connection").click()
+    expect(verdict.locator("strong")).to_have_text("Connection works")
+    expect(alice.get_by_label("Password", exact=True)).to_have_value(ROBOT[1])
+    expect(alice.get_by_role("button", name="Test connection")).to_be_focused()
+    assert ROBOT[1] not in alice.content()  # kept by the page's input, never sent back
+    alice.get_by_role("button", name="Save").click()
+    expect(alice.get_by_role("heading", name="alpha-robot")).to_be_visible()
+    expect(alice.locator(".mirror-stats")).to_contain_text("robot$alpha")
