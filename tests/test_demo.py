@@ -605,3 +605,25 @@ def test_csrf_tokens_from_before_sign_in_stop_working_at_sign_in(
     browser.post("/logout", data={"csrf_token": token(browser, "/workloads")})
     assert sign_in(browser, "bob") == 302  # the next user of the same browser
     assert filter_as(browser, match.group(1), "cluster-1/beta-api") == 403
+
+
+def _shown(html: str) -> str:
+    """The text a person reads: no tags, attributes or scripts."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_deploy_results_name_their_reason_in_words(
+    browser: FlaskClient, private: str, host: str
+) -> None:
+    sign_in(browser, "eddie")
+    accepted = _shown(deploy(browser, "cluster-1/alpha-web", private).get_data(as_text=True))
+    assert "Space bound to this workspace" in accepted and "bound_to_workspace" not in accepted
+    refused = deploy(browser, "cluster-1/alpha-web", f"{host}/beta-private/api:3.1")
+    text = _shown(refused.get_data(as_text=True))
+    assert "Private space not bound to this workspace" in text and "space_not_bound" not in text
+    assert 'data-reason="space_not_bound"' in refused.get_data(as_text=True)  # for scripts
+    explain = browser.get(
+        "/mirror/explain", query_string={"namespace": "cluster-1/alpha-web", "image": private}
+    ).get_data(as_text=True)
+    assert "Space bound to this workspace" in _shown(explain)
+    assert "bound_to_workspace" not in _shown(explain)
