@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask import Blueprint, abort, current_app, jsonify, request, session
 from markupsafe import Markup
-from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from .auth import (
     current_principal,
-    known_workspaces,
-    login_required,
-    may_use_namespace,
     workspace_roles,
 )
 from .csrf import FORM_FIELD, csrf_token, protect
 from .display import visible
 from .errorpages import error_page
 from .integrations import Conflict, InvalidInput
-from .models import Binding, Integration, Space
+from .labels import action_label, reason_label
 from .params import has_nul
 from .registry.errors import RegistryError
 from .resources import templates_dir
@@ -122,6 +118,9 @@ def _security_headers(response: Any) -> Any:
 
 # Templates pass registry-supplied text through it: ``{{ space.name | mirror_visible }}``.
 blueprint.add_app_template_filter(visible, "mirror_visible")
+# Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
+blueprint.add_app_template_filter(reason_label, "mirror_reason")
+blueprint.add_app_template_filter(action_label, "mirror_action")
 
 
 @blueprint.after_request
@@ -191,59 +190,3 @@ def _conflict(error: Conflict) -> Any:
 def _registry_error(error: RegistryError) -> Any:
     status = 504 if error.category.value.endswith("timeout") else 502
     return _json_error(status, error.message, category=error.category.value)
-
-
-def _session() -> Any:
-    return current_app.extensions["mirror_plugin"].db.session
-
-
-@blueprint.route("/")
-@login_required
-def index() -> str:
-    """Mirror Warehouse overview: the registries this user may see and their spaces."""
-    principal = current_principal()
-    assert principal is not None
-    roles = workspace_roles(principal)
-    session = _session()
-    query = (
-        select(
-            Integration,
-            func.count(Space.id.distinct()).label("spaces"),
-            func.coalesce(func.sum(Space.repo_count), 0).label("repositories"),
-        )
-        .outerjoin(Space, Space.integration_id == Integration.id)
-        .group_by(Integration.id)
-        .order_by(Integration.scope, Integration.name)
-    )
-    if not principal.is_platform_admin:
-        # Platform registries serve every workspace (public spaces at least); a workspace's
-        # own warehouses are for its members only.
-        query = query.where(Integration.workspace_id.in_([*roles, ""]))
-    integrations = session.execute(query).all()
-    bindings = session.scalar(select(func.count(Binding.id))) or 0
-    names = known_workspaces()
-    return render_template(
-        "mirror_plugin/index.html",
-        integrations=integrations,
-        binding_count=bindings,
-        roles=roles,
-        workspace_names=names,
-    )
-
-
-@blueprint.route("/explain")
-@login_required
-def explain_page() -> str:
-    """ "Can't find your image?": the FAQ checks for one namespace and image, as a page."""
-    namespace = request.args.get("namespace", "").strip()
-    image = request.args.get("image", "").strip()
-    explanation = None
-    if namespace and image:
-        principal = current_principal()
-        assert principal is not None
-        if not may_use_namespace(principal, namespace):
-            abort(404, description=f"You have no namespace {namespace!r}.")
-        explanation = current_app.extensions["mirror_plugin"].plugin.explain(namespace, image)
-    return render_template(
-        "mirror_plugin/explain.html", namespace=namespace, image=image, explanation=explanation
-    )
