@@ -259,6 +259,7 @@ def test_batch_binding_uses_a_searchable_checklist_and_public_spaces_need_none(
     library = admin.locator("tr[data-space-name='library']")
     expect(library.get_by_role("link", name="Bind Workspace")).to_have_count(0)
     expect(library).to_contain_text("Public: every workspace may use it")
+    expect(library.locator("[data-workspaces]")).to_have_text("Every workspace")
 
     batch = admin.get_by_role("group", name="Batch: the selected spaces")
     boxes = batch.locator("#batch-workspaces label")

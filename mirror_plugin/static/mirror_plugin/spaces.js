@@ -71,6 +71,8 @@
 
   function showWorkspaces(cell, ids) {
     cell.textContent = "";
+    // A space the workspace's own warehouse opens says so beside this cell: not "No binding".
+    if (!ids.length && cell.parentNode.querySelector(".mirror-chip--via")) return;
     if (!ids.length) {
       const none = document.createElement("span");
       none.className = "mirror-muted";
