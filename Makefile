@@ -5,15 +5,23 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint bench
 
+# The demo needs the plugin and its runtime dependencies only; the suite adds its tools
+# (Playwright, schemathesis, ruff, ...). Each stamp is remade when setup.cfg changes.
+$(BIN)/.demo-installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
 $(BIN)/.installed: setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $@
+	touch $@ $(BIN)/.demo-installed
 
 setup: $(BIN)/.installed
 
-demo: setup
+demo: $(BIN)/.demo-installed
 	$(BIN)/python -m demo
 
 lint: setup

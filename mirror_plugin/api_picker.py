@@ -33,6 +33,7 @@ from .auth import (
 from .csrf import csrf_token
 from .disclosure import shown_last_error, shown_message
 from .integrations import session
+from .labels import counted
 from .models import Integration, Repository, Space
 from .paging import count_rows, page_count
 from .params import parse_int
@@ -326,8 +327,9 @@ def picker_faq() -> ResponseReturnValue:
             "question": "Are mirror spaces bound to the namespace's workspace?",
             "status": "pass" if visible["private"] else ("skip" if not workspace_id else "fail"),
             "answer": (
-                f"{visible['private']} private space(s) are bound to workspace {name}. If the "
-                "space you need is not among them, ask the platform Admin to bind it."
+                f"{counted(visible['private'], 'private space is', 'private spaces are')} "
+                f"bound to workspace {name}. If the space you need is not among them, ask the "
+                "platform Admin to bind it."
                 if visible["private"]
                 else f"No private space is bound to workspace {name}; ask the platform Admin to "
                 "bind the one you need."
@@ -339,8 +341,9 @@ def picker_faq() -> ResponseReturnValue:
             "key": "visibility",
             "question": "Is the mirror space public or private?",
             "status": "pass",
-            "answer": f"{visible['public']} public space(s) are visible to every namespace; "
-            "private spaces appear only once bound. Check the space's tab in Warehouse Space.",
+            "answer": f"{counted(visible['public'], 'public space is', 'public spaces are')} "
+            "visible to every namespace; private spaces appear only once bound. Select Image "
+            "lists them on its Public and Private tabs.",
         },
     ]
     return jsonify({"decision": None, "checks": checks, "visible": visible})

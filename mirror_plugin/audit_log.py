@@ -11,6 +11,7 @@ from flask import abort
 from sqlalchemy import Text, cast, select
 
 from .integrations import session
+from .labels import action_codes
 from .models import AuditEvent
 from .paging import count_rows, page_count
 from .params import aware, iso
@@ -44,8 +45,10 @@ def _time(args: Mapping[str, str], key: str) -> datetime | None:
 
 def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> EventPage:
     query = select(AuditEvent)
+    action = (args.get("action") or "").strip()
+    if action:
+        query = query.where(AuditEvent.action.in_(action_codes(action)))
     for key, column in (
-        ("action", AuditEvent.action),
         ("actor", AuditEvent.actor),
         ("space", AuditEvent.space_name),
         ("integration", AuditEvent.integration_name),

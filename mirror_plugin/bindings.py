@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from . import audit
 from .auth import known_workspaces
 from .integrations import InvalidInput, session
+from .labels import BINDING_CHANGED
 from .models import Binding, Space, utcnow
 from .pull import enqueue_spaces, notify_shared
 from .signals import bindings_changed
@@ -164,7 +165,7 @@ def set_workspaces(space_id: int, workspace_ids: Iterable[str], *, actor: str) -
     wanted = set(check_workspaces(workspace_ids, allow_empty=True))
     _check_size(1, len(wanted))
     spaces = _locked_spaces([space_id])
-    return _apply(spaces, lambda _: wanted, actor=actor, action="binding.set")[0]
+    return _apply(spaces, lambda _: wanted, actor=actor, action=BINDING_CHANGED)[0]
 
 
 def bind(
@@ -174,7 +175,7 @@ def bind(
     wanted = set(check_workspaces(workspace_ids))
     _check_size(len(set(space_ids)), len(wanted))
     spaces = _locked_spaces(space_ids)
-    return _apply(spaces, lambda before: before | wanted, actor=actor, action="binding.bound")
+    return _apply(spaces, lambda before: before | wanted, actor=actor, action=BINDING_CHANGED)
 
 
 def unbind(
@@ -186,4 +187,4 @@ def unbind(
         raise InvalidInput({"workspaces": "Choose at least one workspace."})
     _check_size(len(set(space_ids)), len(wanted))
     spaces = _locked_spaces(space_ids)
-    return _apply(spaces, lambda before: before - wanted, actor=actor, action="binding.unbound")
+    return _apply(spaces, lambda before: before - wanted, actor=actor, action=BINDING_CHANGED)

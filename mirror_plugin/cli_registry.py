@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from . import integrations as service
 from .cli import mirror_cli
+from .labels import counted
 from .models import Integration
 from .registry.errors import RegistryError
 from .sync import sync
@@ -191,9 +192,10 @@ def remove_command(name: str, workspace: str | None, yes: bool) -> None:
     row = find_registry(name, workspace)
     bindings = service.binding_count(row)
     if not yes:
-        click.confirm(f"Remove {name} and its {bindings} binding(s)?", abort=True)
+        what = counted(bindings, "binding", "bindings")
+        click.confirm(f"Remove {name} and its {what}?", abort=True)
     service.delete(row, actor=ACTOR)
-    click.echo(f"Removed {name} and {bindings} binding(s).")
+    click.echo(f"Removed {name} and its {counted(bindings, 'binding', 'bindings')}.")
 
 
 def _sync_one(row: Integration) -> bool:

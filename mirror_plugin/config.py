@@ -15,6 +15,11 @@ DEFAULTS: dict[str, Any] = {
     # The host's layout template every plugin page extends. It must define the blocks
     # ``title``, ``head`` and ``content``. The bundled one is a minimal stand-alone layout.
     "MIRROR_BASE_TEMPLATE": "mirror_plugin/base.html",
+    # Who shows flash messages (a change saved, a sync's result): False, the host's layout,
+    # as Flask layouts usually do (the plugin leaves them to it, so each shows once); True,
+    # the plugin, at the top of its pages, for a host layout that shows none. The bundled
+    # stand-alone layout always has the plugin show them.
+    "MIRROR_RENDER_FLASHES": False,
     # Name of the ``flask`` command group (``flask mirror ...``).
     "MIRROR_CLI_GROUP": "mirror",
     # What check_image answers for images of registries nobody integrated:

@@ -160,6 +160,7 @@ class MirrorPlugin:
             cli_spaces,
             openapi,
             pages_integrations,
+            pages_overview,
             pages_spaces,
         )
         from .cli import mirror_cli

@@ -25,7 +25,7 @@ from .registry.errors import Category, RegistryError
 from .registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from .registry.netguard import NetworkPolicy
 from .registry.probe import ConnectionReport, probe
-from .registry_hosts import parse_aliases, record_addresses, set_aliases
+from .registry_hosts import parse_aliases, record_addresses, same_registry, set_aliases
 from .rule import registry_key
 from .signals import integration_changed
 
@@ -53,7 +53,15 @@ class ProbeFailed(InvalidInput):
 
 
 class Conflict(Exception):
-    """The change collides with existing data (HTTP 409)."""
+    """The change collides with existing data (HTTP 409). ``field``: the form field to fix."""
+
+    field = "name"
+
+
+class SameRegistry(Conflict):
+    """The registry is already connected here under another name (HTTP 409)."""
+
+    field = "url"
 
 
 @dataclass
@@ -249,6 +257,15 @@ def save(
     )
     if clash is not None and (existing is None or clash != existing.id):
         raise Conflict(f"A registry named {name!r} already exists here; choose another name.")
+    own_key = registry_key(endpoint.url.split("://", 1)[1])
+    twin = same_registry(
+        session(), owner, [own_key, *valid.aliases], exclude=existing.id if existing else None
+    )
+    if twin is not None:
+        raise SameRegistry(
+            f"{twin[1]} is already connected here as {twin[0].name!r}; edit that registry "
+            "(its other names, its account) instead of adding it twice."
+        )
     http = http_for(endpoint, workspace=bool(owner))
     try:
         report = probe(data.kind, http, platform=not owner)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from . import audit
 from .integrations import delete as delete_integration
 from .integrations import session
+from .labels import counted
 from .models import Binding, Integration, Space
 
 
@@ -28,8 +29,9 @@ class WorkspaceReferences:
         if not self:
             return f"Nothing in the Mirror Warehouse refers to workspace {self.workspace_id}."
         return (
-            f"Workspace {self.workspace_id} is bound to {len(self.bindings)} space(s) and "
-            f"owns {len(self.warehouses)} warehouse(s)."
+            f"Workspace {self.workspace_id} is bound to "
+            f"{counted(len(self.bindings), 'space', 'spaces')} and owns "
+            f"{counted(len(self.warehouses), 'warehouse', 'warehouses')}."
         )
 
 

@@ -877,7 +877,12 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 ok=(200, "AuditPage"),
                 errors=(400, 403),
                 parameters=[
-                    query("action", string(), "Exact action, e.g. binding.bound."),
+                    query(
+                        "action",
+                        string(),
+                        "An action, e.g. binding.changed (also matching the older binding.set, "
+                        "binding.bound and binding.unbound).",
+                    ),
                     query("actor", string(), "Exact user id."),
                     query("space", string(), "Exact space name."),
                     query("integration", string(), "Exact registry name."),

@@ -17,11 +17,14 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from . import integrations as service
+from . import spaces
 from .api import integration_counts, list_in
 from .auth import require_fresh_login, require_principal
 from .disclosure import first_sync_shown, shown_error, shown_last_error, shown_report
 from .forms import IntegrationForm
+from .labels import counted
 from .models import Integration
+from .params import parse_int
 from .ratelimit import RegistryCallsExceeded, limit_registry_call
 from .registry.errors import RegistryError
 from .scopes import RegistryScope, integration_or_404, resolve
@@ -111,7 +114,7 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
         _attach(form, exc.errors)
         return _form_page(scope, form, row, status=422)
     except service.Conflict as exc:
-        form.name.errors = [str(exc)]
+        getattr(form, exc.field, form.name).errors = [str(exc)]
         return _form_page(scope, form, row, status=409)
     flash(f"Saved {saved.name}.", "success")
     if row is None:
@@ -172,7 +175,12 @@ def delete_view(integration_id: int, workspace_id: str | None = None) -> Respons
         require_fresh_login()
         name = row.name
         removed = service.delete(row, actor=require_principal().id)
-        flash(f"Deleted {name} and {removed} binding{'s' if removed != 1 else ''}.", "success")
+        flash(
+            f"Deleted {name} and its {counted(removed, 'binding', 'bindings')}."
+            if removed
+            else f"Deleted {name}.",
+            "success",
+        )
         return redirect(scope_url(scope, "list"))
     return _render("integration_delete.html", scope, row=row, bindings=service.binding_count(row))
 
@@ -203,6 +211,27 @@ def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
     return redirect(scope_url(scope, "detail", integration_id=row.id))
 
 
+def warehouse_spaces_view(integration_id: int, workspace_id: str) -> ResponseReturnValue:
+    """The spaces a workspace warehouse's last sync found, for the workspace's members: all of
+    them serve the workspace, so there is nothing to bind, only to look up."""
+    row, scope = _scoped(integration_id, workspace_id, manage=False)
+    search = request.args.get("q", "").strip()
+    page = parse_int(request.args.get("page", "1"), high=10**6) or 1
+    return _render(
+        "warehouse_spaces.html",
+        scope,
+        row=row,
+        page=spaces.list_spaces(row, search=search, page=page),
+        search=search,
+    )
+
+
+blueprint.add_url_rule(
+    "/workspaces/<workspace_id>/warehouses/<mirror_id:integration_id>/spaces",
+    "workspace_spaces",
+    warehouse_spaces_view,
+    methods=["GET"],
+)
 _routes("/", "list", list_view, ["GET"])
 _routes("/new", "new", new_view, ["GET", "POST"])
 _routes("/<mirror_id:integration_id>", "detail", detail_view, ["GET"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from . import bindings, spaces
@@ -16,13 +16,13 @@ from .api_spaces import limit_harbor_call, platform_integration_or_404, space_or
 from .audit_log import query_events
 from .auth import require_principal
 from .integrations import Conflict, InvalidInput
+from .labels import AUDIT_ACTIONS
 from .models import Space
 from .params import parse_int
 from .pull_reconcile import pending_by_workspace
 from .ratelimit import RegistryCallsExceeded
-from .redirects import redirect_next
+from .redirects import redirect_next, safe_next
 from .registry.errors import RegistryError
-from .scopes import resolve
 from .views import blueprint
 
 
@@ -65,11 +65,11 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
         "mirror_plugin/spaces.html",
         integration=integration,
         page=page,
+        via=spaces.reached_through_warehouses(integration, [s.name for s in page.items]),
         tab=tab,
         sort=sort,
         search=search,
         workspaces=bindings.known_workspaces(),
-        max_pairs=current_app.config["MIRROR_MAX_BINDING_PAIRS"],
         pull_pending=pending_by_workspace(integration.id),
     )
 
@@ -115,9 +115,24 @@ def describe(change: bindings.BindingChange, names: dict[str, str]) -> str:
     return " ".join(parts) or f"No change: {change.space} keeps its bindings."
 
 
-@blueprint.post("/spaces/<mirror_id:space_id>/visibility")
+@blueprint.route("/spaces/<mirror_id:space_id>/visibility", methods=["GET", "POST"])
 def visibility_action(space_id: int) -> ResponseReturnValue:
+    """Make a space public or private. Making one public opens it to every namespace of the
+    platform, so the row's button leads to a confirmation (GET) naming the workspaces bound
+    today; making one private narrows access and happens at once."""
     space = space_or_404(space_id)
+    if request.method == "GET":
+        names = bindings.known_workspaces()
+        bound = spaces.bindings_of([space_id])[space_id]
+        return render_template(
+            "mirror_plugin/space_public.html",
+            space=space,
+            bound=[names.get(w, w) for w in bound],
+            back=safe_next(
+                request.args.get("next"),
+                url_for("mirror_plugin.spaces_page", integration_id=space.integration_id),
+            ),
+        )
     public = request.form.get("public") == "true"
     try:
         if public != space.public:
@@ -146,7 +161,13 @@ def delete_space_page(space_id: int) -> ResponseReturnValue:
             flash(str(exc), "error")
             return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
         flash(
-            f"Deleted {name}" + (f" and its {len(unbound)} binding(s)." if unbound else "."),
+            (
+                f"Deleted {name} and its binding to {len(unbound)} workspace."
+                if len(unbound) == 1
+                else f"Deleted {name} and its bindings to {len(unbound)} workspaces."
+                if unbound
+                else f"Deleted {name}."
+            ),
             "success",
         )
         return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
@@ -179,11 +200,16 @@ def batch_action(integration_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/audit")
 def audit_page() -> ResponseReturnValue:
-    resolve(None)
+    if not require_principal().is_platform_admin:
+        abort(
+            403,
+            description="The audit log is the platform Admin's page; your account cannot open it.",
+        )
     page = query_events(request.args, page=_page_number())
     return render_template(
         "mirror_plugin/audit.html",
         page=page,
         args=request.args,
         workspaces=bindings.known_workspaces(),
+        actions=AUDIT_ACTIONS,
     )

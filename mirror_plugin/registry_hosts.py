@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
 from .hostkey import MAX_HOST_KEY_LENGTH, address_keys, is_ip_literal, registry_key, split_key
 from .models import HostSource, Integration, RegistryHost
 from .reference import InvalidReference, parse_reference
@@ -84,3 +87,31 @@ def _replace(row: Integration, source: HostSource, keys: list[str]) -> None:
     row.hosts = kept + [
         current.get(key) or RegistryHost(source=source.value, host_key=key) for key in keys
     ]
+
+
+def same_registry(
+    session: Session, owner: str, keys: Iterable[str], *, exclude: int | None = None
+) -> tuple[Integration, str] | None:
+    """An integration of the same owner (the platform, or one workspace) that already answers
+    to one of ``keys`` (canonical host keys: a URL's and its aliases), with the key it shares.
+
+    Two integrations of one registry would list it twice in Select Image, with the same
+    spaces, and bindings made on one would not show on the other.
+    """
+    wanted = [k for k in dict.fromkeys(keys) if k]
+    if not wanted:
+        return None
+    aliased = select(RegistryHost.integration_id).where(
+        RegistryHost.source == HostSource.ALIAS.value, RegistryHost.host_key.in_(wanted)
+    )
+    query = select(Integration).where(
+        Integration.workspace_id == owner,
+        or_(Integration.registry_host.in_(wanted), Integration.id.in_(aliased)),
+    )
+    if exclude is not None:
+        query = query.where(Integration.id != exclude)
+    other = session.scalars(query.order_by(Integration.id).limit(1)).first()
+    if other is None:
+        return None
+    names = [other.registry_host, *other.aliases]
+    return other, next(k for k in wanted if k in names)

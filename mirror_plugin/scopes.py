@@ -46,7 +46,11 @@ def resolve(workspace_id: str | None, *, manage: bool = False) -> RegistryScope:
     principal = require_principal()
     if not workspace_id:
         if not principal.is_platform_admin:
-            abort(403, description="Only the platform Admin manages Warehouse Integration.")
+            abort(
+                403,
+                description="Warehouse Integration is the platform Admin's page; your account "
+                "cannot open it.",
+            )
         return RegistryScope("", "Platform", can_manage=True)
     return _workspace_scope(principal, workspace_id, manage=manage)
 
@@ -60,7 +64,11 @@ def _workspace_scope(principal: Principal, workspace_id: str, *, manage: bool) -
         abort(404, description=NOT_FOUND)
     can_manage = principal.is_platform_admin or role is Role.ADMIN
     if manage and not can_manage:
-        abort(403, description="Only the Workspace Admin manages this workspace's warehouses.")
+        abort(
+            403,
+            description="Only a Workspace Admin of this workspace adds, changes or removes its "
+            "warehouses.",
+        )
     return RegistryScope(workspace_id, name, can_manage=can_manage)
 
 

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from . import audit
 from .integrations import Conflict, InvalidInput, http_for_row, purge_spaces, session
-from .models import Binding, Integration, Space, utcnow
+from .models import Binding, Integration, RegistryHost, Space, utcnow
 from .paging import count_rows, page_count
 from .params import iso
 from .registry.errors import Category, RegistryError
@@ -71,6 +71,35 @@ def list_spaces(
         )
     )
     return SpacePage(items, bindings_of([s.id for s in items]), total, page, per_page)
+
+
+def reached_through_warehouses(integration: Integration, names: list[str]) -> dict[str, list[str]]:
+    """Space name -> workspaces whose own warehouse on this same registry found that space.
+
+    A Workspace Admin may connect the platform's Harbor as their workspace's warehouse; its
+    sync brings in what that account can read, and the rule opens those spaces to the
+    workspace, bound or not. The platform Admin sees it on the space's row. "The same
+    registry" is any shared host key: URL, other names or recorded addresses.
+    """
+    keys = {integration.registry_host, *integration.aliases, *integration.addresses}
+    if not names or not keys:
+        return {}
+    by_name = select(RegistryHost.integration_id).where(RegistryHost.host_key.in_(keys))
+    rows = session().execute(
+        select(Space.name, Integration.workspace_id)
+        .join(Integration, Space.integration_id == Integration.id)
+        .where(
+            Integration.workspace_id != "",
+            or_(Integration.registry_host.in_(keys), Integration.id.in_(by_name)),
+            Space.name.in_(names),
+        )
+        .order_by(Integration.workspace_id)
+    )
+    found: dict[str, list[str]] = {}
+    for name, workspace_id in rows:
+        if workspace_id not in found.setdefault(name, []):
+            found[name].append(workspace_id)
+    return found
 
 
 def bindings_of(space_ids: list[int]) -> dict[int, list[str]]:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
 from .integrations import http_for_row, purge_spaces, registry_budget, session
+from .labels import counted
 from .models import Binding, Health, Integration, Repository, Space, utcnow
 from .reference import _PATH_COMPONENT, MAX_PATH_LENGTH
 from .registry.budget import bounded_map
@@ -89,13 +90,14 @@ class SyncReport:
     @property
     def summary(self) -> str:
         text = (
-            f"{self.total} spaces: {len(self.added)} new, {len(self.updated)} changed, "
-            f"{len(self.removed)} removed."
+            f"{counted(self.total, 'space', 'spaces')}: {len(self.added)} new, "
+            f"{len(self.updated)} changed, {len(self.removed)} removed."
         )
         if self.skipped_spaces or self.skipped_repositories:
             text += (
-                f" Skipped {self.skipped_spaces} spaces and {self.skipped_repositories} "
-                "repositories whose names are not valid image names."
+                f" Skipped {counted(self.skipped_spaces, 'space', 'spaces')} and "
+                f"{counted(self.skipped_repositories, 'repository', 'repositories')} whose "
+                "names are not valid image names."
             )
         return text
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask import Blueprint, abort, current_app, jsonify, request, session
 from markupsafe import Markup
-from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response
 
 from .auth import (
     current_principal,
-    known_workspaces,
-    login_required,
-    may_use_namespace,
     workspace_roles,
 )
 from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
 from .display import visible
+from .errorpages import error_page
 from .integrations import Conflict, InvalidInput
-from .models import Binding, Integration, Space
+from .labels import action_label, reason_label
 from .params import has_nul
 from .registry.errors import RegistryError
 from .resources import templates_dir
@@ -75,14 +73,18 @@ def _refuse_nul() -> None:
 
 def json_routing_errors(response: Any) -> Any:
     """App-level ``after_request``: the 404/405 werkzeug answers for paths under the plugin's
-    API that no route serves (a non-numeric id, a missing method) come out in the API's JSON
-    error shape. Only those paths are touched; the host's own error pages stay as they are."""
+    prefix that no route serves (a non-numeric id, a missing method) come out in the API's JSON
+    error shape under ``/api/`` and as the plugin's error page (inside the host layout) for
+    pages. Only those paths are touched; the host's own error pages stay as they are."""
+    prefix = current_app.config["MIRROR_URL_PREFIX"]
     if (
-        request.url_rule is None
-        and response.status_code in (404, 405)
-        and response.mimetype == "text/html"
-        and request.path.startswith(f"{current_app.config['MIRROR_URL_PREFIX']}/api/")
+        request.url_rule is not None
+        or response.status_code not in (404, 405)
+        or response.mimetype != "text/html"
+        or not request.path.startswith(f"{prefix}/")
     ):
+        return response
+    if request.path.startswith(f"{prefix}/api/"):
         message = (
             "No such API endpoint."
             if response.status_code == 404
@@ -91,6 +93,17 @@ def json_routing_errors(response: Any) -> Any:
         body, _ = _json_error(response.status_code, message)
         response.set_data(body.get_data())
         response.mimetype = "application/json"
+        return response
+    if request.path.startswith(f"{prefix}/static/"):
+        return response
+    error: HTTPException = (
+        NotFound("There is no such page in the Mirror Warehouse; check the address.")
+        if response.status_code == 404
+        else MethodNotAllowed(description="This page cannot be used that way.")
+    )
+    page = error_page(error, _template_globals())
+    if isinstance(page, Response):
+        response.set_data(page.get_data())
     return response
 
 
@@ -109,6 +122,9 @@ def _security_headers(response: Any) -> Any:
 
 # Templates pass registry-supplied text through it: ``{{ space.name | mirror_visible }}``.
 blueprint.add_app_template_filter(visible, "mirror_visible")
+# Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
+blueprint.add_app_template_filter(reason_label, "mirror_reason")
+blueprint.add_app_template_filter(action_label, "mirror_action")
 
 
 @blueprint.after_request
@@ -160,7 +176,7 @@ def _json_error(status: int, message: str, **extra: Any) -> Any:
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Any:
     if not wants_json():
-        return error
+        return error_page(error)
     return _json_error(error.code or 500, error.description or error.name)
 
 
@@ -178,59 +194,3 @@ def _conflict(error: Conflict) -> Any:
 def _registry_error(error: RegistryError) -> Any:
     status = 504 if error.category.value.endswith("timeout") else 502
     return _json_error(status, error.message, category=error.category.value)
-
-
-def _session() -> Any:
-    return current_app.extensions["mirror_plugin"].db.session
-
-
-@blueprint.route("/")
-@login_required
-def index() -> str:
-    """Mirror Warehouse overview: the registries this user may see and their spaces."""
-    principal = current_principal()
-    assert principal is not None
-    roles = workspace_roles(principal)
-    session = _session()
-    query = (
-        select(
-            Integration,
-            func.count(Space.id.distinct()).label("spaces"),
-            func.coalesce(func.sum(Space.repo_count), 0).label("repositories"),
-        )
-        .outerjoin(Space, Space.integration_id == Integration.id)
-        .group_by(Integration.id)
-        .order_by(Integration.scope, Integration.name)
-    )
-    if not principal.is_platform_admin:
-        # Platform registries serve every workspace (public spaces at least); a workspace's
-        # own warehouses are for its members only.
-        query = query.where(Integration.workspace_id.in_([*roles, ""]))
-    integrations = session.execute(query).all()
-    bindings = session.scalar(select(func.count(Binding.id))) or 0
-    names = known_workspaces()
-    return render_template(
-        "mirror_plugin/index.html",
-        integrations=integrations,
-        binding_count=bindings,
-        roles=roles,
-        workspace_names=names,
-    )
-
-
-@blueprint.route("/explain")
-@login_required
-def explain_page() -> str:
-    """ "Can't find your image?": the FAQ checks for one namespace and image, as a page."""
-    namespace = request.args.get("namespace", "").strip()
-    image = request.args.get("image", "").strip()
-    explanation = None
-    if namespace and image:
-        principal = current_principal()
-        assert principal is not None
-        if not may_use_namespace(principal, namespace):
-            abort(404, description=f"You have no namespace {namespace!r}.")
-        explanation = current_app.extensions["mirror_plugin"].plugin.explain(namespace, image)
-    return render_template(
-        "mirror_plugin/explain.html", namespace=namespace, image=image, explanation=explanation
-    )

@@ -110,6 +110,7 @@ PROBES = [
         form=True,
     ),
     Probe("workspace_detail", "GET", "/workspaces/ws-a/warehouses/{WA}", A_READ),
+    Probe("workspace_spaces", "GET", "/workspaces/ws-a/warehouses/{WA}/spaces", A_READ),
     Probe(
         "workspace_detail",
         "GET",
@@ -163,6 +164,7 @@ PROBES = [
         {"public": "true"},
         form=True,
     ),
+    Probe("visibility_action", "GET", "/spaces/{S}/visibility", ADMIN_ONLY),
     Probe("delete_space_page", "GET", "/spaces/{S}/delete", ADMIN_ONLY),
     Probe("delete_space_page", "POST", "/spaces/{S}/delete", ADMIN_ONLY, {}, form=True),
     Probe("audit_page", "GET", "/audit", ADMIN_ONLY),

@@ -63,7 +63,7 @@ def test_binding_twice_is_a_no_op(api: Api, spaces: dict[str, int]) -> None:
     assert api.post("/api/bindings", body).get_json()["changes"][0]["bound"] == ["ws-a"]
     assert api.post("/api/bindings", body).get_json()["changes"][0]["bound"] == []
     assert bound(spaces["secret"]) == ["ws-a"]
-    assert session().query(AuditEvent).filter_by(action="binding.bound").count() == 1
+    assert session().query(AuditEvent).filter_by(action="binding.changed").count() == 1
 
 
 def test_batch_binds_and_unbinds_many_spaces(api: Api, spaces: dict[str, int]) -> None:
@@ -252,7 +252,7 @@ def test_workspace_lifecycle(app: Flask, api: Api, spaces: dict[str, int]) -> No
     session().commit()
     refs = plugin.workspace_references("ws-a")
     assert refs.bindings == [("harbor", "secret"), ("harbor", "tools")]
-    assert refs.warehouses == ["a-own"] and "2 space(s)" in refs.summary
+    assert refs.warehouses == ["a-own"] and "2 spaces" in refs.summary
     assert not plugin.workspace_references("ws-c")
 
     plugin.forget_workspace("ws-a", actor="host")

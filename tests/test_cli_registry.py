@@ -108,6 +108,9 @@ def test_health_round_records_status_without_a_request(
             "--kind",
             "docker",
             "--no-sync",
+            # A second platform integration of the same registry is refused: a workspace's.
+            "--workspace",
+            "ws-a",
         ]
     )
     flaky = session().query(Integration).filter_by(name="flaky").one()

@@ -623,3 +623,25 @@ def test_the_demo_cluster_and_its_admission_decisions(browser: FlaskClient, host
     # the seed's sample reviews: Team Beta's namespace refused Team Alpha's private image
     assert "system:serviceaccount:ci:deployer" in page and "<code>bob</code>" in page
     assert f"{host}/alpha-private/web:1.0" in page and "space_not_bound" in page
+
+
+def _shown(html: str) -> str:
+    """The text a person reads: no tags, attributes or scripts."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_deploy_results_name_their_reason_in_words(
+    browser: FlaskClient, private: str, host: str
+) -> None:
+    sign_in(browser, "eddie")
+    accepted = _shown(deploy(browser, "cluster-1/alpha-web", private).get_data(as_text=True))
+    assert "Space bound to this workspace" in accepted and "bound_to_workspace" not in accepted
+    refused = deploy(browser, "cluster-1/alpha-web", f"{host}/beta-private/api:3.1")
+    text = _shown(refused.get_data(as_text=True))
+    assert "Private space not bound to this workspace" in text and "space_not_bound" not in text
+    assert 'data-reason="space_not_bound"' in refused.get_data(as_text=True)  # for scripts
+    explain = browser.get(
+        "/mirror/explain", query_string={"namespace": "cluster-1/alpha-web", "image": private}
+    ).get_data(as_text=True)
+    assert "Space bound to this workspace" in _shown(explain)
+    assert "bound_to_workspace" not in _shown(explain)

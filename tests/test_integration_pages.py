@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -152,3 +153,82 @@ def test_nul_characters_are_refused_before_reaching_the_database(app: Flask, api
     assert answer.get_json()["error"]["fields"] == {"description": "Remove the NUL character."}
     assert api.get("/api/integrations?q=a%00b").status_code == 400
     assert session().query(Integration).count() == 0
+
+
+def test_a_workspace_warehouse_is_described_as_the_workspace_s(
+    app: Flask, api: Api, registry_open: RunningRegistry
+) -> None:
+    """Deleting a warehouse is about the workspace, not the platform, and it has no bindings
+    to count (its spaces serve its own workspace)."""
+    registry_open.push("wsdel/app", "1")
+    api.as_user("alice")
+    post(api, "/workspaces/ws-a/warehouses/new", form(registry_open, name="alpha-own"))
+    row = session().query(Integration).one()
+    detail = api.get(f"/workspaces/ws-a/warehouses/{row.id}").get_data(as_text=True)
+    assert "<dt>Spaces</dt>" in detail and "<dt>Bindings</dt>" not in detail
+    confirm = api.get(f"/workspaces/ws-a/warehouses/{row.id}/delete").get_data(as_text=True)
+    assert re.search(r"from Team A's warehouses with its (1 space|\d+ spaces):", confirm)
+    assert "platform" not in confirm.split("<h1>", 1)[1] and "binding" not in confirm
+    done = post(
+        api, f"/workspaces/ws-a/warehouses/{row.id}/delete", {"mirror_csrf_token": Api.TOKEN}
+    )
+    assert done.status_code == 302
+    listing = api.get("/workspaces/ws-a/warehouses/").get_data(as_text=True)
+    assert "Deleted alpha-own." in listing  # the bundled layout shows flashes; no "0 bindings"
+
+
+def test_sync_summary_counts_in_words(app: Flask, api: Api, registry_open: RunningRegistry) -> None:
+    registry_open.push("onlyone/app", "1")
+    api.as_user("root")
+    post(api, "/integrations/new", form(registry_open))
+    row = session().query(Integration).one()
+    page = api.get(f"/integrations/{row.id}").get_data(as_text=True)
+    summary = re.search(r"Synced web-reg: (\d+) (spaces?): ", page)
+    assert summary is not None
+    assert summary.group(2) == ("space" if summary.group(1) == "1" else "spaces")
+
+
+def test_a_registry_is_connected_once_per_owner(app: Flask, api: Api) -> None:
+    """However the second one spells the host (or lists it as another name), the platform
+    gets one integration per registry; a workspace may still connect it as its own."""
+    from mirror_plugin.testing.harbor import HarborEmulator
+
+    with HarborEmulator() as harbor:
+        port = harbor.url.rsplit(":", 1)[1]
+        body = {"kind": "harbor", "username": "admin", "password": "Harbor12345"}
+        api.as_user("root")
+        first = api.post("/api/integrations", {**body, "name": "harbor", "url": harbor.url})
+        assert first.status_code == 201, first.get_json()
+        for twin in (
+            {"name": "harbor-2", "url": f"http://127.1:{port}"},
+            {
+                "name": "harbor-3",
+                "url": f"http://localhost:{port}",
+                "aliases": [f"127.0.0.1:{port}"],
+            },
+        ):
+            refused = api.post("/api/integrations", {**body, **twin})
+            assert refused.status_code == 409
+            message = refused.get_json()["error"]["message"]
+            assert f"127.0.0.1:{port} is already connected here as 'harbor'" in message
+        page = post(
+            api,
+            "/integrations/new",
+            {
+                **body,
+                "name": "harbor-2",
+                "url": f"http://127.1:{port}",
+                "mirror_csrf_token": Api.TOKEN,
+                "action": "save",
+            },
+        )
+        assert page.status_code == 409
+        assert 'id="url-error"' in page.get_data(as_text=True)
+        assert "already connected here as" in page.get_data(as_text=True)
+        assert session().query(Integration).count() == 1
+
+        api.as_user("alice")
+        own = api.post(
+            "/api/workspaces/ws-a/integrations", {**body, "name": "alpha", "url": harbor.url}
+        )
+        assert own.status_code == 201, own.get_json()

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mirror_plugin.models import Binding, Space
+from mirror_plugin import audit
+from mirror_plugin.models import AuditEvent, Binding, Space
 from mirror_plugin.testing.harbor import HarborEmulator
 
 from .conftest import Api
@@ -53,7 +54,9 @@ def test_page_lists_spaces_with_tabs_and_no_binding(
 ) -> None:
     _, integration_id = harbor_spaces
     page = api.get(f"/integrations/{integration_id}/spaces").get_data(as_text=True)
-    assert page.count("No binding") == 3 and "Bind Workspace" in page and "Healthy" in page
+    # library is public: every workspace may use it, and it offers no Bind Workspace.
+    assert page.count("No binding") == 2 and page.count("Every workspace<") == 1
+    assert page.count(">Bind Workspace</a>") == 2 and "Healthy" in page
     private = api.get(f"/integrations/{integration_id}/spaces?tab=private").get_data(as_text=True)
     assert "secret" in private and ">library<" not in private
     assert 'src="/mirror/static/mirror_plugin/spaces.js"' in page
@@ -150,10 +153,33 @@ def test_registry_down_blocks_registry_actions_not_bindings(
 
 def test_audit_page_filters(api: Api, harbor_spaces: tuple[HarborEmulator, int]) -> None:
     api.post("/api/bindings", {"spaces": [space_id("secret")], "workspaces": ["ws-a"]})
-    page = api.get("/audit?action=binding.bound").get_data(as_text=True)
-    assert "binding.bound" in page and "Team A" in page and "integration.created" not in page
-    assert "integration.created" in api.get("/audit").get_data(as_text=True)
+    table = api.get("/audit?action=binding.changed").get_data(as_text=True).split("<table")[1]
+    assert "Bindings changed" in table and "Team A" in table
+    assert "Registry connected" not in table
+    assert "Registry connected" in api.get("/audit").get_data(as_text=True).split("<table")[1]
     assert api.as_user("alice").get("/audit").status_code == 403
+
+
+def test_audit_shows_named_actions_one_per_operation(
+    app: Flask, api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    """Batch bind and the dialog write the same action; rows written with the older codes
+    read and filter as that action; the filter is a list of named actions, not a code box."""
+    secret = space_id("secret")
+    api.post("/api/bindings", {"spaces": [secret], "workspaces": ["ws-a"]})
+    api.call("PUT", f"/api/spaces/{secret}/workspaces", {"workspaces": ["ws-b"]})
+    with app.app_context():
+        for old in ("binding.set", "binding.bound", "binding.unbound"):
+            audit.record(session(), actor="old-version", action=old, space="secret")
+        session().commit()
+        actions = [e.action for e in session().query(AuditEvent).filter_by(space_name="secret")]
+    assert actions.count("binding.changed") == 2
+    page = api.get("/audit?action=binding.changed").get_data(as_text=True)
+    assert page.count("<td>Bindings changed") == 5 and "5 events" in page
+    assert "binding." not in page.split("<table", 1)[1].split("<nav")[0]  # no code shown
+    select = page.split('<select name="action">', 1)[1].split("</select>", 1)[0]
+    assert '<option value="binding.changed" selected>Bindings changed</option>' in select
+    assert "Space made public" in select and "binding.bound" not in select
 
 
 def _sets_for(number: int) -> set[str]:
@@ -227,7 +253,7 @@ def test_concurrent_binds_and_unbinds_on_postgres(postgres_url: str, adapter: An
             last = (
                 session()
                 .query(AuditEvent)
-                .filter_by(action="binding.set")
+                .filter_by(action="binding.changed")
                 .order_by(AuditEvent.id.desc())
                 .first()
             )

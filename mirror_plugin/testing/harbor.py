@@ -297,6 +297,11 @@ class HarborEmulator(RobotEndpoints, RegistryEndpoints):
         with self._lock:
             self._faults.extend([status] * times)
 
+    def clear_faults(self) -> None:
+        """Serve every request again: drop the faults :meth:`fail_next` queued and not used."""
+        with self._lock:
+            self._faults.clear()
+
     def project_names(self) -> list[str]:
         with self._lock:
             return [project.name for project in self._projects.values()]

@@ -291,8 +291,10 @@
     document.body.appendChild(this.dialog);
   };
 
-  Picker.prototype.announce = function (text) {
+  Picker.prototype.announce = function (text, quietly) {
     this.status.textContent = visible(text);
+    // quietly: said to screen readers only, when the same sentence is already on screen.
+    this.status.classList.toggle("mirror-picker__vh", Boolean(quietly));
   };
 
   /* ---------- talking to the API ---------- */
@@ -550,7 +552,7 @@
       el("p", { class: "mirror-picker__empty-title", text: title }),
       el("p", { class: "mirror-picker__muted", text: detail })
     ]));
-    this.announce(title);
+    this.announce(title, true);
   };
 
   Picker.prototype.crumbs = function () {
@@ -599,7 +601,8 @@
     return el("div", { class: "mirror-picker__banner mirror-picker__banner--warn", role: "note" }, [
       label("Unhealthy", "unhealthy"), " ",
       el("strong", { text: registry.name }), " did not answer its last health check",
-      registry.last_error ? ": " + registry.last_error : "", ". ",
+      // The error is a sentence of its own: no second full stop after it.
+      registry.last_error ? ": " + String(registry.last_error).replace(/[.\s]+$/, "") : "", ". ",
       age ? "Showing its catalogue as synced " + age + "." : "Showing what was last synced."
     ]);
   };
@@ -818,14 +821,19 @@
         item.platforms.map(function (p) { return el("span", { class: "mirror-picker__chip", text: p }); }))
       : null;
     const actions = el("span", { class: "mirror-picker__actions" });
+    // A user who cannot deploy into this namespace browses only: the choices are shown, but
+    // disabled, since there is no form of hers to fill.
+    const browseOnly = !(self.ctx && self.ctx.can_deploy);
     function choice(text, reference, extra) {
       if (!reference) return;
       const button = el("button", {
         type: "button", class: "mirror-picker__button mirror-picker__button--small" + (extra || ""),
-        "data-row-action": "", "data-reference": reference, title: reference,
+        "data-row-action": "", "data-reference": reference,
+        title: browseOnly ? "Your role cannot deploy into this namespace." : reference,
         "aria-describedby": nameId, text: text
       });
-      button.addEventListener("click", function () { self.choose(reference); });
+      if (browseOnly) button.disabled = true;
+      else button.addEventListener("click", function () { self.choose(reference); });
       actions.appendChild(button);
     }
     choice("Use tag", item.reference_tag, " mirror-picker__button--primary");

@@ -2,6 +2,22 @@
  * Without JavaScript the button is a link to the bind page; this only enhances it. */
 (function () {
   "use strict";
+  /* Searchable checklists (the batch's workspaces): typing hides the rows that do not match;
+   * ticked boxes stay ticked while hidden. */
+  document.querySelectorAll("[data-filter-search]").forEach(function (input) {
+    const list = document.getElementById(input.dataset.filterSearch);
+    if (!list) return;
+    input.addEventListener("input", function () {
+      const needle = input.value.trim().toLowerCase();
+      list.querySelectorAll("label[data-search]").forEach(function (label) {
+        label.hidden = needle !== "" && label.dataset.search.indexOf(needle) === -1;
+      });
+    });
+  });
+})();
+
+(function () {
+  "use strict";
   const dialog = document.getElementById("mirror-bind-dialog");
   if (!dialog || typeof dialog.showModal !== "function") return;
   const list = dialog.querySelector("[data-dialog-list]");
@@ -45,6 +61,8 @@
 
   function showWorkspaces(cell, ids) {
     cell.textContent = "";
+    // A space the workspace's own warehouse opens says so beside this cell: not "No binding".
+    if (!ids.length && cell.parentNode.querySelector(".mirror-chip--via")) return;
     if (!ids.length) {
       const none = document.createElement("span");
       none.className = "mirror-muted";

@@ -1,0 +1,72 @@
+"""Names people read for the plugin's stable codes: deploy reasons and audit actions.
+
+Reason codes (``space_not_bound``) and audit actions (``space.made_public``) stay stable
+English identifiers for hosts and scripts; pages show these names instead. All the names live
+here, as plain literals, so a translation layer can wrap them in one place.
+"""
+
+from __future__ import annotations
+
+from .rule import Reason
+
+REASON_LABELS: dict[str, str] = {
+    Reason.PUBLIC_SPACE: "Public mirror space",
+    Reason.BOUND_TO_WORKSPACE: "Space bound to this workspace",
+    Reason.WORKSPACE_WAREHOUSE: "The workspace's own warehouse",
+    Reason.FOREIGN_ALLOWED: "Registry not integrated; allowed on this platform",
+    Reason.FOREIGN_DENIED: "Registry not integrated; refused on this platform",
+    Reason.INVALID_REFERENCE: "Not a valid image reference",
+    Reason.UNKNOWN_NAMESPACE: "Unknown namespace",
+    Reason.NAMESPACE_NOT_IN_WORKSPACE: "Namespace in no workspace",
+    Reason.SPACE_NOT_BOUND: "Private space not bound to this workspace",
+    Reason.UNKNOWN_SPACE: "No such space",
+}
+
+#: One code per operation. ``binding.changed`` is written by Bind Workspace (dialog and page)
+#: and by batch bind and unbind; the event's detail says who was added and who removed.
+BINDING_CHANGED = "binding.changed"
+
+#: Audit actions in the order the filter offers them, with their names.
+AUDIT_ACTIONS: dict[str, str] = {
+    "integration.created": "Registry connected",
+    "integration.updated": "Registry changed",
+    "integration.synced": "Registry synced",
+    "integration.deleted": "Registry removed",
+    "space.created": "Space created",
+    "space.made_public": "Space made public",
+    "space.made_private": "Space made private",
+    "space.deleted": "Space deleted",
+    "space.removed_upstream": "Space gone from the registry",
+    BINDING_CHANGED: "Bindings changed",
+    "workspace.forgotten": "Workspace removed",
+}
+
+#: Codes earlier versions wrote, read as the action that replaced them (rows are never
+#: rewritten: the audit log is a record).
+LEGACY_ACTIONS: dict[str, str] = {
+    "binding.set": BINDING_CHANGED,
+    "binding.bound": BINDING_CHANGED,
+    "binding.unbound": BINDING_CHANGED,
+}
+
+
+def reason_label(reason: object) -> str:
+    """The name of a deploy reason (a :class:`~mirror_plugin.rule.Reason` or its code)."""
+    code = str(getattr(reason, "value", reason))
+    return REASON_LABELS.get(code, code)
+
+
+def action_label(action: str) -> str:
+    """The name of an audit action, old codes included; an unknown code is shown as it is."""
+    return AUDIT_ACTIONS.get(LEGACY_ACTIONS.get(action, action), action)
+
+
+def action_codes(action: str) -> list[str]:
+    """Every stored code an audit filter on ``action`` matches (the code and its old ones)."""
+    return [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """``1 space``, ``2 spaces``: both forms given in full (a translation layer's ngettext
+    takes the same two)."""
+    return f"{number} {one if number == 1 else many}"
