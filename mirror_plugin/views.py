@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
 from markupsafe import Markup
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .auth import (
     current_principal,
@@ -17,6 +18,7 @@ from .auth import (
     workspace_roles,
 )
 from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
+from .dbfaults import database_unreachable
 from .display import visible
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
@@ -178,6 +180,20 @@ def _conflict(error: Conflict) -> Any:
 def _registry_error(error: RegistryError) -> Any:
     status = 504 if error.category.value.endswith("timeout") else 502
     return _json_error(status, error.message, category=error.category.value)
+
+
+@blueprint.errorhandler(DBAPIError)
+def _database_unreachable(error: DBAPIError) -> Any:
+    """A lost or refused database connection is an outage: 503 with a sentence (JSON under
+    /api/), through the app's HTTP error handling so a host's 503 page applies to pages.
+    Any other database error is a bug and is raised on, to the host's 500."""
+    if not database_unreachable(error):
+        raise error
+    return current_app.handle_http_exception(
+        ServiceUnavailable(
+            "The console's database cannot be reached right now. Try again in a moment."
+        )
+    )
 
 
 def _session() -> Any:
