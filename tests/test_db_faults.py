@@ -115,6 +115,15 @@ def test_killed_connections_are_retried_without_an_error_or_a_wrong_allow(
     assert wrong == []
 
 
+def _drop(url: str) -> None:
+    """The database is gone, its open connections with it (a server that is down)."""
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = sa.engine.make_url(url).database
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 class _Clock:
     """rulecache's ``time`` moved forward by hand (the staleness bound, without waiting)."""
 
@@ -132,11 +141,7 @@ def test_unreachable_database_answers_from_the_snapshot_then_unavailable(
     clock = _Clock()
     monkeypatch.setattr(rulecache, "time", clock)
     expected = _decisions(pg_app)
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:  # the database is gone: its connections too
-        name = sa.engine.make_url(own_database).database
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop(own_database)
 
     # Within MIRROR_RULE_STALE_SECONDS (30 s): the last snapshot decides, exactly as before.
     assert _decisions(pg_app) == expected
@@ -169,6 +174,32 @@ def test_unreachable_database_answers_from_the_snapshot_then_unavailable(
     checked = api.get("/api/check?namespace=prod/a-web&image=" + IMAGES[0])
     assert checked.status_code == 200
     assert checked.get_json()["reason"] == "unavailable"
+
+
+@pytest.mark.postgres
+def test_admission_webhook_decides_from_the_snapshot_during_an_outage(
+    pg_app: Flask, own_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mirror_plugin.admission import clusters
+
+    from .admission_objects import review, workload
+    from .test_admission_webhook import Webhook, register
+
+    clock = _Clock()
+    monkeypatch.setattr(rulecache, "time", clock)
+    monkeypatch.setattr(clusters, "time", clock)
+    hook = Webhook(pg_app, "prod", register(pg_app, "prod"))
+
+    def allowed(image: str) -> bool:
+        return bool(hook.answer(review(workload("Pod", [image]), namespace="a-web"))["allowed"])
+
+    assert allowed(IMAGES[0]) and not allowed(IMAGES[2])
+    _drop(own_database)
+    assert allowed(IMAGES[0]) and not allowed(IMAGES[2])
+    clock.offset = 31.0
+    # Past the bound the webhook cannot tell who calls: 503, and the cluster's failurePolicy.
+    response = hook.post(review(workload("Pod", [IMAGES[0]]), namespace="a-web"))
+    assert response.status_code == 503
 
 
 def test_other_database_errors_are_not_turned_into_503(app: Flask) -> None:
