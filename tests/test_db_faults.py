@@ -124,6 +124,13 @@ def _drop(url: str) -> None:
     admin.dispose()
 
 
+def _create(url: str) -> None:
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{sa.engine.make_url(url).database}"'))
+    admin.dispose()
+
+
 class _Clock:
     """rulecache's ``time`` moved forward by hand (the staleness bound, without waiting)."""
 
@@ -174,6 +181,13 @@ def test_unreachable_database_answers_from_the_snapshot_then_unavailable(
     checked = api.get("/api/check?namespace=prod/a-web&image=" + IMAGES[0])
     assert checked.status_code == 200
     assert checked.get_json()["reason"] == "unavailable"
+
+    # The database is back (restored, migrated, the same rows): decisions resume.
+    _create(own_database)
+    dbmigrate.upgrade()
+    _platform()
+    assert _decisions(pg_app) == expected
+    assert api.client.get("/mirror/").status_code == 200
 
 
 @pytest.mark.postgres
