@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import lifecycle, ratelimit
 from .adapter import ADAPTER_METHODS, OPTIONAL_ADAPTER_METHODS, HostAdapter, UnknownNamespace
@@ -203,8 +203,10 @@ class MirrorPlugin:
                     namespace_known = False
             facts = state.rules.facts(state.db, state.host)
         except (RuleUnavailable, DBAPIError) as error:
-            if isinstance(error, DBAPIError) and not database_unreachable(error):
-                raise
+            if isinstance(error, DBAPIError):
+                if not database_unreachable(error):
+                    raise
+                _forget_lost_transaction(state.db)
             return unavailable(image, _namespace_text(namespace), UNAVAILABLE_MESSAGE)
         return decide(
             facts,
@@ -292,6 +294,16 @@ def _app() -> Flask:
             "MirrorPlugin is not registered on the current app; call init_app(app) first."
         )
     return app
+
+
+def _forget_lost_transaction(db: SQLAlchemy) -> None:
+    """The host adapter's query lost its connection: roll the session back, or every later
+    call in this app context (a CLI loop, a worker) fails with "invalid transaction" instead
+    of reconnecting. The transaction died with its connection; nothing more is lost."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
 
 
 def _namespace_text(namespace: object) -> str:

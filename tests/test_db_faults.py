@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from mirror_plugin import dbmigrate, rulecache
 from mirror_plugin.rule import Reason
+from mirror_plugin.testing import FakeHostAdapter
 
 from .conftest import POSTGRES_URL, Api, make_app, world
 from .factories import integration, session, space
@@ -214,6 +215,33 @@ def test_admission_webhook_decides_from_the_snapshot_during_an_outage(
     # Past the bound the webhook cannot tell who calls: 503, and the cluster's failurePolicy.
     response = hook.post(review(workload("Pod", [IMAGES[0]]), namespace="a-web"))
     assert response.status_code == 503
+
+
+class DatabaseHost(FakeHostAdapter):
+    """A host whose adapter asks its own database, as a real console's does."""
+
+    def workspace_of_namespace(self, namespace: str) -> str | None:
+        current_app.extensions["mirror_plugin"].db.session.execute(sa.text("SELECT 1"))
+        return super().workspace_of_namespace(namespace)
+
+
+@pytest.mark.postgres
+def test_a_host_adapter_losing_its_database_is_an_unavailable_decision(
+    own_database: str,
+) -> None:
+    host = DatabaseHost(workspaces=world().workspaces, namespaces=world().namespaces)
+    app = make_app(own_database, host)
+    with app.app_context():
+        dbmigrate.upgrade()
+        _platform()
+        plugin = app.extensions["mirror_plugin"].plugin
+        assert plugin.check_image("prod/a-web", IMAGES[0]).allowed
+        _drop(own_database)
+        for _ in range(3):  # the host's session is rolled back, not left failing
+            decision = plugin.check_image("prod/a-web", IMAGES[0])
+            assert decision.reason is Reason.UNAVAILABLE
+        app.extensions["mirror_plugin"].db.session.remove()
+        app.extensions["mirror_plugin"].db.engine.dispose()
 
 
 def test_other_database_errors_are_not_turned_into_503(app: Flask) -> None:
