@@ -171,9 +171,17 @@ class RuleCache:
                     raise
                 # Stays dirty, so the fast path is off until the database answers again.
                 self.dirty = True
+                if not self.retry_at:  # once per outage, not at every attempt
+                    log.warning(
+                        "Database unreachable; deciding from the last rule snapshot for up "
+                        "to %s s: %s",
+                        self.stale_seconds,
+                        error.orig,
+                    )
                 self.retry_at = now + self.refresh_seconds
-                log.warning("Rule snapshot not refreshed, database unreachable: %s", error.orig)
                 return self._last_snapshot(now)
+            if self.retry_at:
+                log.warning("Database reachable again; rule snapshot refreshed.")
             self.retry_at = 0.0
             self._workspace_names(host)
             self.checked_at = self.verified_at = time.monotonic()

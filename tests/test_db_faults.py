@@ -6,7 +6,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -70,15 +72,11 @@ def pg_app(own_database: str) -> Iterator[Flask]:
         app.extensions["mirror_plugin"].db.engine.dispose()
 
 
-@pytest.mark.postgres
-def test_killed_connections_are_retried_without_an_error_or_a_wrong_allow(
-    pg_app: Flask, own_database: str
-) -> None:
-    """pg_terminate_backend (what a failover or restart does) from another connection while
-    check_image runs in a loop: every decision is the one made before the kills."""
-    expected = _decisions(pg_app)
-    assert sum(expected.values()) == 4  # public for all three, secret for ws-a
-    killer = sa.create_engine(own_database, isolation_level="AUTOCOMMIT")
+@contextmanager
+def killing(url: str) -> Iterator[list[int]]:
+    """Terminate every other backend of ``url``'s database every 20 ms, from a connection of
+    its own, until the block ends; yields how many each round terminated."""
+    killer = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     killed: list[int] = []
     done = threading.Event()
 
@@ -90,13 +88,38 @@ def test_killed_connections_are_retried_without_an_error_or_a_wrong_allow(
 
     thread = threading.Thread(target=kill)
     thread.start()
+    try:
+        yield killed
+    finally:
+        done.set()
+        thread.join()
+        killer.dispose()
+
+
+def _until_killed(killed: list[int], seconds: float = 3.0) -> Iterator[int]:
+    """Rounds for ``seconds``, and on until at least five connections were killed."""
+    deadline = time.monotonic() + seconds
+    rounds = 0
+    while time.monotonic() < deadline or sum(killed) < 5:
+        assert time.monotonic() < deadline + 10, "the killer never hit a connection"
+        rounds += 1
+        yield rounds
+
+
+@pytest.mark.postgres
+def test_killed_connections_are_retried_without_an_error_or_a_wrong_allow(
+    pg_app: Flask, own_database: str
+) -> None:
+    """pg_terminate_backend (what a failover or restart does) from another connection while
+    check_image runs in a loop: every decision is the one made before the kills."""
+    expected = _decisions(pg_app)
+    assert sum(expected.values()) == 4  # public for all three, secret for ws-a
     plugin = pg_app.extensions["mirror_plugin"].plugin
     errors: list[BaseException] = []
     wrong: list[tuple[str, str, str]] = []
     calls = 0
-    try:
-        deadline = time.monotonic() + 3.0
-        while time.monotonic() < deadline or sum(killed) < 5:
+    with killing(own_database) as killed:
+        for _ in _until_killed(killed):
             for (namespace, image), allowed in expected.items():
                 calls += 1
                 try:
@@ -106,14 +129,44 @@ def test_killed_connections_are_retried_without_an_error_or_a_wrong_allow(
                     continue
                 if decision.allowed != allowed:
                     wrong.append((namespace, image, decision.reason.value))
-            assert time.monotonic() < deadline + 10, "the killer never hit a connection"
-    finally:
-        done.set()
-        thread.join()
-        killer.dispose()
     assert sum(killed) >= 5, killed
     assert errors == [], f"{len(errors)} of {calls} calls raised: {errors[:3]}"
     assert wrong == []
+
+
+@pytest.mark.postgres
+def test_killed_connections_over_http_no_500_no_wrong_allow(own_database: str) -> None:
+    """The same through the JSON API, on a host that set pool_pre_ping as the README says:
+    /api/check answers every call with the decision made before the kills; a listing that
+    lost its connection mid-request answers 503 (never a 500 or an exception)."""
+    app = make_app(
+        own_database,
+        world(),
+        MIRROR_RULE_REFRESH_SECONDS=0.0,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    with app.app_context():
+        dbmigrate.upgrade()
+        _platform()
+        expected = _decisions(app)
+    api = Api(app.test_client(), app.extensions["mirror_plugin"].host).as_user("root")
+    statuses: Counter[int] = Counter()
+    wrong: list[tuple[str, str]] = []
+    with killing(own_database) as killed:
+        for _ in _until_killed(killed):
+            for (namespace, image), allowed in expected.items():
+                response = api.get(f"/api/check?namespace={namespace}&image={image}")
+                statuses[response.status_code] += 1
+                if response.status_code != 200 or response.get_json()["allowed"] != allowed:
+                    wrong.append((namespace, image))
+            listed = api.get("/api/integrations")
+            statuses[listed.status_code] += 1
+            assert listed.status_code in (200, 503), listed.get_data(as_text=True)
+    with app.app_context():
+        app.extensions["mirror_plugin"].db.engine.dispose()
+    assert sum(killed) >= 5, killed
+    assert wrong == [], f"{len(wrong)} wrong answers; statuses {dict(statuses)}"
+    assert statuses[500] == 0
 
 
 def _drop(url: str) -> None:
