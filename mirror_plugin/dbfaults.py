@@ -12,7 +12,9 @@ and fixed.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 #: What the hook and the pages say while the database cannot be reached.
 UNAVAILABLE_MESSAGE = (
@@ -35,3 +37,19 @@ def database_unreachable(error: BaseException) -> bool:
 
 class RuleUnavailable(Exception):
     """The rule snapshot is older than ``MIRROR_RULE_STALE_SECONDS`` and cannot be refreshed."""
+
+
+def rollback_session(db: Any) -> None:
+    """Roll the host's session back, tolerating a connection that is already gone.
+
+    Used where a transaction may have died with its connection: after the host adapter's
+    query lost the database (or every later call in this app context, a CLI loop or a
+    worker, fails with "invalid transaction" instead of reconnecting), and at the end of the
+    plugin's requests, where Flask-SQLAlchemy's own teardown would otherwise roll back on a
+    connection killed after the last query and turn an answered request into a 500. Nothing
+    uncommitted survives a request anyway.
+    """
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass

@@ -9,14 +9,19 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from . import lifecycle, ratelimit
 from .adapter import ADAPTER_METHODS, OPTIONAL_ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .auth import namespace_workspace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
-from .dbfaults import UNAVAILABLE_MESSAGE, RuleUnavailable, database_unreachable
+from .dbfaults import (
+    UNAVAILABLE_MESSAGE,
+    RuleUnavailable,
+    database_unreachable,
+    rollback_session,
+)
 from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
@@ -206,7 +211,7 @@ class MirrorPlugin:
             if isinstance(error, DBAPIError):
                 if not database_unreachable(error):
                     raise
-                _forget_lost_transaction(state.db)
+                rollback_session(state.db)
             return unavailable(image, _namespace_text(namespace), UNAVAILABLE_MESSAGE)
         return decide(
             facts,
@@ -294,16 +299,6 @@ def _app() -> Flask:
             "MirrorPlugin is not registered on the current app; call init_app(app) first."
         )
     return app
-
-
-def _forget_lost_transaction(db: SQLAlchemy) -> None:
-    """The host adapter's query lost its connection: roll the session back, or every later
-    call in this app context (a CLI loop, a worker) fails with "invalid transaction" instead
-    of reconnecting. The transaction died with its connection; nothing more is lost."""
-    try:
-        db.session.rollback()
-    except SQLAlchemyError:
-        pass
 
 
 def _namespace_text(namespace: object) -> str:

@@ -18,7 +18,7 @@ from .auth import (
     workspace_roles,
 )
 from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
-from .dbfaults import database_unreachable
+from .dbfaults import database_unreachable, rollback_session
 from .display import visible
 from .integrations import Conflict, InvalidInput
 from .models import Binding, Integration, Space
@@ -194,6 +194,15 @@ def _database_unreachable(error: DBAPIError) -> Any:
             "The console's database cannot be reached right now. Try again in a moment."
         )
     )
+
+
+@blueprint.teardown_request
+def _end_transaction(error: BaseException | None) -> None:
+    """End the plugin request's transaction before Flask-SQLAlchemy removes the session,
+    so a connection killed after the last query (a failover) is not a 500 at teardown."""
+    db = current_app.extensions["mirror_plugin"].db
+    if db.session.registry.has():  # no session used, nothing to end (the hook's API calls)
+        rollback_session(db)
 
 
 def _session() -> Any:
