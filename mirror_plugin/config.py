@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a worker's in-memory rule snapshot may go without checking the database for
     # changes made elsewhere (other workers, tools): the bound on revocation across processes.
     "MIRROR_RULE_REFRESH_SECONDS": 0.5,
+    # Seconds a worker keeps deciding from its last rule snapshot while the database cannot
+    # be reached (counted from the snapshot's last successful check); past it check_image
+    # denies with reason "unavailable" until the database answers again.
+    "MIRROR_RULE_STALE_SECONDS": 30.0,
     # Seconds the picker serves a repository's cached tags before asking the registry again.
     "MIRROR_CATALOGUE_TTL": 300,
     # Space-workspace pairs one bind/unbind request may change (spaces x workspaces).

@@ -9,12 +9,19 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import DBAPIError
 
 from . import lifecycle, ratelimit
 from .adapter import ADAPTER_METHODS, OPTIONAL_ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .auth import namespace_workspace
 from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
 from .crypto import SecretBox
+from .dbfaults import (
+    UNAVAILABLE_MESSAGE,
+    RuleUnavailable,
+    database_unreachable,
+    rollback_session,
+)
 from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
@@ -22,7 +29,7 @@ from .pull_secret import PullSecret
 from .pull_worker import PullWorker
 from .registry.netguard import NetworkPolicy
 from .resolver import CachedResolver
-from .rule import Decision, Explanation, decide
+from .rule import Decision, Explanation, decide, unavailable
 from .rulecache import RuleCache
 
 EXTENSION_KEY = "mirror_plugin"
@@ -139,7 +146,10 @@ class MirrorPlugin:
             secrets=SecretBox.for_app(app),
             health=HealthMonitor(app),
             pull_worker=PullWorker(app),
-            rules=RuleCache(float(app.config["MIRROR_RULE_REFRESH_SECONDS"])),
+            rules=RuleCache(
+                float(app.config["MIRROR_RULE_REFRESH_SECONDS"]),
+                float(app.config["MIRROR_RULE_STALE_SECONDS"]),
+            ),
             resolver=CachedResolver(
                 ttl=float(app.config["MIRROR_RESOLVER_TTL"]),
                 timeout=float(app.config["MIRROR_RESOLVER_TIMEOUT"]),
@@ -181,17 +191,29 @@ class MirrorPlugin:
     # -- the deploy hook ------------------------------------------------------------------
 
     def explain(self, namespace: str, image: str) -> Explanation:
-        """Run the FAQ checks for ``image`` in ``namespace`` one by one; never raises."""
+        """Run the FAQ checks for ``image`` in ``namespace`` one by one; never raises.
+
+        While the database cannot be reached, the last rule snapshot answers for
+        ``MIRROR_RULE_STALE_SECONDS``; after that, and when the host adapter's own database
+        lookup fails, the answer is a denial with reason ``unavailable``.
+        """
         app = _app()
         state: MirrorState = app.extensions[EXTENSION_KEY]
         workspace_id: str | None = None
         namespace_known = isinstance(namespace, str) and bool(namespace.strip())
-        if namespace_known:
-            try:
-                workspace_id = namespace_workspace(namespace)
-            except UnknownNamespace:
-                namespace_known = False
-        facts = state.rules.facts(state.db, state.host)
+        try:
+            if namespace_known:
+                try:
+                    workspace_id = namespace_workspace(namespace)
+                except UnknownNamespace:
+                    namespace_known = False
+            facts = state.rules.facts(state.db, state.host)
+        except (RuleUnavailable, DBAPIError) as error:
+            if isinstance(error, DBAPIError):
+                if not database_unreachable(error):
+                    raise
+                rollback_session(state.db)
+            return unavailable(image, _namespace_text(namespace), UNAVAILABLE_MESSAGE)
         return decide(
             facts,
             image=image,
@@ -278,6 +300,10 @@ def _app() -> Flask:
             "MirrorPlugin is not registered on the current app; call init_app(app) first."
         )
     return app
+
+
+def _namespace_text(namespace: object) -> str:
+    return namespace if isinstance(namespace, str) else repr(namespace)
 
 
 def _workspace_policy(config: Any) -> NetworkPolicy | None:

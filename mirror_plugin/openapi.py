@@ -547,7 +547,8 @@ ERRORS: dict[int, str] = {
     405: "refresh=1 on a GET: send POST to refresh from the registry.",
     429: "Too many calls that reach a registry (MIRROR_REGISTRY_CALLS_PER_MINUTE) or "
     "connection tests (MIRROR_TEST_CONNECTION_PER_MINUTE) for this user in the last minute.",
-    503: "The rate-limit storage cannot be reached, so no registry is contacted.",
+    503: "The console's database cannot be reached (a failover or restart: try again in a "
+    "moment), or the rate-limit storage cannot be reached, so no registry is contacted.",
     502: "The registry failed or refused; 'category' says how (for anyone but the platform "
     "Admin: 'unreachable', or the credentials' category).",
     504: "The registry did not answer in time (platform Admin; others get 502).",
@@ -575,8 +576,8 @@ def operation(
     body: Schema | None = None,
     description: str | None = None,
 ) -> Schema:
-    """One operation; 400 (a NUL character in a query parameter) and 401 are always
-    possible, the other ``errors`` are listed per route."""
+    """One operation; 400 (a NUL character in a query parameter), 401 and 503 (the database
+    cannot be reached) are always possible, the other ``errors`` are listed per route."""
     status, schema_name = ok
     success_text = {200: "OK", 201: "Created"}[status]
     op: Schema = {
@@ -590,7 +591,7 @@ def operation(
             },
             **{
                 str(code): {"$ref": f"#/components/responses/{code}"}
-                for code in sorted({400, 401, *errors})
+                for code in sorted({400, 401, 503, *errors})
             },
         },
     }

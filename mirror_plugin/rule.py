@@ -48,6 +48,8 @@ class Reason(enum.StrEnum):
     NAMESPACE_NOT_IN_WORKSPACE = "namespace_not_in_workspace"
     SPACE_NOT_BOUND = "space_not_bound"
     UNKNOWN_SPACE = "unknown_space"
+    #: The database could not be reached and the last rule snapshot is too old to trust.
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +365,18 @@ def decide(
         f"{ctx.workspace_label}; check the space name, or ask the platform Admin to bind "
         "the space to the workspace.",
     )
+
+
+def unavailable(image: object, namespace: str, message: str) -> Explanation:
+    """The denial while the rule cannot be checked (database unreachable, snapshot stale)."""
+    ctx = _Context(
+        image=image if isinstance(image, str) else _shown(repr(image)),
+        namespace=namespace,
+        workspace_id=None,
+        workspace_label="",
+    )
+    ctx.check("database", "Could the rule be checked?", CheckStatus.FAIL, message)
+    return ctx.finish(False, Reason.UNAVAILABLE, message)
 
 
 def _shown(text: str) -> str:

@@ -9,10 +9,20 @@ write to those tables (migration 0003), says when it is out of date:
   revocation committed in this process takes effect at the very next decision;
 - otherwise the counter is re-read at most every ``MIRROR_RULE_REFRESH_SECONDS`` (0.5 s), so
   a revocation committed by another worker or tool takes effect within that bound.
+
+The database may go away (failover, restart, a killed connection). A disconnect is retried
+once on a fresh connection (SQLAlchemy invalidates the pool on one). While the database
+stays unreachable, decisions come from the last snapshot until it is
+``MIRROR_RULE_STALE_SECONDS`` older than its last successful check, then
+:class:`~mirror_plugin.dbfaults.RuleUnavailable` is raised (``check_image`` turns it into an
+``unavailable`` denial), and the database is tried again at most every refresh interval, so
+an outage does not turn every decision into a connection attempt. None of this adds work to
+a decision while the database answers.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -20,12 +30,15 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import DBAPIError
 
+from .dbfaults import RuleUnavailable, database_unreachable
 from .hostkey import split_key
 from .models import Binding, HostSource, Integration, RegistryHost, RuleGeneration, Space
 from .rule import RegistryFacts, SpaceFacts
 
 _NO_BINDINGS: frozenset[str] = frozenset()
+log = logging.getLogger(__name__)
 
 
 #: An integration as the snapshot keeps it: id, name, owner (None: platform), how matched.
@@ -99,12 +112,17 @@ class RuleSnapshot:
 class RuleCache:
     """One per app: the current snapshot, reloaded when the generation counter moved."""
 
-    def __init__(self, refresh_seconds: float) -> None:
+    def __init__(self, refresh_seconds: float, stale_seconds: float = 30.0) -> None:
         self.refresh_seconds = refresh_seconds
+        self.stale_seconds = stale_seconds
         self.snapshot: RuleSnapshot | None = None
         self.workspace_names: dict[str, str] = {}
         self.generation: int | None = None
         self.checked_at = 0.0
+        #: When the database last confirmed the snapshot (None: never).
+        self.verified_at: float | None = None
+        #: While the database is unreachable: no new attempt before this moment.
+        self.retry_at = 0.0
         self.dirty = True
         self._lock = threading.Lock()
         self._engine: Engine | None = None
@@ -123,7 +141,9 @@ class RuleCache:
         """The current snapshot; re-reads the counter when due, reloads when it moved.
 
         ``db`` is the host's Flask-SQLAlchemy; its engine is only looked up on a refresh, which
-        keeps the common path to two attribute reads and a clock read.
+        keeps the common path to two attribute reads and a clock read. Raises
+        :class:`RuleUnavailable` when the database cannot be reached and the snapshot is
+        older than the staleness bound.
         """
         snapshot = self.snapshot
         if (
@@ -134,20 +154,72 @@ class RuleCache:
             return snapshot
         with self._lock:
             engine = self._watch(db)
+            now = time.monotonic()
             if (
                 self.snapshot is not None
                 and not self.dirty
-                and time.monotonic() - self.checked_at < self.refresh_seconds
+                and now - self.checked_at < self.refresh_seconds
             ):
                 return self.snapshot
+            if now < self.retry_at:
+                return self._last_snapshot(now)
             self.dirty = False
-            with engine.connect() as connection:
-                generation = connection.scalar(
-                    select(RuleGeneration.value).where(RuleGeneration.id == 1)
-                )
-                if self.snapshot is None or generation is None or generation != self.generation:
-                    self.snapshot = RuleSnapshot(connection)
-                    self.generation = generation
-            self.workspace_names = {ws.id: ws.name for ws in host.list_workspaces()}
-            self.checked_at = time.monotonic()
+            try:
+                self._reload(engine)
+            except DBAPIError as error:
+                if not database_unreachable(error):
+                    raise
+                # Stays dirty, so the fast path is off until the database answers again.
+                self.dirty = True
+                if not self.retry_at:  # once per outage, not at every attempt
+                    log.warning(
+                        "Database unreachable; deciding from the last rule snapshot for up "
+                        "to %s s: %s",
+                        self.stale_seconds,
+                        error.orig,
+                    )
+                self.retry_at = now + self.refresh_seconds
+                return self._last_snapshot(now)
+            if self.retry_at:
+                log.warning("Database reachable again; rule snapshot refreshed.")
+            self.retry_at = 0.0
+            self._workspace_names(host)
+            self.checked_at = self.verified_at = time.monotonic()
+            assert self.snapshot is not None
             return self.snapshot
+
+    def _reload(self, engine: Engine) -> None:
+        """Read the counter (and the snapshot when it moved); a dropped connection once more."""
+        try:
+            self._read(engine)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            self._read(engine)  # the pool was invalidated: this one is a new connection
+
+    def _read(self, engine: Engine) -> None:
+        with engine.connect() as connection:
+            generation = connection.scalar(
+                select(RuleGeneration.value).where(RuleGeneration.id == 1)
+            )
+            if self.snapshot is None or generation is None or generation != self.generation:
+                self.snapshot = RuleSnapshot(connection)
+                self.generation = generation
+
+    def _workspace_names(self, host: Any) -> None:
+        """Workspace display names from the host; kept as they were if its database fails."""
+        try:
+            self.workspace_names = {ws.id: ws.name for ws in host.list_workspaces()}
+        except DBAPIError as error:
+            if not database_unreachable(error):
+                raise
+
+    def _last_snapshot(self, now: float) -> RuleSnapshot:
+        """The snapshot the database last confirmed, while within the staleness bound."""
+        if (
+            self.snapshot is None
+            or self.verified_at is None
+            or now - self.verified_at >= self.stale_seconds
+        ):
+            raise RuleUnavailable()
+        return self.snapshot

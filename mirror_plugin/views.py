@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request, session
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, ServiceUnavailable
 from werkzeug.wrappers import Response
 
 from .auth import (
@@ -14,6 +15,7 @@ from .auth import (
     workspace_roles,
 )
 from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
+from .dbfaults import database_unreachable, rollback_session
 from .display import visible
 from .errorpages import error_page
 from .integrations import Conflict, InvalidInput
@@ -194,3 +196,26 @@ def _conflict(error: Conflict) -> Any:
 def _registry_error(error: RegistryError) -> Any:
     status = 504 if error.category.value.endswith("timeout") else 502
     return _json_error(status, error.message, category=error.category.value)
+
+
+@blueprint.errorhandler(DBAPIError)
+def _database_unreachable(error: DBAPIError) -> Any:
+    """A lost or refused database connection is an outage: 503 with a sentence (JSON under
+    /api/), through the app's HTTP error handling so a host's 503 page applies to pages.
+    Any other database error is a bug and is raised on, to the host's 500."""
+    if not database_unreachable(error):
+        raise error
+    return current_app.handle_http_exception(
+        ServiceUnavailable(
+            "The console's database cannot be reached right now. Try again in a moment."
+        )
+    )
+
+
+@blueprint.teardown_request
+def _end_transaction(error: BaseException | None) -> None:
+    """End the plugin request's transaction before Flask-SQLAlchemy removes the session,
+    so a connection killed after the last query (a failover) is not a 500 at teardown."""
+    db = current_app.extensions["mirror_plugin"].db
+    if db.session.registry.has():  # no session used, nothing to end (the hook's API calls)
+        rollback_session(db)

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
+from ..dbfaults import database_unreachable
 from ..models import Cluster, utcnow
 
 MODES = ("warn", "enforce")
@@ -177,6 +179,19 @@ class Caller:
     exempt_namespaces: frozenset[str]
 
 
+def _cluster_rows() -> list[Any]:
+    """Every cluster's row; a connection the server dropped is retried once on a new one."""
+    columns = (Cluster.id, Cluster.name, Cluster.token_hash, Cluster.mode)
+    query = select(*columns, Cluster.exempt_namespaces)
+    try:
+        return list(session().execute(query).all())
+    except DBAPIError as error:
+        session().rollback()
+        if not error.connection_invalidated:
+            raise
+        return list(session().execute(query).all())
+
+
 def _callers() -> dict[str, Caller]:
     """Every cluster, re-read at most every ``MIRROR_RULE_REFRESH_SECONDS``.
 
@@ -190,8 +205,16 @@ def _callers() -> dict[str, Caller]:
     cached = extras.get("admission_callers")
     now = time.monotonic()
     if cached is None or now - cached[0] >= ttl:
-        columns = (Cluster.id, Cluster.name, Cluster.token_hash, Cluster.mode)
-        rows = session().execute(select(*columns, Cluster.exempt_namespaces)).all()
+        try:
+            rows = _cluster_rows()
+        except DBAPIError as error:
+            # The database is gone (see mirror_plugin.dbfaults): the clusters known a moment
+            # ago still authenticate for MIRROR_RULE_STALE_SECONDS, as the rule snapshot
+            # still decides; past that the review fails (503) and failurePolicy applies.
+            stale = float(current_app.config["MIRROR_RULE_STALE_SECONDS"])
+            if cached is None or not database_unreachable(error) or now - cached[0] >= stale:
+                raise
+            return cached[1]  # type: ignore[no-any-return]
         callers = {
             row.name: Caller(row.id, row.name, row.token_hash, row.mode, frozenset(row[4]))
             for row in rows
