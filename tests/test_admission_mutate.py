@@ -194,3 +194,48 @@ def test_the_configuration_includes_the_mutating_webhook_when_on(app: Flask) -> 
     assert k8s.ApiClient().sanitize_for_serialization(model) == mwc
     removed = cli(app, "remove", "prod")
     assert "validatingwebhookconfiguration,mutatingwebhookconfiguration" in removed.output
+
+
+POD_PATHS = [
+    ("request", "object"),
+    ("request", "object", "spec"),
+    ("request", "object", "spec", "imagePullSecrets"),
+    ("request", "object", "spec", "imagePullSecrets", 0),
+    ("request", "object", "spec", "containers"),
+    ("request", "object", "spec", "containers", 0),
+    ("request", "object", "spec", "containers", 0, "image"),
+    ("request", "object", "spec", "initContainers"),
+    ("request", "namespace"),
+    ("request", "operation"),
+    ("request", "kind"),
+]
+
+
+def test_generated_pods_get_an_answer_or_a_400(app: Flask, robot: str) -> None:
+    """Never a 500, and never a refusal: whatever the Pod looks like."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from .test_admission_security import JSON
+
+    hook = Mutator(app, register(app, "prod", "--mutate", "on"))
+    pod = workload("Pod", [f"{robot}/team-a/tools/nginx:1.25"])
+    pod["spec"]["imagePullSecrets"] = [{"name": "team-creds"}]
+    base = review(pod)
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(path=st.sampled_from(POD_PATHS), value=JSON)
+    def check(path: tuple[Any, ...], value: Any) -> None:
+        body = json.loads(json.dumps(base))
+        node = body
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        response = hook.post(body)
+        assert response.status_code in (200, 400), response.get_data(as_text=True)
+        if response.status_code == 200:
+            assert response.get_json()["response"]["allowed"] is True
+        else:
+            assert response.get_json()["error"]["message"]
+
+    check()
