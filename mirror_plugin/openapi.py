@@ -33,6 +33,7 @@ from .auth import require_principal
 from .csrf import HEADER as CSRF_HEADER
 from .integrations import KINDS
 from .models import Health, Scope
+from .params import MAX_ID
 from .registry.errors import Category
 from .rule import CheckStatus, Reason
 from .views import blueprint
@@ -981,7 +982,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                     PICKER_TAB,
                     query(
                         "registry",
-                        {"anyOf": [integer(minimum=0), string(maxLength=0)]},
+                        {"anyOf": [integer(minimum=1, maximum=MAX_ID), string(maxLength=0)]},
                         "Only this registry's spaces (400 unless a registry id).",
                     ),
                     SEARCH,

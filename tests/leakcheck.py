@@ -87,7 +87,11 @@ def install() -> None:
         if flask.request.blueprint == "mirror_plugin" and not response.is_streamed:
             headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
             body = response.get_data(as_text=True)
-            if flask.request.endpoint == PULL_SECRETS_ENDPOINT and response.status_code == 200:
+            if (
+                flask.request.endpoint == PULL_SECRETS_ENDPOINT
+                and flask.request.method == "GET"
+                and response.status_code == 200
+            ):
                 body = without_secret_data(body)
             scan(f"response to {flask.request.method} {flask.request.path}", headers + "\n" + body)
         return response
