@@ -83,11 +83,23 @@ def default_console_namespace(cluster: str, namespace: str) -> str:
     return f"{cluster}/{namespace}"
 
 
+def default_kubernetes_namespace(cluster: str, console_namespace: str) -> str | None:
+    """The reverse of :func:`default_console_namespace`: the Kubernetes namespace of host
+    namespace ``console_namespace`` in ``cluster`` (``"<cluster>/"`` stripped), ``None`` when
+    it is not in that cluster."""
+    prefix = f"{cluster}/"
+    rest = console_namespace.removeprefix(prefix)
+    return rest if rest != console_namespace and rest and "/" not in rest else None
+
+
 #: Methods an adapter MAY have; ``init_app`` checks that those present are callable.
 #: ``console_namespace(cluster: str, namespace: str) -> str | None`` maps a Kubernetes
 #: namespace of a registered cluster to the host's namespace id (``None``: not a console
 #: namespace); without it, :func:`default_console_namespace` applies.
-OPTIONAL_ADAPTER_METHODS = ("console_namespace",)
+#: ``kubernetes_namespace(cluster: str, console_namespace: str) -> str | None`` is its
+#: reverse, used to name the namespace of a cluster agent's pull Secrets (``None``: the host
+#: namespace is not in that cluster); without it, :func:`default_kubernetes_namespace`.
+OPTIONAL_ADAPTER_METHODS = ("console_namespace", "kubernetes_namespace")
 
 #: The methods ``init_app`` checks the host adapter has, so a missing one fails at start-up.
 ADAPTER_METHODS = (

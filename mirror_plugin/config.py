@@ -100,8 +100,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a worker keeps admission decision counts in memory before adding them to the
     # cluster's row (0: every review commits its count; denials are audited at once anyway).
     "MIRROR_ADMISSION_COUNT_SECONDS": 5.0,
-    # Name of the Kubernetes Secret mirror.pull_secret() and ``flask mirror pull-secret``
-    # render (type kubernetes.io/dockerconfigjson).
+    # Name of the Kubernetes Secret mirror.pull_secret(), ``flask mirror pull-secret`` and the
+    # cluster agent endpoint render (type kubernetes.io/dockerconfigjson), and the name the
+    # mutating webhook adds to a Pod's imagePullSecrets.
     "MIRROR_PULL_SECRET_NAME": "mirror-pull",
     # Days a pull robot lives in Harbor (Harbor's duration; -1: never expires). The
     # reconciler replaces a robot before it expires.

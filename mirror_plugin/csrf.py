@@ -24,7 +24,13 @@ HEADER = "X-Mirror-CSRF"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Routes no browser calls: the admission webhook authenticates the cluster's API server by
 #: its bearer token alone and never looks at a session, so a session token means nothing there.
-EXEMPT_ENDPOINTS = frozenset({"mirror_plugin.admission_validate"})
+EXEMPT_ENDPOINTS = frozenset(
+    {
+        "mirror_plugin.admission_validate",
+        "mirror_plugin.admission_mutate",
+        "mirror_plugin.cluster_pull_secrets",
+    }
+)
 
 
 def csrf_token() -> str:

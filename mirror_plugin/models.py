@@ -304,6 +304,9 @@ class Cluster(MirrorBase):
     allowed_count: Mapped[int] = mapped_column(BigInteger, default=0)
     denied_count: Mapped[int] = mapped_column(BigInteger, default=0)
     warned_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The optional mutating webhook (adds the namespace's pull secret to Pods): off unless
+    #: the Admin turns it on (``cluster add --mutate on`` / ``cluster mutate NAME on``).
+    mutate: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 __all__ = [

@@ -33,6 +33,7 @@ from .auth import require_principal
 from .csrf import HEADER as CSRF_HEADER
 from .integrations import KINDS
 from .models import Health, Scope
+from .params import MAX_ID
 from .registry.errors import Category
 from .rule import CheckStatus, Reason
 from .views import blueprint
@@ -200,6 +201,7 @@ SPACE_QUERY_ID = query(
 
 # -- request bodies -------------------------------------------------------------------------
 
+CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # admission.clusters.DNS_LABEL
 NAME_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,99}\s*$"  # integrations.NAME_PATTERN, trimmed
 HARBOR_PROJECT = r"^\s*[a-z0-9]+(?:[._-][a-z0-9]+)*\s*$"  # spaces.HARBOR_PROJECT_NAME, trimmed
 
@@ -527,6 +529,22 @@ def _schemas() -> dict[str, Schema]:
             }
         ),
         "PickerFaq": {"anyOf": [ref("Explanation"), ref("Faq")]},
+        "ClusterPullSecrets": record(
+            {
+                "cursor": integer(minimum=0, description="Send it as since= next time."),
+                "full": boolean(
+                    description="Every namespace of the cluster (no or a future "
+                    "cursor): the agent may delete Secrets of namespaces not listed."
+                ),
+                "secrets": array(
+                    {"type": "object", "description": "A kubernetes.io/dockerconfigjson Secret."}
+                ),
+                "skipped": array(
+                    record({"namespace": string(), "error": string()}),
+                    description="Namespaces whose Kubernetes name is not a DNS label.",
+                ),
+            }
+        ),
         "OpenAPI": {
             "type": "object",
             "required": ["openapi", "info", "paths"],
@@ -970,7 +988,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                     PICKER_TAB,
                     query(
                         "registry",
-                        {"anyOf": [integer(minimum=0), string(maxLength=0)]},
+                        {"anyOf": [integer(minimum=1, maximum=MAX_ID), string(maxLength=0)]},
                         "Only this registry's spaces (400 unless a registry id).",
                     ),
                     SEARCH,
@@ -1033,6 +1051,24 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 parameters=tag_parameters,
             ),
         },
+        f"{api}/clusters/{{cluster}}/pull-secrets": {
+            "get": operation(
+                "clusterPullSecrets",
+                "A cluster agent's pull Secrets: those that changed since a cursor",
+                "Cluster agent",
+                ok=(200, "ClusterPullSecrets"),
+                errors=(503,),
+                description="Authenticated with the cluster's bearer token (flask mirror "
+                "cluster add), never a session: 401 for any other caller. Without since, "
+                "every namespace of the cluster.",
+                parameters=[
+                    parameter(
+                        "cluster", "path", string(pattern=CLUSTER_NAME), "Registered cluster."
+                    ),
+                    query("since", integer(minimum=0), "The cursor of the previous answer."),
+                ],
+            ),
+        },
         f"{api}/picker/faq": {
             "get": operation(
                 "pickerFaq",
@@ -1061,6 +1097,9 @@ def build_document(app: Flask) -> Schema:
             op["security"] = [
                 {"session": [], "csrf": []} if method in UNSAFE_METHODS else {"session": []}
             ]
+    paths[f"{prefix}/api/clusters/{{cluster}}/pull-secrets"]["get"]["security"] = [
+        {"clusterToken": []}
+    ]
     document = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -1078,6 +1117,11 @@ def build_document(app: Flask) -> Schema:
                     "in": "cookie",
                     "name": app.config.get("SESSION_COOKIE_NAME") or "session",
                     "description": "The host console's session: the host says who the user is.",
+                },
+                "clusterToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A registered cluster's token (flask mirror cluster add).",
                 },
                 "csrf": {
                     "type": "apiKey",

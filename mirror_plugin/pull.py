@@ -27,6 +27,7 @@ from . import audit
 from .auth import adapter
 from .integrations import http_for_row, session
 from .models import Binding, Integration, Scope, Space, utcnow
+from .pull_changes import bump
 from .pull_models import PullOutbox, PullRobot
 from .registry.harbor import HarborClient
 from .registry.harbor_robots import RobotClient, RobotState
@@ -271,7 +272,9 @@ def notify_shared(space_workspaces: dict[int, list[str]], reason: str) -> None:
 
 
 def notify(workspace_id: str, reason: str) -> None:
-    """Send ``pull_credentials_changed`` for the workspace's namespaces."""
+    """Count the change (the cluster agents' cursor, :mod:`mirror_plugin.pull_changes`) and
+    send ``pull_credentials_changed`` for the workspace's namespaces."""
+    bump(workspace_id)
     try:
         namespaces = sorted(adapter().namespaces_of_workspace(workspace_id))
     except Exception:  # noqa: BLE001 - a host failure must not undo a committed change

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -58,6 +59,30 @@ class PullRobot(MirrorBase):
     )
 
 
+class PullCounter(MirrorBase):
+    """The one change counter of pull credentials (a single row, ``id`` 1).
+
+    Bumped with ``UPDATE ... SET value = value + 1``, whose row lock is held until commit, so
+    changes commit in counter order and a cluster agent's cursor never skips one that was
+    still uncommitted when it polled."""
+
+    __tablename__ = "mirror_pull_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PullChange(MirrorBase):
+    """The counter value of a workspace's last pull-credential change: what
+    ``GET /api/clusters/<cluster>/pull-secrets?since=CURSOR`` compares the cursor with."""
+
+    __tablename__ = "mirror_pull_changes"
+
+    workspace_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class PullOutbox(MirrorBase):
     """A robot change still to apply: "make (integration, workspace)'s robot match the
     bindings". Rows are written with the binding change and marked done once applied."""
@@ -87,4 +112,4 @@ class PullOutbox(MirrorBase):
         }
 
 
-__all__ = ["PullOutbox", "PullRobot"]
+__all__ = ["PullChange", "PullCounter", "PullOutbox", "PullRobot"]

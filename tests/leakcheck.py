@@ -3,14 +3,18 @@
 Every response the plugin's blueprint sends (body and headers) and every log record, at any
 level, is scanned for the registry passwords and tokens the tests use; a test during which
 one shows up fails, naming where. Tokens the test token server issues, and the robot secrets
-the Harbor emulator generates (pull access), are added as they are minted. The pull-secret
-outputs (``mirror.pull_secret()``, ``flask mirror pull-secret``), the one place robot secrets are
-meant to appear, are neither responses of the blueprint nor log records, so nothing here needs
-an exception for them.
+the Harbor emulator generates (pull access), are added as they are minted. Secrets are also
+looked for base64-encoded (as in a Secret manifest's ``data``), at every alignment. The
+pull-secret outputs ``mirror.pull_secret()`` and ``flask mirror pull-secret`` are neither
+responses of the blueprint nor log records; the one response meant to carry them, a cluster
+agent's ``GET /api/clusters/<cluster>/pull-secrets`` answered 200, is scanned with exactly its
+Secrets' ``data[".dockerconfigjson"]`` values left out (:data:`PULL_SECRETS_ENDPOINT`).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import threading
 from typing import Any
@@ -28,6 +32,7 @@ SECRETS: set[str] = {
     "team-secret",
 }
 HITS: list[str] = []
+PULL_SECRETS_ENDPOINT = "mirror_plugin.cluster_pull_secrets"
 _lock = threading.Lock()
 
 
@@ -37,11 +42,32 @@ def watch(secret: str) -> None:
         SECRETS.add(secret)
 
 
+def encodings(secret: str) -> list[str]:
+    """``secret`` itself and the base64 text it becomes at each of the three alignments
+    (only the characters that depend on the secret's bytes alone)."""
+    raw = secret.encode()
+    forms = [secret]
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode()
+        start, end = -(-8 * offset // 6), 8 * (offset + len(raw)) // 6
+        if end - start >= 8:
+            forms.append(encoded[start:end])
+    return forms
+
+
 def scan(where: str, text: str) -> None:
     with _lock:
-        found = [secret for secret in SECRETS if secret and secret in text]
+        found = [s for s in SECRETS if s and any(form in text for form in encodings(s))]
     for secret in found:
         HITS.append(f"{where} contains the secret {secret[:3]}…")
+
+
+def without_secret_data(body: str) -> str:
+    """The cluster agent's answer with each Secret's ``.dockerconfigjson`` value blanked."""
+    answer = json.loads(body)
+    for manifest in answer["secrets"]:
+        manifest["data"][".dockerconfigjson"] = "(exempt)"
+    return json.dumps(answer)
 
 
 class LeakHandler(logging.Handler):
@@ -60,10 +86,14 @@ def install() -> None:
         response = original(self, response)
         if flask.request.blueprint == "mirror_plugin" and not response.is_streamed:
             headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-            scan(
-                f"response to {flask.request.method} {flask.request.path}",
-                headers + "\n" + response.get_data(as_text=True),
-            )
+            body = response.get_data(as_text=True)
+            if (
+                flask.request.endpoint == PULL_SECRETS_ENDPOINT
+                and flask.request.method == "GET"
+                and response.status_code == 200
+            ):
+                body = without_secret_data(body)
+            scan(f"response to {flask.request.method} {flask.request.path}", headers + "\n" + body)
         return response
 
     flask.Flask.process_response = process_response  # type: ignore[method-assign]

@@ -287,6 +287,27 @@ PROBES = [
             },
         },
     ),
+    Probe(
+        "admission_mutate",
+        "POST",
+        "/admission/prod/mutate",
+        NOBODY,
+        {
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {
+                "uid": "5b0c7a52-1f0e-4a55-a0c3-2d7f3c1a9e21",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "operation": "CREATE",
+                "namespace": "a-web",
+                "object": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+            },
+        },
+    ),
+    # A cluster agent's pull Secrets: the cluster's bearer token only
+    Probe("cluster_pull_secrets", "GET", "/api/clusters/prod/pull-secrets", NOBODY),
+    Probe("cluster_pull_secrets", "GET", "/api/clusters/prod/pull-secrets?since=0", NOBODY),
+    Probe("cluster_pull_secrets", "GET", "/api/clusters/nowhere/pull-secrets", NOBODY),
 ]
 
 

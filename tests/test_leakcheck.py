@@ -25,3 +25,16 @@ def test_a_secret_in_a_plugin_response_is_caught(app: Flask, api: Api) -> None:
     caught = leakcheck.HITS[seen:]
     del leakcheck.HITS[seen:]
     assert caught and caught[0].startswith("response to GET /mirror/explain")
+
+
+def test_a_base64_encoded_secret_in_a_plugin_response_is_caught(app: Flask, api: Api) -> None:
+    """As in a Secret manifest's data: at any alignment inside the encoded text."""
+    import base64
+
+    seen = len(leakcheck.HITS)
+    for prefix in ("", "x", "xy"):
+        encoded = base64.b64encode(f'{prefix}{{"password":"Harbor12345"}}'.encode()).decode()
+        api.as_user("eddie").get(f"/explain?namespace=dev/sandbox&image={encoded}")
+    caught = leakcheck.HITS[seen:]
+    del leakcheck.HITS[seen:]
+    assert len(caught) == 3 and all(hit.startswith("response to GET") for hit in caught)

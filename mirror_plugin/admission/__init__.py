@@ -2,10 +2,11 @@
 
 ``review`` parses AdmissionReviews and finds a workload's images (pure), ``clusters`` keeps the
 registered clusters and their hashed tokens, ``manifests`` writes the configuration the
-cluster needs, ``webhook`` is the route and ``cli`` the ``flask mirror cluster`` commands.
-Importing the package registers the route and the commands.
+cluster needs, ``webhook`` is the validating route, ``mutate`` the optional mutating one,
+``pull_agent`` the cluster agent's pull-secret feed and ``cli`` the ``flask mirror cluster``
+commands. Importing the package registers the routes and the commands.
 """
 
 from __future__ import annotations
 
-from . import cli, webhook  # noqa: F401  (registers the commands and the route)
+from . import cli, mutate, pull_agent, webhook  # noqa: F401  (registers commands and routes)

@@ -44,6 +44,13 @@ def _fail(exc: Exception) -> click.ClickException:
     show_default=True,
 )
 @click.option("--timeout", type=int, default=5, show_default=True, help="Seconds, 1-30.")
+@click.option(
+    "--mutate",
+    type=click.Choice(["on", "off"]),
+    default="off",
+    show_default=True,
+    help="Also a mutating webhook adding the namespace's pull secret to new Pods.",
+)
 def add_command(
     name: str,
     url: str,
@@ -52,6 +59,7 @@ def add_command(
     ca_bundle: Path | None,
     failure_policy: str,
     timeout: int,
+    mutate: str,
 ) -> None:
     """Register cluster NAME: print its token and webhook configuration."""
     try:
@@ -64,6 +72,7 @@ def add_command(
             failure_policy=failure_policy,
             timeout=timeout,
             ca_bundle=bundle,
+            mutate=mutate == "on",
         )
     except (clusters.ClusterError, ValueError) as exc:
         raise _fail(exc) from None
@@ -84,7 +93,8 @@ def list_command() -> None:
             f"{cluster.name}\t{cluster.mode}\t{manifests.endpoint(cluster)}\t"
             f"exempt: {', '.join(cluster.exempt_namespaces) or 'none'}\t"
             f"allowed {cluster.allowed_count}, denied {cluster.denied_count}, "
-            f"warned {cluster.warned_count}\trotated {cluster.rotated_at:%Y-%m-%d %H:%M}"
+            f"warned {cluster.warned_count}\tmutate {'on' if cluster.mutate else 'off'}\t"
+            f"rotated {cluster.rotated_at:%Y-%m-%d %H:%M}"
         )
     if not rows:
         click.echo("No clusters (flask mirror cluster add NAME --url https://...).")
@@ -100,6 +110,27 @@ def mode_command(name: str, mode: str) -> None:
     except clusters.ClusterError as exc:
         raise _fail(exc) from None
     click.echo(f"Cluster {name!r} is in {mode} mode.")
+
+
+@cluster_cli.command("mutate")
+@click.argument("name")
+@click.argument("state", type=click.Choice(["on", "off"]))
+def mutate_command(name: str, state: str) -> None:
+    """Turn NAME's mutating webhook (pull secrets added to new Pods) on or off."""
+    try:
+        clusters.set_mutate(name, state == "on")
+    except clusters.ClusterError as exc:
+        raise _fail(exc) from None
+    if state == "on":
+        click.echo(
+            f"Mutating webhook of {name!r} is on. Apply its configuration and update the "
+            f"API server's admission configuration: flask mirror cluster config {name}"
+        )
+    else:
+        click.echo(
+            f"Mutating webhook of {name!r} is off (it now adds nothing). Remove it from the "
+            f"cluster: kubectl delete mutatingwebhookconfiguration mirror-plugin-{name}"
+        )
 
 
 @cluster_cli.command("rotate")
@@ -123,13 +154,14 @@ def rotate_command(name: str) -> None:
 def remove_command(name: str) -> None:
     """Forget cluster NAME (delete its webhook configuration from the cluster first)."""
     try:
+        mutating = clusters.require(name).mutate
         clusters.remove(name)
     except clusters.ClusterError as exc:
         raise _fail(exc) from None
+    kinds = "validatingwebhookconfiguration" + (",mutatingwebhookconfiguration" if mutating else "")
     click.echo(
         f"Removed {name!r}. Its token no longer works: with failurePolicy Fail the cluster "
-        f"refuses workloads until you run: kubectl delete validatingwebhookconfiguration "
-        f"mirror-plugin-{name}"
+        f"refuses workloads until you run: kubectl delete {kinds} mirror-plugin-{name}"
     )
 
 

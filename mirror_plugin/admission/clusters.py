@@ -127,8 +127,9 @@ def add(
     failure_policy: str = "Fail",
     timeout: int = 5,
     ca_bundle: str = "",
+    mutate: bool = False,
 ) -> Issued:
-    """Register a cluster and mint its token."""
+    """Register a cluster and mint its token (``mutate``: also the mutating webhook)."""
     _name(name)
     if get(name) is not None:
         raise ClusterError(f"A cluster {name!r} exists; `cluster rotate {name}` gives a new token.")
@@ -144,6 +145,7 @@ def add(
             timeout=timeout,
             ca_bundle=ca_bundle,
         ),
+        mutate=mutate,
     )
     session().add(cluster)
     session().commit()
@@ -177,11 +179,12 @@ class Caller:
     token_hash: str
     mode: str
     exempt_namespaces: frozenset[str]
+    mutate: bool = False
 
 
 def _cluster_rows() -> list[Any]:
     """Every cluster's row; a connection the server dropped is retried once on a new one."""
-    columns = (Cluster.id, Cluster.name, Cluster.token_hash, Cluster.mode)
+    columns = (Cluster.id, Cluster.name, Cluster.token_hash, Cluster.mode, Cluster.mutate)
     query = select(*columns, Cluster.exempt_namespaces)
     try:
         return list(session().execute(query).all())
@@ -216,7 +219,9 @@ def _callers() -> dict[str, Caller]:
                 raise
             return cached[1]  # type: ignore[no-any-return]
         callers = {
-            row.name: Caller(row.id, row.name, row.token_hash, row.mode, frozenset(row[4]))
+            row.name: Caller(
+                row.id, row.name, row.token_hash, row.mode, frozenset(row[5]), bool(row.mutate)
+            )
             for row in rows
         }
         cached = extras["admission_callers"] = (now, callers)
@@ -233,6 +238,15 @@ def set_mode(name: str, mode: str) -> Cluster:
         raise ClusterError(f"The mode must be 'warn' or 'enforce', not {mode!r}.")
     cluster = require(name)
     cluster.mode = mode
+    session().commit()
+    _forget()
+    return cluster
+
+
+def set_mutate(name: str, mutate: bool) -> Cluster:
+    """Turn the cluster's mutating webhook on or off (its configuration must be re-applied)."""
+    cluster = require(name)
+    cluster.mutate = mutate
     session().commit()
     _forget()
     return cluster

@@ -72,35 +72,25 @@ def ca_bundle_from_pem(pem: bytes) -> str:
     return base64.b64encode(pem).decode("ascii")
 
 
-def endpoint(cluster: Cluster) -> str:
-    """The webhook URL the API server calls for ``cluster``."""
+def endpoint(cluster: Cluster, action: str = "validate") -> str:
+    """The webhook URL the API server calls for ``cluster`` (``validate`` or ``mutate``)."""
     prefix = current_app.config["MIRROR_URL_PREFIX"].rstrip("/")
-    return f"{cluster.url}{prefix}/admission/{cluster.name}/validate"
+    return f"{cluster.url}{prefix}/admission/{cluster.name}/{action}"
 
 
-def webhook_configuration(cluster: Cluster) -> dict[str, Any]:
-    """The ``ValidatingWebhookConfiguration`` (admissionregistration.k8s.io/v1)."""
-    client: dict[str, Any] = {"url": endpoint(cluster)}
+def _webhook(cluster: Cluster, action: str, name: str, rules: list[Any]) -> dict[str, Any]:
+    client: dict[str, Any] = {"url": endpoint(cluster, action)}
     if cluster.ca_bundle:
         client["caBundle"] = cluster.ca_bundle
     webhook: dict[str, Any] = {
-        "name": f"{cluster.name}.images.mirror-plugin",
+        "name": f"{cluster.name}.{name}.mirror-plugin",
         "admissionReviewVersions": ["v1"],
         "sideEffects": "None",
         "timeoutSeconds": cluster.timeout_seconds,
         "failurePolicy": cluster.failure_policy,
         "matchPolicy": "Equivalent",
         "clientConfig": client,
-        "rules": [
-            {
-                "apiGroups": [group],
-                "apiVersions": ["*"],
-                "operations": ["CREATE", "UPDATE"],
-                "resources": resources,
-                "scope": "Namespaced",
-            }
-            for group, resources in RULES
-        ],
+        "rules": rules,
     }
     if cluster.exempt_namespaces:
         webhook["namespaceSelector"] = {
@@ -112,28 +102,70 @@ def webhook_configuration(cluster: Cluster) -> dict[str, Any]:
                 }
             ]
         }
+    return webhook
+
+
+def webhook_configuration(cluster: Cluster) -> dict[str, Any]:
+    """The ``ValidatingWebhookConfiguration`` (admissionregistration.k8s.io/v1)."""
+    rules = [
+        {
+            "apiGroups": [group],
+            "apiVersions": ["*"],
+            "operations": ["CREATE", "UPDATE"],
+            "resources": resources,
+            "scope": "Namespaced",
+        }
+        for group, resources in RULES
+    ]
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": f"mirror-plugin-{cluster.name}"},
+        "webhooks": [_webhook(cluster, "validate", "images", rules)],
+    }
+
+
+def mutating_configuration(cluster: Cluster) -> dict[str, Any]:
+    """The ``MutatingWebhookConfiguration`` adding the pull secret to new Pods (Pods only:
+    a Pod's ``imagePullSecrets`` cannot change after creation, and every workload's Pods
+    pass here). ``reinvocationPolicy: IfNeeded``: another mutating webhook that changes the
+    Pod's images after this one ran gets this one asked again."""
+    rules = [
+        {
+            "apiGroups": [""],
+            "apiVersions": ["v1"],
+            "operations": ["CREATE"],
+            "resources": ["pods"],
+            "scope": "Namespaced",
+        }
+    ]
+    webhook = _webhook(cluster, "mutate", "pull-secrets", rules)
+    webhook["reinvocationPolicy"] = "IfNeeded"
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "MutatingWebhookConfiguration",
         "metadata": {"name": f"mirror-plugin-{cluster.name}"},
         "webhooks": [webhook],
     }
 
 
-def admission_configuration() -> dict[str, Any]:
-    """The file named by kube-apiserver's ``--admission-control-config-file``."""
+def admission_configuration(mutate: bool = False) -> dict[str, Any]:
+    """The file named by kube-apiserver's ``--admission-control-config-file`` (each admission
+    plugin reads its own kubeconfig entry: the mutating one too when it is on)."""
+    names = ["ValidatingAdmissionWebhook"] + (["MutatingAdmissionWebhook"] if mutate else [])
     return {
         "apiVersion": "apiserver.config.k8s.io/v1",
         "kind": "AdmissionConfiguration",
         "plugins": [
             {
-                "name": "ValidatingAdmissionWebhook",
+                "name": name,
                 "configuration": {
                     "apiVersion": "apiserver.config.k8s.io/v1",
                     "kind": "WebhookAdmissionConfiguration",
                     "kubeConfigFile": KUBECONFIG_PATH,
                 },
             }
+            for name in names
         ],
     }
 
@@ -150,12 +182,20 @@ def kubeconfig(cluster: Cluster, token: str | None) -> dict[str, Any]:
 
 
 def render(cluster: Cluster, token: str | None) -> str:
-    """All three documents with comments saying where each goes."""
+    """All the documents with comments saying where each goes (the mutating webhook's
+    configuration only when it is on for the cluster)."""
+    mutating = (
+        "---\n# 1b. The mutating webhook (pull secrets), also: kubectl apply -f -\n"
+        + to_yaml(mutating_configuration(cluster))
+        if cluster.mutate
+        else ""
+    )
     return (
         "# 1. Apply to the cluster: kubectl apply -f -\n---\n"
         + to_yaml(webhook_configuration(cluster))
+        + mutating
         + "---\n# 2. kube-apiserver --admission-control-config-file=<this file>\n"
-        + to_yaml(admission_configuration())
+        + to_yaml(admission_configuration(bool(cluster.mutate)))
         + f"---\n# 3. {KUBECONFIG_PATH} on every control-plane node (keep it secret)\n"
         + to_yaml(kubeconfig(cluster, token))
     )

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import audit
-from ..adapter import default_console_namespace
+from ..adapter import default_console_namespace, default_kubernetes_namespace
 from ..display import visible
 from ..rule import Decision, Reason
 from ..views import _json_error, blueprint
@@ -57,6 +57,16 @@ def console_namespace(cluster: str, namespace: str) -> str | None:
     if method is None:
         return default_console_namespace(cluster, namespace)
     return method(cluster, namespace)  # type: ignore[no-any-return]
+
+
+def kubernetes_namespace(cluster: str, console: str) -> str | None:
+    """The Kubernetes namespace of host namespace ``console`` in ``cluster`` (adapter method,
+    or the default), ``None`` when it is not in that cluster."""
+    host = current_app.extensions["mirror_plugin"].host
+    method = getattr(host, "kubernetes_namespace", None)
+    if method is None:
+        return default_kubernetes_namespace(cluster, console)
+    return method(cluster, console)  # type: ignore[no-any-return]
 
 
 def _decisions(cluster: clusters.Caller, review: Review) -> list[Decision]:

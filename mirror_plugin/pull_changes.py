@@ -1,0 +1,72 @@
+"""The change counter of pull credentials: what a cluster agent's ``since`` cursor means.
+
+:func:`mirror_plugin.pull.notify` (the one place every change to a namespace's pull secret
+passes, right after the change committed) calls :func:`bump`: the counter goes up by one and
+the workspace remembers the new value. ``GET /api/clusters/<cluster>/pull-secrets?since=N``
+then returns the namespaces of the workspaces whose value is above ``N``. Keeping the last
+value per workspace (not a log of changes) bounds the table by the number of workspaces.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from .integrations import session
+from .models import utcnow
+from .pull_models import PullChange, PullCounter
+
+log = logging.getLogger(__name__)
+
+
+def _next_value() -> int:
+    """Add one to the counter; its row stays locked until commit, so changes commit in
+    counter order (an agent never passes a value whose change is not yet visible)."""
+    statement = (
+        update(PullCounter)
+        .where(PullCounter.id == 1)
+        .values(value=PullCounter.value + 1)
+        .returning(PullCounter.value)
+    )
+    value = session().scalar(statement)
+    if value is None:  # a database created without the migration's row
+        session().execute(insert(PullCounter).values(id=1, value=1))
+        value = 1
+    return int(value)
+
+
+def bump(workspace_id: str) -> int | None:
+    """Record that ``workspace_id``'s pull credentials changed; commits. ``None`` when the
+    database failed: the change itself is committed already, so it is logged, not raised (a
+    cluster agent's periodic full poll repairs what it missed)."""
+    try:
+        value = _next_value()
+        row = session().get(PullChange, workspace_id)
+        if row is None:
+            session().add(PullChange(workspace_id=workspace_id, seq=value, changed_at=utcnow()))
+        else:
+            row.seq, row.changed_at = value, utcnow()
+        session().commit()
+        return value
+    except SQLAlchemyError as exc:
+        session().rollback()
+        log.warning("mirror_plugin: the pull change of %s was not counted: %s", workspace_id, exc)
+        return None
+
+
+def current() -> int:
+    """The counter now: the cursor a poll hands back."""
+    return int(session().scalar(select(PullCounter.value).where(PullCounter.id == 1)) or 0)
+
+
+def changed_between(since: int, until: int) -> list[str]:
+    """Workspaces whose last change has a counter value in ``(since, until]``."""
+    return list(
+        session().scalars(
+            select(PullChange.workspace_id)
+            .where(PullChange.seq > since, PullChange.seq <= until)
+            .order_by(PullChange.workspace_id)
+        )
+    )
