@@ -79,6 +79,9 @@ def serve_demo() -> Iterator[tuple[str, Sandbox]]:
             finally:
                 server.shutdown()
                 thread.join(timeout=5)
+                # The pull-access worker started with the first request; left running, it
+                # would fail every round once the database below is deleted.
+                app.extensions["mirror_plugin"].pull_worker.stop()
                 with app.app_context():
                     from .models import db
 
