@@ -74,6 +74,9 @@ def test_each_registry_call_counts_and_the_one_over_the_limit_sends_nothing(
     app: Flask, api: Api, harbor: HarborEmulator, call: str
 ) -> None:
     row = session().query(Integration).one()
+    # One registry is connected once per owner (a second is a 409), so each create connects
+    # it as the warehouse of another workspace.
+    owners = iter(["ws-a", "ws-b", "ws-c"])
     requests = {
         "test_saved": lambda: api.post(f"/api/integrations/{row.id}/test"),
         "test_unsaved": lambda: api.post(
@@ -82,7 +85,7 @@ def test_each_registry_call_counts_and_the_one_over_the_limit_sends_nothing(
         "edit": lambda: api.patch(f"/api/integrations/{row.id}", {"description": "x"}),
         "sync": lambda: api.post(f"/api/integrations/{row.id}/sync"),
         "create": lambda: api.post(
-            "/api/integrations",
+            f"/api/workspaces/{next(owners)}/integrations",
             HARBOR_BODY | {"url": harbor.url, "name": f"h{uuid.uuid4().hex[:6]}"},
         ),
         "space_create": lambda: api.post(
