@@ -10,48 +10,23 @@ the bindings when applied, so applying one twice changes nothing. Off under ``ap
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 
 from flask import Flask
 
+from .periodic import PeriodicThread
+
 log = logging.getLogger(__name__)
 
 
-class PullWorker:
+class PullWorker(PeriodicThread):
+    name = "mirror-pull"
+    interval_key = "MIRROR_PULL_RECONCILE_INTERVAL"
+
     def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._pid: int | None = None
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
+        super().__init__(app)
         self._last_drift = 0.0
         self._down: set[int] = set()  # integrations whose Harbor failed its last ping
-        self.thread: threading.Thread | None = None
-
-    @property
-    def interval(self) -> float:
-        return float(self.app.config["MIRROR_PULL_RECONCILE_INTERVAL"])
-
-    def start_once(self) -> None:
-        if self._pid == os.getpid() or self.interval <= 0:
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._stop.clear()
-            self.thread = threading.Thread(target=self._loop, name="mirror-pull", daemon=True)
-            self.thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self.thread is not None:
-            self.thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.run_once()
 
     def run_once(self) -> None:
         """One round; a drift check when its interval has passed. Never raises."""
