@@ -82,12 +82,6 @@ def _registry_json(integration: Integration) -> dict[str, Any]:
     }
 
 
-def _access(space: Space, integration: Integration) -> str:
-    if not integration.is_platform:
-        return "warehouse"
-    return "public" if space.public else "bound"
-
-
 def _tab_arg() -> str | None:
     tab = request.args.get("tab") or None
     if tab is not None and tab not in catalogue.TABS:
@@ -176,7 +170,7 @@ def picker_spaces() -> ResponseReturnValue:
                     "name": space.name,
                     "public": space.public,
                     "repo_count": space.repo_count,
-                    "access": _access(space, integration),
+                    "access": catalogue.access(space, integration),
                     "registry": _registry_json(integration),
                 }
                 for space, integration in rows
@@ -256,10 +250,7 @@ def _tags(*, refresh: bool) -> ResponseReturnValue:
     _, workspace_id = _scope()
     space, integration = _space_or_404(workspace_id)
     repository = request.args.get("repository", "")
-    known = session().scalar(
-        select(Repository.id).where(Repository.space_id == space.id, Repository.name == repository)
-    )
-    if known is None:
+    if not catalogue.known_repository(space, repository):
         abort(404, description="No such repository in this space.")
     result = catalogue.tags(
         space, integration, repository, refresh=refresh, before_fetch=limit_registry_call
@@ -270,8 +261,7 @@ def _tags(*, refresh: bool) -> ResponseReturnValue:
     items = [i for i in result["items"] if not text or text.lower() in (i.get("tag") or "").lower()]
     image = f"{integration.registry_host}/{repository}"
     for item in items:
-        item["reference_tag"] = f"{image}:{item['tag']}" if item.get("tag") else None
-        item["reference_digest"] = f"{image}@{item['digest']}" if item.get("digest") else None
+        item.update(catalogue.pull_references(image, item))
     return jsonify(
         {**result, "items": items, "image": image, "registry": _registry_json(integration)}
     )

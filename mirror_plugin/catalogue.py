@@ -220,3 +220,32 @@ def refresh_repositories(space: Space, integration: Integration) -> str | None:
     space.repo_count, space.synced_at = len(found), utcnow()
     session().commit()
     return None
+
+
+def access(space: Space, integration: Integration) -> str:
+    """Which part of the rule makes a visible space visible: ``public``, ``bound`` (a private
+    platform space bound to the workspace) or ``warehouse`` (the workspace's own registry).
+    The picker and the Image List label their rows with it, so both say the same thing."""
+    if not integration.is_platform:
+        return "warehouse"
+    return "public" if space.public else "bound"
+
+
+def known_repository(space: Space, repository: str) -> bool:
+    """Did the last listing of ``space`` find ``repository``? Tags are fetched only for those,
+    so a made-up name never becomes a registry call."""
+    found = session().scalar(
+        select(Repository.id).where(Repository.space_id == space.id, Repository.name == repository)
+    )
+    return found is not None
+
+
+def pull_references(image: str, artifact: dict[str, Any]) -> dict[str, str | None]:
+    """The two ways to pull one tag list entry: by tag (moves when the tag is pushed again)
+    and by digest (pinned); either may be missing (an untagged artifact, a registry that
+    gave no digest)."""
+    tag, digest = artifact.get("tag"), artifact.get("digest")
+    return {
+        "reference_tag": f"{image}:{tag}" if tag else None,
+        "reference_digest": f"{image}@{digest}" if digest else None,
+    }

@@ -169,6 +169,7 @@ class MirrorPlugin:
             cli_registry,
             cli_spaces,
             openapi,
+            pages_images,
             pages_integrations,
             pages_overview,
             pages_spaces,

@@ -111,6 +111,28 @@ PROBES = [
     ),
     Probe("workspace_detail", "GET", "/workspaces/ws-a/warehouses/{WA}", A_READ),
     Probe("workspace_spaces", "GET", "/workspaces/ws-a/warehouses/{WA}/spaces", A_READ),
+    # Image List: a workspace's members (and the platform Admin), like its warehouses
+    Probe("images_page", "GET", "/workspaces/ws-a/images", A_READ),
+    Probe("images_page", "GET", "/workspaces/ws-a/images?tab=private&q=x", A_READ),
+    Probe("images_page", "GET", "/workspaces/ws-b/images", outcome(eddie=404, vera=404, alice=404)),
+    Probe(
+        "images_page",
+        "GET",
+        "/workspaces/ws-nope/images",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),
+    Probe(
+        "image_tags_page",
+        "GET",
+        "/workspaces/ws-a/images/{S}/tags?repository=x",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),  # no such repository
+    Probe(
+        "image_tags_page",
+        "GET",
+        "/workspaces/ws-b/images/{S}/tags?repository=x",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),  # S is not bound to B, and only bob may open B's list
     Probe(
         "workspace_detail",
         "GET",
