@@ -122,14 +122,18 @@ def crawl(page: Any, base_url: str, username: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("username", USERS)
+@pytest.fixture(params=[(u, lang) for lang in LANGUAGES for u in USERS], ids="-".join)
+def user_page(request: pytest.FixtureRequest, signed_in: Any) -> tuple[str, Any]:
+    """``(username, page)`` for each user in each language, signed in."""
+    username, language = request.param
+    return username, signed_in(username, language)
+
+
 def test_every_page_a_user_reaches_has_no_violation(
-    signed_in: Any, demo: tuple[str, Any], username: str, language: str
+    user_page: tuple[str, Any], demo: tuple[str, Any]
 ) -> None:
-    base_url, _ = demo
-    page = signed_in(username, language)
-    found = crawl(page, base_url, username)
+    username, page = user_page
+    found = crawl(page, demo[0], username)
     assert not found, "\n".join(found)
 
 
@@ -171,16 +175,13 @@ def test_pages_no_link_reaches_have_no_violation(
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("username", USERS)
 def test_the_open_picker_has_no_violation(
-    signed_in: Any, demo: tuple[str, Any], username: str, language: str
+    user_page: tuple[str, Any], demo: tuple[str, Any]
 ) -> None:
     from playwright.sync_api import expect
 
-    base_url, _ = demo
-    page = signed_in(username, language)
-    page.goto(f"{base_url}/deploy")
+    username, page = user_page
+    page.goto(f"{demo[0]}/deploy")
     dialog = picker(page, "cluster-1/alpha-web")
     found: list[str] = []
     for tab in ("Public", "Private", "Workspace warehouses"):
