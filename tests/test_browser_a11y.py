@@ -141,8 +141,8 @@ def test_every_page_a_user_reaches_has_no_violation(
 def test_pages_no_link_reaches_have_no_violation(
     signed_in: Any, demo: tuple[str, Any], language: str
 ) -> None:
-    """A refused deploy, forms sent back with their errors, the explain page's answer and an
-    error page inside the console layout."""
+    """A refused deploy, the Bind Workspace dialog, forms sent back with their errors, the
+    explain page's answer and an error page inside the console layout."""
     base_url, sandbox = demo
     found: list[str] = []
     eddie = signed_in("eddie", language)
@@ -162,6 +162,14 @@ def test_pages_no_link_reaches_have_no_violation(
     found += violations(eddie, "eddie: 404 page")
 
     admin = signed_in("admin", language)
+    admin.goto(f"{base_url}/mirror/integrations/")
+    admin.get_by_role("link", name="harbor-sandbox").click()
+    admin.get_by_role("link", name="Warehouse Space").click()
+    admin.locator("tr[data-space-name='alpha-tools']").get_by_role(
+        "link", name="Bind Workspace"
+    ).click()
+    admin.locator("#mirror-bind-dialog label").first.wait_for()
+    found += violations(admin, "admin: Bind Workspace dialog")
     admin.goto(f"{base_url}/mirror/integrations/new")
     admin.get_by_role("button", name="Save").click()
     admin.wait_for_selector(".mirror-field--error")
