@@ -119,3 +119,13 @@ def test_sizes_read_like_the_pickers(size: Any, shown: str) -> None:
     from mirror_plugin.pages_images import human_size
 
     assert human_size(size) == shown
+
+
+def test_a_registry_that_fails_is_said_so_not_a_500(api: Api, harbor: HarborEmulator) -> None:
+    api.as_user("eddie")
+    alpha = space_id("alpha")
+    harbor.fail_next(503, times=10)
+    page = api.get(f"/workspaces/ws-a/images/{alpha}/tags?repository=alpha/web")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "The registry did not answer" in html and "No tags are known" in html
