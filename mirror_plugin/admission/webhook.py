@@ -81,8 +81,7 @@ def _decisions(cluster: clusters.Caller, review: Review) -> list[Decision]:
             Decision(False, Reason.UNKNOWN_NAMESPACE, message, image, review.namespace)
             for image in review.images
         ]
-    plugin = current_app.extensions["mirror_plugin"].plugin
-    return [plugin.check_image(mapped, image) for image in review.images]
+    return current_app.extensions["mirror_plugin"].plugin.check_images(mapped, review.images)
 
 
 def _short(text: str) -> str:
