@@ -14,20 +14,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ..admission.review import API_VERSION, KIND
+from ..admission.review import API_VERSION, KIND, KINDS
 from ..reference import InvalidReference, parse_reference
 
 #: kind -> (API group, version, resource) of every kind the webhook judges.
 RESOURCES: dict[str, tuple[str, str, str]] = {
-    "Pod": ("", "v1", "pods"),
-    "ReplicationController": ("", "v1", "replicationcontrollers"),
-    "PodTemplate": ("", "v1", "podtemplates"),
-    "Deployment": ("apps", "v1", "deployments"),
-    "ReplicaSet": ("apps", "v1", "replicasets"),
-    "StatefulSet": ("apps", "v1", "statefulsets"),
-    "DaemonSet": ("apps", "v1", "daemonsets"),
-    "Job": ("batch", "v1", "jobs"),
-    "CronJob": ("batch", "v1", "cronjobs"),
+    kind: (group, version, resource) for kind, (group, version, resource, _) in KINDS.items()
 }
 
 
