@@ -1,5 +1,6 @@
 """Load: the demo console under gunicorn (2 sync workers) on PostgreSQL, driven by wrk from a
-second process over loopback, for the deploy hook's check endpoint and the picker's search.
+second process over loopback, for the deploy hook's check endpoint, the picker's search and
+the admission webhook.
 
 The baseline, measured in the same run against the same server, is ``GET /trivial``: a plain
 Flask view returning ``ok`` on the same app (bench/load_app.py). Both pay the same gunicorn,
@@ -15,14 +16,27 @@ What runs, all on loopback and all stopped by PID at the end, even on failure:
   half of them visible to ``cluster-1/alpha-web`` (public, or private and bound to Team Alpha),
   half not (bound to Team Beta, or to nobody), so the picker's search filters for real;
 * gunicorn serving ``bench.load_app:app``, access log off;
-* wrk (Debian's, Lua-free): a warm-up per endpoint, then rounds that take the endpoints in
-  turn (3 rounds of 10 s; ``--quick``: 1 round of 3 s); medians are reported.
+* wrk (Debian's is built with LuaJIT, so ``-s script.lua`` works): a warm-up per endpoint,
+  then rounds that take the endpoints in turn (3 rounds of 10 s; ``--quick``: 1 round of
+  3 s); medians are reported.
+
+The admission webhook is loaded as a cluster's API server calls it: a wrk Lua script POSTs an
+``admission.k8s.io/v1`` AdmissionReview of a Deployment with 5 containers and 2 init
+containers (``mirror_plugin.testing.admission``, as ``bench.admission`` sends in-process),
+images of spaces Team Alpha may use, into ``cluster-1``'s namespace ``alpha-web``, with the
+cluster's bearer token (rotated once before gunicorn starts, kept in the run's 0700
+temporary folder) and no session cookie. The script counts every answer that is not a 200
+with ``"allowed":true``; those are failures of the run like wrk's non-2xx. ``/trivial`` and
+the webhook are also loaded with one connection per worker (``-c2``): with 16 connections
+every answer queues behind others and p99 measures the queue; with two it is the service time
+an API server sees from a webhook that keeps up, what the issue's 10 ms aim is about.
 
 Authentication is the console's own session, not a benchmark-only shortcut: Eddie (an editor
 of Team Alpha) signs in once through the CSRF-protected ``POST /login`` and wrk sends that
 cookie (and the User-Agent Flask-Login's session protection hashes) with every request, so
 each request pays what a signed-in user's does. wrk counts 3xx as success, so every endpoint
-is checked for a 200 without Set-Cookie before and after each of its runs.
+is checked for a 200 without Set-Cookie before and after each of its runs (the webhook: a
+200 answering ``allowed: true`` for the review's uid).
 
 Needs wrk (``apt-get install wrk``), gunicorn in this venv (``pip install gunicorn``) and a
 PostgreSQL server; says which is missing and exits non-zero otherwise, and when any request
@@ -33,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import random
 import re
@@ -79,6 +94,9 @@ APP = "bench.load_app:app"  # what gunicorn serves
 DATABASE_ENV = "MIRROR_LOAD_DATABASE_URL"
 FERNET_ENV = "MIRROR_LOAD_FERNET_KEY"
 HARBOR_ENV = "MIRROR_LOAD_HARBOR_URL"
+ADMISSION_CLUSTER, ADMISSION_NAMESPACE = "cluster-1", "alpha-web"  # = NAMESPACE, as Kubernetes
+ADMISSION_TARGET_MS = 10.0  # the issue's aim for the webhook's p99 on this machine
+UNQUEUED = f"-c{WORKERS}"  # suffix of the endpoints also loaded with one connection per worker
 
 
 class LoadError(RuntimeError):
@@ -286,6 +304,95 @@ def verify(url: str, path: str, headers: dict[str, str]) -> Any:
     return reply
 
 
+def admission_token(url: str, config: dict[str, Any]) -> str:
+    """A bearer token for the demo's cluster: the seed registered it and kept no token, so
+    it is rotated once here, as an Admin would (``flask mirror cluster rotate``)."""
+    from demo.console import create_app
+    from demo.models import db
+    from mirror_plugin.admission import clusters
+
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            return clusters.rotate(ADMISSION_CLUSTER).token
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def admission_body(host: str) -> dict[str, Any]:
+    """The review wrk sends: a Deployment with 5 containers and 2 init containers, every
+    image in a space Team Alpha may use (bound to it, or public), so each is allowed."""
+    from mirror_plugin.testing.admission import admission_review, deployment
+
+    images = [
+        f"{host}/alpha-private/web:1.0",
+        f"{host}/alpha-private/jobs/worker:2.0",
+        f"{host}/shared-tools/ci/runner:1.0",
+        f"{host}/library/nginx:1.25",
+        f"{host}/library/redis:7.2",
+    ]
+    init = [f"{host}/library/busybox:1.36", f"{host}/alpha-private/web:1.1"]
+    obj = deployment("web", images, init)
+    return admission_review(obj, namespace=ADMISSION_NAMESPACE, username="bench-deployer")
+
+
+#: wrk's script for the webhook (``{body}``, ``{token}``: Lua strings naming files; wrk runs
+#: the top level once per thread and ``done`` once, with the threads ``setup`` collected).
+ADMISSION_LUA = """wrk.method = "POST"
+wrk.body = assert(io.open({body}, "rb")):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. assert(io.open({token}, "rb")):read("*a")
+
+local threads = {{}}
+function setup(thread) table.insert(threads, thread) end
+function init(args) expected, unexpected = 0, 0 end
+function response(status, headers, body)
+  if status == 200 and body:find('"allowed":%s*true') then
+    expected = expected + 1
+  else
+    unexpected = unexpected + 1
+  end
+end
+function done(summary, latency, requests)
+  local right, wrong = 0, 0
+  for _, thread in ipairs(threads) do
+    right = right + thread:get("expected")
+    wrong = wrong + thread:get("unexpected")
+  end
+  io.write(string.format("Answers: expected %d, unexpected %d\\n", right, wrong))
+end
+"""
+
+
+def admission_script(folder: Path, body: dict[str, Any], token: str) -> Path:
+    """The Lua script, with the review and the token in files beside it (in ``folder``,
+    which only this user can read): neither appears on wrk's command line."""
+    (folder / "review.json").write_text(json.dumps(body))
+    (folder / "token").write_text(token)
+    script = folder / "admission.lua"
+    script.write_text(
+        ADMISSION_LUA.format(
+            body=json.dumps(str(folder / "review.json")), token=json.dumps(str(folder / "token"))
+        )
+    )
+    return script
+
+
+def verify_admission(url: str, path: str, body: dict[str, Any], token: str) -> None:
+    """One review as wrk sends it: a 200 answering ``allowed: true`` for its uid."""
+    reply = requests.post(
+        url + path,
+        json=body,
+        headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+        allow_redirects=False,
+        timeout=10,
+    )
+    answer = reply.json().get("response", {}) if reply.status_code == 200 else {}
+    if answer.get("uid") != body["request"]["uid"] or answer.get("allowed") is not True:
+        raise LoadError(f"POST {path} gave {reply.status_code}, not allowed: {reply.text[:500]}")
+
+
 @dataclass
 class Result:
     requests_per_second: float
@@ -294,10 +401,12 @@ class Result:
     requests: int
     non_2xx_3xx: int
     socket_errors: int
+    #: Answers a wrk Lua script found wrong (the admission script: not 200 + allowed).
+    unexpected: int = 0
 
     @property
     def errors(self) -> int:
-        return self.non_2xx_3xx + self.socket_errors
+        return self.non_2xx_3xx + self.socket_errors + self.unexpected
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -324,6 +433,7 @@ def parse_wrk(output: str) -> Result:
     if found:
         socket_errors = sum(int(n) for n in found.groups())
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    answers = re.search(r"^Answers: expected (\d+), unexpected (\d+)$", output, re.MULTILINE)
     return Result(
         requests_per_second=float(number(r"^Requests/sec:\s+([\d.]+)")),
         p50_ms=_ms(number(r"^\s+50%\s+(\S+)")),
@@ -331,12 +441,22 @@ def parse_wrk(output: str) -> Result:
         requests=int(number(r"^\s+(\d+) requests in")),
         non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=socket_errors,
+        unexpected=int(answers.group(2)) if answers else 0,
     )
 
 
-def wrk(url: str, headers: dict[str, str], seconds: int) -> Result:
-    command = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    seconds: int,
+    script: Path | None = None,
+    connections: int = CONNECTIONS,
+) -> Result:
+    threads = min(WRK_THREADS, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     command += ["--timeout", "5s"]
+    if script is not None:
+        command += ["--script", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
@@ -348,6 +468,9 @@ def wrk(url: str, headers: dict[str, str], seconds: int) -> Result:
         raise LoadError(f"wrk did not finish within {seconds + 30} s") from exc
     if done.returncode != 0:
         raise LoadError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
+    if script is not None and "\nAnswers: " not in done.stdout:
+        # wrk reports a script that does not load on stderr and sends plain GETs instead.
+        raise LoadError(f"wrk ran without {script.name}: {done.stderr.strip()}")
     return parse_wrk(done.stdout)
 
 
@@ -376,6 +499,7 @@ def run(admin: sa.Engine, quick: bool) -> tuple[dict[str, list[Result]], dict[st
                 "MIRROR_SECRET_KEYS": [fernet],
             }
             image = prepare_database(url, config)
+            token = admission_token(url, config)
             env = {
                 **os.environ,
                 DATABASE_ENV: url,
@@ -393,6 +517,29 @@ def run(admin: sa.Engine, quick: bool) -> tuple[dict[str, list[Result]], dict[st
                 "check": f"/mirror/api/check?namespace={NAMESPACE}&image={image}",
                 "picker search": f"/mirror/api/picker/repositories?namespace={NAMESPACE}&q={QUERY}",
             }
+            paths["admission"] = f"/mirror/admission/{ADMISSION_CLUSTER}/validate"
+            review = admission_body(image.partition("/")[0])  # the sandbox registry's host
+            scripts = {"admission": admission_script(folder, review, token)}
+            # With CONNECTIONS in flight every answer waits behind others in gunicorn's
+            # queue: p99 is the queue's length. With one per worker it is the service time,
+            # what an API server sees from a webhook that keeps up: the 10 ms aim's measure.
+            for name in ("trivial", "admission"):
+                paths[f"{name} {UNQUEUED}"] = paths[name]
+            scripts[f"admission {UNQUEUED}"] = scripts["admission"]
+
+            def load(name: str, seconds: int) -> Result:
+                # A cluster's API server sends no session cookie: the webhook gets none.
+                sent = {"User-Agent": USER_AGENT} if name in scripts else headers
+                connections = WORKERS if name.endswith(UNQUEUED) else CONNECTIONS
+                return wrk(base + paths[name], sent, seconds, scripts.get(name), connections)
+
+            def still_ok(name: str) -> None:
+                if name in scripts:
+                    verify_admission(base, paths[name], review, token)
+                else:
+                    verify(base, paths[name], headers)  # still a 200, still signed in
+
+            still_ok("admission")
             decision = verify(base, paths["check"], headers).json()
             if decision.get("allowed") is not True:
                 raise LoadError(f"check should allow {image} in {NAMESPACE}: {decision}")
@@ -403,15 +550,15 @@ def run(admin: sa.Engine, quick: bool) -> tuple[dict[str, list[Result]], dict[st
                 base, f"/mirror/api/picker/repositories?namespace={NAMESPACE}", headers
             ).json()
             facts.update(image=image, matches=page["total"], visible=visible["total"])
-            for path in paths.values():
-                wrk(base + path, headers, warm)
+            for name in paths:
+                load(name, warm)
             # Rounds interleave the endpoints, so a neighbour's burst on a shared machine
             # lands on all of them rather than on whichever ran at that moment.
             results: dict[str, list[Result]] = {name: [] for name in paths}
             for _ in range(rounds):
-                for name, path in paths.items():
-                    results[name].append(wrk(base + path, headers, seconds))
-                    verify(base, path, headers)  # still a 200, still signed in
+                for name in paths:
+                    results[name].append(load(name, seconds))
+                    still_ok(name)
             log = tail(folder / "gunicorn.log")
             if "Traceback" in log or "[ERROR]" in log:
                 raise LoadError(f"gunicorn logged errors during the run:\n{log}")
@@ -449,6 +596,11 @@ def main(quick: bool = False) -> None:
         f"  check: {facts['image']} in {NAMESPACE} (private, bound); picker search "
         f"q={QUERY!r}: {facts['matches']:,} of {facts['visible']:,} visible repositories"
     )
+    print(
+        f"  admission: AdmissionReview v1 of a Deployment, 5 containers + 2 init containers, "
+        f"{ADMISSION_CLUSTER} namespace {ADMISSION_NAMESPACE}, bearer token; every answer "
+        "checked: 200, allowed"
+    )
     rate = {name: median(r.requests_per_second for r in runs) for name, runs in results.items()}
     p99 = {name: median(r.p99_ms for r in runs) for name, runs in results.items()}
     print(
@@ -456,10 +608,11 @@ def main(quick: bool = False) -> None:
         f"{'req/s vs trivial':>18}{'p99 vs trivial':>16}"
     )
     for name, runs in results.items():
+        base = f"trivial {UNQUEUED}" if name.endswith(UNQUEUED) else "trivial"
         print(
             f"  {name:<15}{rate[name]:>9,.0f}{median(r.p50_ms for r in runs):>9.2f}"
             f"{p99[name]:>9.2f}{sum(r.errors for r in runs):>8}"
-            f"{rate[name] / rate['trivial']:>17.0%}{p99[name] / p99['trivial']:>15.1f}x"
+            f"{rate[name] / rate[base]:>17.0%}{p99[name] / p99[base]:>15.1f}x"
         )
     share = rate["check"] / rate["trivial"]
     per_round = [
@@ -471,6 +624,15 @@ def main(quick: bool = False) -> None:
     print(
         f"  check at {share:.0%} of /trivial's req/s{spread} "
         f"(target: at least {CHECK_TARGET:.0%}): {verdict}"
+    )
+    unqueued, trivial = p99[f"admission {UNQUEUED}"], p99[f"trivial {UNQUEUED}"]
+    verdict = "met" if unqueued < ADMISSION_TARGET_MS else "NOT met"
+    print(
+        f"  admission p99 {unqueued:.2f} ms with {UNQUEUED} ({unqueued / trivial:.1f}x /trivial's "
+        f"{trivial:.2f} ms), {p99['admission']:.2f} ms with -c{CONNECTIONS} "
+        f"({p99['admission'] / p99['trivial']:.1f}x); req/s at "
+        f"{rate['admission'] / rate['trivial']:.0%} of /trivial's "
+        f"(target: p99 under {ADMISSION_TARGET_MS:.0f} ms with {UNQUEUED}): {verdict}"
     )
     errors = sum(r.errors for runs in results.values() for r in runs)
     if errors:

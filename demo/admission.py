@@ -7,7 +7,6 @@ through the real endpoint (in-process) so the page has decisions to show, then f
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template
@@ -16,6 +15,7 @@ from sqlalchemy import select
 
 from mirror_plugin.admission import clusters
 from mirror_plugin.models import AuditEvent, Cluster
+from mirror_plugin.testing.admission import admission_review, deployment
 
 from .identity import account
 
@@ -42,31 +42,11 @@ def register_cluster(harbor_url: str | None) -> None:
     for n, (namespace, image, user) in enumerate(samples):
         client.post(
             f"{prefix}/admission/{CLUSTER}/validate",
-            json=_review(n, namespace, image, user),
+            json=admission_review(
+                deployment(f"web-{n}", [image]), namespace=namespace, username=user
+            ),
             headers={"Authorization": f"Bearer {issued.token}"},
         )
-
-
-def _review(n: int, namespace: str, image: str, user: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": f"demo-{n}",
-            "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
-            "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
-            "name": f"web-{n}",
-            "namespace": namespace,
-            "operation": "CREATE",
-            "userInfo": {"username": user},
-            "object": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": f"web-{n}", "namespace": namespace},
-                "spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}},
-            },
-        },
-    }
 
 
 @bp.route("/admission")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +198,11 @@ class MirrorPlugin:
         ``MIRROR_RULE_STALE_SECONDS``; after that, and when the host adapter's own database
         lookup fails, the answer is a denial with reason ``unavailable``.
         """
+        return self._judge(namespace)(image)
+
+    def _judge(self, namespace: str) -> Callable[[str], Explanation]:
+        """What :meth:`explain` asks once per namespace (the host's workspace, the rule
+        snapshot), bound into a function that explains one image of that namespace."""
         app = _app()
         state: MirrorState = app.extensions[EXTENSION_KEY]
         workspace_id: str | None = None
@@ -214,28 +219,35 @@ class MirrorPlugin:
                 if not database_unreachable(error):
                     raise
                 rollback_session(state.db)
-            return unavailable(image, _namespace_text(namespace), UNAVAILABLE_MESSAGE)
-        return decide(
-            facts,
-            image=image,
-            namespace=namespace if isinstance(namespace, str) else repr(namespace),
-            namespace_known=namespace_known,
-            workspace_id=workspace_id,
-            workspace_name=state.rules.workspace_names.get(workspace_id or ""),
-            foreign_policy=app.config["MIRROR_FOREIGN_IMAGES"],
-            resolve=state.resolver.resolve,
-        )
+            text = _namespace_text(namespace)
+            return lambda image: unavailable(image, text, UNAVAILABLE_MESSAGE)
+        options: dict[str, Any] = {
+            "namespace": _namespace_text(namespace),
+            "namespace_known": namespace_known,
+            "workspace_id": workspace_id,
+            "workspace_name": state.rules.workspace_names.get(workspace_id or ""),
+            "foreign_policy": app.config["MIRROR_FOREIGN_IMAGES"],
+            "resolve": state.resolver.resolve,
+        }
+        return lambda image: decide(facts, image=image, **options)
 
     def check_image(self, namespace: str, image: str) -> Decision:
         """May ``image`` be deployed into ``namespace``? A decision, never an exception."""
         return self.explain(namespace, image).decision
 
+    def check_images(self, namespace: str, images: Iterable[str]) -> list[Decision]:
+        """:meth:`check_image` for each of ``images``, in order, with the namespace and the
+        rule snapshot looked up once: a workload's images (the admission webhook) are decided
+        together, and per image those lookups cost as much as the decision."""
+        judge = self._judge(namespace)
+        return [judge(image).decision for image in images]
+
     def filter_images(self, namespace: str, images: Iterable[str]) -> FilterResult:
         """Split ``images`` into those ``namespace`` may deploy and the denied decisions."""
         allowed: list[str] = []
         denied: list[Decision] = []
-        for image in images:
-            decision = self.check_image(namespace, image)
+        images = list(images)
+        for image, decision in zip(images, self.check_images(namespace, images), strict=True):
             if decision.allowed:
                 allowed.append(image)
             else:

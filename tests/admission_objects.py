@@ -9,29 +9,19 @@ API reference, with the fields a real API server would hold. Envelopes follow th
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import subprocess
-import uuid
 from functools import cache
 from typing import Any
 
+from mirror_plugin.testing.admission import RESOURCES, admission_review
+
 from .conftest import require_tool
 
+__all__ = ["RESOURCES", "created", "kubectl", "review", "workload"]
+
 KUBECTL = "/usr/bin/kubectl"
-#: kind -> (group, version, resource)
-RESOURCES = {
-    "Pod": ("", "v1", "pods"),
-    "ReplicationController": ("", "v1", "replicationcontrollers"),
-    "PodTemplate": ("", "v1", "podtemplates"),
-    "Deployment": ("apps", "v1", "deployments"),
-    "ReplicaSet": ("apps", "v1", "replicasets"),
-    "StatefulSet": ("apps", "v1", "statefulsets"),
-    "DaemonSet": ("apps", "v1", "daemonsets"),
-    "Job": ("batch", "v1", "jobs"),
-    "CronJob": ("batch", "v1", "cronjobs"),
-}
 
 
 def kubectl_available() -> bool:
@@ -150,34 +140,10 @@ def _spec_of(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
 def review(
     obj: dict[str, Any] | None,
     *,
-    kind: str | None = None,
-    operation: str = "CREATE",
-    old: dict[str, Any] | None = None,
     namespace: str = "a-web",
     username: str = "alice@example.com",
-    dry_run: bool = False,
-    sub_resource: str | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
-    """An ``admission.k8s.io/v1`` AdmissionReview as the API server sends it."""
-    kind = kind or (obj or old or {}).get("kind", "Pod")
-    group, version, resource = RESOURCES[kind]
-    gvk = {"group": group, "version": version, "kind": kind}
-    gvr = {"group": group, "version": version, "resource": resource}
-    request: dict[str, Any] = {
-        "uid": str(uuid.uuid4()),
-        "kind": gvk,
-        "resource": gvr,
-        "requestKind": gvk,
-        "requestResource": gvr,
-        "name": "web",
-        "namespace": namespace,
-        "operation": operation,
-        "userInfo": {"username": username, "uid": "u-1", "groups": ["system:authenticated"]},
-        "object": copy.deepcopy(obj),
-        "oldObject": copy.deepcopy(old),
-        "dryRun": dry_run,
-        "options": {"apiVersion": "meta.k8s.io/v1", "kind": f"{operation.title()}Options"},
-    }
-    if sub_resource:
-        request["subResource"] = request["requestSubResource"] = sub_resource
-    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
+    """An ``admission.k8s.io/v1`` AdmissionReview as the API server sends it (the plugin's
+    own builder, with the tests' usual namespace and user)."""
+    return admission_review(obj, namespace=namespace, username=username, **options)

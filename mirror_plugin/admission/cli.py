@@ -7,6 +7,8 @@ the same files again with a placeholder where the token goes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,8 +22,14 @@ cluster_cli = click.Group(
 mirror_cli.add_command(cluster_cli)
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+@contextmanager
+def _cluster_errors(*more: type[Exception]) -> Iterator[None]:
+    """A cluster command's bad input (:class:`clusters.ClusterError`, and ``more``) ends it
+    the click way: its sentence on stderr, exit status 1, no traceback."""
+    try:
+        yield
+    except (clusters.ClusterError, *more) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cluster_cli.command("add")
@@ -62,7 +70,7 @@ def add_command(
     mutate: str,
 ) -> None:
     """Register cluster NAME: print its token and webhook configuration."""
-    try:
+    with _cluster_errors(ValueError):
         bundle = manifests.ca_bundle_from_pem(ca_bundle.read_bytes()) if ca_bundle else ""
         issued = clusters.add(
             name,
@@ -74,8 +82,6 @@ def add_command(
             ca_bundle=bundle,
             mutate=mutate == "on",
         )
-    except (clusters.ClusterError, ValueError) as exc:
-        raise _fail(exc) from None
     click.echo(
         f"Cluster {name!r} registered ({mode}). Its token is in the kubeconfig below (3.) and "
         "is shown only this once.",
@@ -105,10 +111,8 @@ def list_command() -> None:
 @click.argument("mode", type=click.Choice(clusters.MODES))
 def mode_command(name: str, mode: str) -> None:
     """Switch NAME to MODE: warn (allowed with warnings) or enforce (refused)."""
-    try:
+    with _cluster_errors():
         clusters.set_mode(name, mode)
-    except clusters.ClusterError as exc:
-        raise _fail(exc) from None
     click.echo(f"Cluster {name!r} is in {mode} mode.")
 
 
@@ -117,10 +121,8 @@ def mode_command(name: str, mode: str) -> None:
 @click.argument("state", type=click.Choice(["on", "off"]))
 def mutate_command(name: str, state: str) -> None:
     """Turn NAME's mutating webhook (pull secrets added to new Pods) on or off."""
-    try:
+    with _cluster_errors():
         clusters.set_mutate(name, state == "on")
-    except clusters.ClusterError as exc:
-        raise _fail(exc) from None
     if state == "on":
         click.echo(
             f"Mutating webhook of {name!r} is on. Apply its configuration and update the "
@@ -137,10 +139,8 @@ def mutate_command(name: str, state: str) -> None:
 @click.argument("name")
 def rotate_command(name: str) -> None:
     """Issue a new token for NAME (the old one stops working at once)."""
-    try:
+    with _cluster_errors():
         issued = clusters.rotate(name)
-    except clusters.ClusterError as exc:
-        raise _fail(exc) from None
     click.echo(
         f"New token for {name!r} in the kubeconfig below (3.), shown only this once; the old "
         "one no longer works.",
@@ -153,11 +153,9 @@ def rotate_command(name: str) -> None:
 @click.argument("name")
 def remove_command(name: str) -> None:
     """Forget cluster NAME (delete its webhook configuration from the cluster first)."""
-    try:
+    with _cluster_errors():
         mutating = clusters.require(name).mutate
         clusters.remove(name)
-    except clusters.ClusterError as exc:
-        raise _fail(exc) from None
     kinds = "validatingwebhookconfiguration" + (",mutatingwebhookconfiguration" if mutating else "")
     click.echo(
         f"Removed {name!r}. Its token no longer works: with failurePolicy Fail the cluster "
@@ -169,8 +167,6 @@ def remove_command(name: str) -> None:
 @click.argument("name")
 def config_command(name: str) -> None:
     """Print NAME's webhook configuration again (the token is not stored: a placeholder)."""
-    try:
+    with _cluster_errors():
         cluster = clusters.require(name)
-    except clusters.ClusterError as exc:
-        raise _fail(exc) from None
     click.echo(manifests.render(cluster, None), nl=False)

@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import ServiceUnavailable
 
-from ..dbfaults import database_unreachable
+from ..dbfaults import UNAVAILABLE_MESSAGE, RuleUnavailable
 from ..models import Cluster, utcnow
 
 MODES = ("warn", "enforce")
@@ -196,35 +197,33 @@ def _cluster_rows() -> list[Any]:
 
 
 def _callers() -> dict[str, Caller]:
-    """Every cluster, re-read at most every ``MIRROR_RULE_REFRESH_SECONDS``.
+    """Every cluster, as this worker last read them; re-read when the rule generation moved.
 
-    A query per review cost more than the seven decisions of a Deployment; the rule's own
-    refresh interval is already the bound on how long another process's change (a rotated
-    token, a removed cluster) takes to reach this worker. Changes made in this process
-    apply at once (:func:`_forget`).
+    A query per review cost more than the seven decisions of a Deployment, and a re-read on
+    a timer still put one on the API server's path several times a second per worker. The
+    rule snapshot already checks the generation counter at most every
+    ``MIRROR_RULE_REFRESH_SECONDS`` (at once after a commit in this process), and database
+    triggers bump it whenever a cluster is added, removed, rotated or reconfigured by any
+    process (migration 0008), so that interval bounds how long an old token keeps working
+    elsewhere, and between changes a review asks the database nothing. While the database
+    is unreachable the snapshot is used for ``MIRROR_RULE_STALE_SECONDS`` and so are these
+    clusters; past that a review gets 503 and the cluster's ``failurePolicy`` applies.
     """
-    extras = current_app.extensions["mirror_plugin"].extras
-    ttl = float(current_app.config["MIRROR_RULE_REFRESH_SECONDS"])
-    cached = extras.get("admission_callers")
-    now = time.monotonic()
-    if cached is None or now - cached[0] >= ttl:
-        try:
-            rows = _cluster_rows()
-        except DBAPIError as error:
-            # The database is gone (see mirror_plugin.dbfaults): the clusters known a moment
-            # ago still authenticate for MIRROR_RULE_STALE_SECONDS, as the rule snapshot
-            # still decides; past that the review fails (503) and failurePolicy applies.
-            stale = float(current_app.config["MIRROR_RULE_STALE_SECONDS"])
-            if cached is None or not database_unreachable(error) or now - cached[0] >= stale:
-                raise
-            return cached[1]  # type: ignore[no-any-return]
+    state = current_app.extensions["mirror_plugin"]
+    try:
+        state.rules.facts(state.db, state.host)
+    except RuleUnavailable:
+        raise ServiceUnavailable(UNAVAILABLE_MESSAGE) from None
+    generation = state.rules.generation
+    cached = state.extras.get("admission_callers")
+    if cached is None or cached[0] != generation:
         callers = {
             row.name: Caller(
                 row.id, row.name, row.token_hash, row.mode, frozenset(row[5]), bool(row.mutate)
             )
-            for row in rows
+            for row in _cluster_rows()
         }
-        cached = extras["admission_callers"] = (now, callers)
+        cached = state.extras["admission_callers"] = (generation, callers)
     return cached[1]  # type: ignore[no-any-return]
 
 

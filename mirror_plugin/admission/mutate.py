@@ -15,17 +15,17 @@ import base64
 import json
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app
 from flask.typing import ResponseReturnValue
 
 from ..adapter import UnknownNamespace
 from ..hostkey import registry_key
 from ..pull_secret import pull_secret
 from ..reference import InvalidReference, parse_reference
-from ..views import _json_error, blueprint
+from ..views import blueprint
 from . import clusters
-from .review import BadReview, Review, answer, images_of, parse_review, pod_spec
-from .webhook import _body, _unauthorized, console_namespace
+from .review import BadReview, Review, answer, images_of, pod_spec
+from .webhook import console_namespace, serve
 
 ENDPOINT = "mirror_plugin.admission_mutate"
 
@@ -84,6 +84,8 @@ def pod_patch(cluster: clusters.Caller, review: Review, obj: Any) -> list[dict[s
 
 def mutate(cluster: clusters.Caller, review: Review, obj: Any) -> dict[str, Any]:
     """The AdmissionReview answer: always allowed, with a base64 JSONPatch when one applies."""
+    if review.kind == "Pod" and review.operation == "CREATE" and not review.namespace:
+        raise BadReview("request.namespace is required: Pods are namespaced.")
     result = answer(review.uid, allowed=True)
     patch = pod_patch(cluster, review, obj)
     if patch:
@@ -96,15 +98,4 @@ def mutate(cluster: clusters.Caller, review: Review, obj: Any) -> dict[str, Any]
 @blueprint.post("/admission/<cluster>/mutate")
 def admission_mutate(cluster: str) -> ResponseReturnValue:
     """Answer one AdmissionReview for ``cluster`` (bearer token of that cluster only)."""
-    found = clusters.authenticate(cluster, request.headers.get("Authorization"))
-    if found is None:
-        return _unauthorized()
-    try:
-        body = _body()
-        review = parse_review(body)
-        if review.kind == "Pod" and review.operation == "CREATE" and not review.namespace:
-            raise BadReview("request.namespace is required: Pods are namespaced.")
-        result = mutate(found, review, body["request"].get("object"))
-    except BadReview as exc:
-        return _json_error(400, str(exc))
-    return jsonify(result)
+    return serve(cluster, mutate)

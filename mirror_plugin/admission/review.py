@@ -22,19 +22,24 @@ from typing import Any
 API_VERSION = "admission.k8s.io/v1"
 KIND = "AdmissionReview"
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-#: The path from the object to its Pod spec, per ``request.kind.kind``.
-POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "EphemeralContainers": (),
-    "Deployment": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "ReplicationController": ("spec", "template", "spec"),
-    "PodTemplate": ("template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+#: Every workload kind judged: its (API group, version, resource), and the path from the
+#: object to its Pod spec.
+KINDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "Pod": ("", "v1", "pods", ("spec",)),
+    "ReplicationController": ("", "v1", "replicationcontrollers", ("spec", "template", "spec")),
+    "PodTemplate": ("", "v1", "podtemplates", ("template", "spec")),
+    "Deployment": ("apps", "v1", "deployments", ("spec", "template", "spec")),
+    "ReplicaSet": ("apps", "v1", "replicasets", ("spec", "template", "spec")),
+    "StatefulSet": ("apps", "v1", "statefulsets", ("spec", "template", "spec")),
+    "DaemonSet": ("apps", "v1", "daemonsets", ("spec", "template", "spec")),
+    "Job": ("batch", "v1", "jobs", ("spec", "template", "spec")),
+    "CronJob": ("batch", "v1", "cronjobs", ("spec", "jobTemplate", "spec", "template", "spec")),
 }
+#: The path from the object to its Pod spec, per ``request.kind.kind`` (an old API server's
+#: EphemeralContainers object holds ``ephemeralContainers`` itself).
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    kind: path for kind, (_, _, _, path) in KINDS.items()
+} | {"EphemeralContainers": ()}
 JUDGED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
 #: The built-in controllers (kube-controller-manager's own identity and, with
 #: --use-service-account-credentials, its per-controller service accounts). What they create

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -80,8 +81,7 @@ def _decisions(cluster: clusters.Caller, review: Review) -> list[Decision]:
             Decision(False, Reason.UNKNOWN_NAMESPACE, message, image, review.namespace)
             for image in review.images
         ]
-    plugin = current_app.extensions["mirror_plugin"].plugin
-    return [plugin.check_image(mapped, image) for image in review.images]
+    return current_app.extensions["mirror_plugin"].plugin.check_images(mapped, review.images)
 
 
 def _short(text: str) -> str:
@@ -147,16 +147,34 @@ def judge(cluster: clusters.Caller, review: Review) -> dict[str, Any]:
     return result
 
 
-@blueprint.post("/admission/<cluster>/validate")
-def admission_validate(cluster: str) -> ResponseReturnValue:
-    """Answer one AdmissionReview for ``cluster`` (bearer token of that cluster only)."""
+#: What a route makes of an authenticated, parsed review: the AdmissionReview answer (the
+#: third argument is ``request.object`` as sent), or :class:`BadReview` for a 400.
+Responder = Callable[[clusters.Caller, Review, Any], dict[str, Any]]
+
+
+def serve(cluster: str, respond: Responder) -> ResponseReturnValue:
+    """One admission request to ``cluster``'s URL, for both webhooks: only that cluster's
+    bearer token (else the one 401), the body read within its bound, parsed as a v1 review,
+    answered by ``respond``; a review this endpoint cannot answer is a 400 saying why."""
     found = clusters.authenticate(cluster, request.headers.get("Authorization"))
     if found is None:
         return _unauthorized()
     try:
-        review = parse_review(_body())
-        if review.images and not review.namespace:
-            raise BadReview("request.namespace is required: every judged kind is namespaced.")
+        body = _body()
+        review = parse_review(body)
+        return jsonify(respond(found, review, body["request"].get("object")))
     except BadReview as exc:
         return _json_error(400, str(exc))
-    return jsonify(judge(found, review))
+
+
+def validate(cluster: clusters.Caller, review: Review, obj: Any) -> dict[str, Any]:
+    """The validating webhook's answer (:func:`judge`) to a review that names its namespace."""
+    if review.images and not review.namespace:
+        raise BadReview("request.namespace is required: every judged kind is namespaced.")
+    return judge(cluster, review)
+
+
+@blueprint.post("/admission/<cluster>/validate")
+def admission_validate(cluster: str) -> ResponseReturnValue:
+    """Answer one AdmissionReview for ``cluster`` (bearer token of that cluster only)."""
+    return serve(cluster, validate)
