@@ -171,6 +171,7 @@ class MirrorPlugin:
             admission,
             api,
             api_hook,
+            api_jobs,
             api_picker,
             api_spaces,
             cli_jobs,

@@ -83,7 +83,7 @@ def test_each_registry_call_counts_and_the_one_over_the_limit_sends_nothing(
             "/api/integrations/test", HARBOR_BODY | {"url": harbor.url}
         ),
         "edit": lambda: api.patch(f"/api/integrations/{row.id}", {"description": "x"}),
-        "sync": lambda: api.post(f"/api/integrations/{row.id}/sync"),
+        "sync": lambda: api.post(f"/api/integrations/{row.id}/sync?wait=true"),
         "create": lambda: api.post(
             f"/api/workspaces/{next(owners)}/integrations",
             HARBOR_BODY | {"url": harbor.url, "name": f"h{uuid.uuid4().hex[:6]}"},
@@ -115,7 +115,7 @@ def test_space_delete_and_every_call_share_one_count(
     api.as_user("root")
     created = api.post(f"/api/integrations/{row.id}/spaces", {"name": "doomed"})
     assert created.status_code == 201
-    assert api.post(f"/api/integrations/{row.id}/sync").status_code == 200
+    assert api.post(f"/api/integrations/{row.id}/sync?wait=true").status_code == 200
     assert api.delete(f"/api/spaces/{created.get_json()['id']}").status_code == 200
     _assert_limited(api.post(f"/api/integrations/{row.id}/test"))
     # Listing is not a registry call: it still answers.
@@ -340,7 +340,7 @@ def test_last_error_and_sync_failures_are_detailed_for_the_platform_admin_only(
     row_id = factories.integration("w", CLOSED, kind="docker", workspace_id="ws-a").id
     session().commit()
     api.as_user("alice")
-    synced = api.post(f"/api/integrations/{row_id}/sync")
+    synced = api.post(f"/api/integrations/{row_id}/sync?wait=true")
     assert synced.status_code == 502
     assert synced.get_json()["error"] == {
         "status": 502,
