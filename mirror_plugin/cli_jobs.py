@@ -1,8 +1,9 @@
-"""``flask mirror jobs run|work``: run background jobs outside the web workers.
+"""``flask mirror jobs run|work|rq-worker``: run background jobs outside the web workers.
 
 ``run`` empties the queue once (cron, or a one-off after an outage); ``work`` is a dedicated
 worker process for platforms that set ``MIRROR_JOBS_POLL_INTERVAL = 0`` so their web workers
-never run jobs. Any number of either may run beside the embedded runners: claiming is safe.
+never run jobs; ``rq-worker`` serves the RQ backend. Any number of each may run beside the
+embedded runners: claiming is safe.
 """
 
 from __future__ import annotations
@@ -50,3 +51,12 @@ def work_command(interval: float) -> None:
             time.sleep(max(interval, 0.05))
     except KeyboardInterrupt:
         click.echo("Stopped.")
+
+
+@jobs_cli.command("rq-worker")
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+def rq_worker_command(burst: bool) -> None:
+    """Run an RQ worker for MIRROR_JOBS_BACKEND = "rq" (needs pip install rq)."""
+    from .jobs_rq import work
+
+    work(burst=burst)

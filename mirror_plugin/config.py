@@ -119,8 +119,12 @@ DEFAULTS: dict[str, Any] = {
     # Longest wait (seconds) between retries of a robot change Harbor refused or missed.
     "MIRROR_PULL_RETRY_MAX_SECONDS": 300,
     # Who runs background jobs (a sync): "database", a runner thread in every worker process
-    # claiming jobs from the job table (nothing else to start).
+    # claiming jobs from the job table (nothing else to start); "rq", RQ workers started with
+    # ``flask mirror jobs rq-worker``, reached through MIRROR_JOBS_REDIS_URL (pip install rq).
     "MIRROR_JOBS_BACKEND": "database",
+    # The Redis of the "rq" backend, and the name of its queue.
+    "MIRROR_JOBS_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "MIRROR_JOBS_RQ_QUEUE": "mirror_plugin",
     # Seconds between the embedded runner's looks for queued jobs (0: no runner thread in
     # the web workers; run ``flask mirror jobs work`` instead). Off while app.testing.
     "MIRROR_JOBS_POLL_INTERVAL": 1.0,
@@ -134,4 +138,4 @@ DEFAULTS: dict[str, Any] = {
 }
 
 FOREIGN_IMAGE_POLICIES = ("allow", "deny")
-JOBS_BACKENDS = ("database",)
+JOBS_BACKENDS = ("database", "rq")

@@ -194,7 +194,8 @@ class MirrorPlugin:
         if not app.testing:
             app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
             app.before_request(app.extensions[EXTENSION_KEY].pull_worker.start_once)
-            app.before_request(app.extensions[EXTENSION_KEY].jobs.start_once)
+            if app.config["MIRROR_JOBS_BACKEND"] == "database":
+                app.before_request(app.extensions[EXTENSION_KEY].jobs.start_once)
         from .jobs import connect_signals as connect_job_signals
         from .pull_hooks import connect_signals
 

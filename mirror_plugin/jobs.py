@@ -105,8 +105,28 @@ def enqueue(job_kind: str, row: Integration, *, actor: str) -> tuple[Job, bool]:
         except IntegrityError:
             session().rollback()
             continue
+        if current_app.config["MIRROR_JOBS_BACKEND"] == "rq":
+            _hand_to_rq(job)
         return job, True
     raise RuntimeError(f"could not queue {key}: the active job kept changing")
+
+
+def _hand_to_rq(job: Job) -> None:
+    """Push the job to RQ; if Redis cannot be reached, fail it with a sentence now rather
+    than leave it queued with nobody told to run it."""
+    from .jobs_rq import QUEUE_DOWN, dispatch
+
+    if dispatch(job.id):
+        return
+    session().execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == JobStatus.QUEUED.value)
+        .values(
+            status=JobStatus.FAILED.value, active_key=None, error=QUEUE_DOWN, finished_at=utcnow()
+        )
+    )
+    session().commit()
+    session().refresh(job)
 
 
 def _forget_integration(app: Flask, *, integration: Any, action: str, **_: Any) -> None:

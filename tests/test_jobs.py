@@ -20,7 +20,7 @@ from mirror_plugin.jobs_models import Job
 from mirror_plugin.models import Integration, Space
 from mirror_plugin.testing.harbor import HarborEmulator
 
-from .conftest import Api
+from .conftest import Api, make_app, world
 from .factories import integration, session
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens
@@ -240,3 +240,8 @@ def test_the_sync_button_opens_the_job_page_until_the_result(
     done = api.client.get(job_page).get_data(as_text=True)
     assert "Done" in done and "Synced: 1 space: 1 new, 0 changed, 0 removed." in done
     assert 'http-equiv="refresh"' not in done
+
+
+def test_an_unknown_jobs_backend_is_refused_at_start(database_url: str) -> None:
+    with pytest.raises(RuntimeError, match="MIRROR_JOBS_BACKEND must be one of database, rq"):
+        make_app(database_url, world(), MIRROR_JOBS_BACKEND="celery")

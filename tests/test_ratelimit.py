@@ -23,11 +23,10 @@ from mirror_plugin.models import Integration, Space
 from mirror_plugin.testing.harbor import HarborEmulator
 
 from . import factories
-from .conftest import Api, make_app, require_tool, world
+from .conftest import Api, make_app, world
 from .factories import session
 from .faulty_server import FaultyServer
 
-REDIS_URL = "redis://127.0.0.1:6379"
 CLOSED = "http://127.0.0.1:9"  # discard: nothing listens there
 PROBE = {"name": "w", "kind": "docker", "url": CLOSED}
 
@@ -242,23 +241,6 @@ def test_an_unreachable_limit_storage_refuses_registry_calls(tmp_path: Any) -> N
     answer = api.post("/api/workspaces/ws-a/integrations/test", PROBE)
     assert answer.status_code == 503
     assert "rate limit" in answer.get_json()["error"]["message"]
-
-
-@pytest.fixture
-def redis_url() -> str:
-    """The Redis at 127.0.0.1:6379: skipped locally when unreachable, required under CI."""
-    try:
-        import redis
-    except ImportError:
-        require_tool(False, "the redis Python client")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        require_tool(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 @pytest.mark.redis
