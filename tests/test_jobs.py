@@ -22,6 +22,7 @@ from mirror_plugin.testing.harbor import HarborEmulator
 
 from .conftest import Api, make_app, world
 from .factories import integration, session
+from .test_harbor_integration import body
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens
 
@@ -33,16 +34,7 @@ def harbor() -> Iterator[HarborEmulator]:
 
 
 def connect(api: Api, harbor: HarborEmulator) -> int:
-    created = api.as_user("root").post(
-        "/api/integrations",
-        {
-            "name": "harbor",
-            "kind": "harbor",
-            "url": harbor.url,
-            "username": "admin",
-            "password": "Harbor12345",
-        },
-    )
+    created = api.as_user("root").post("/api/integrations", body(harbor))
     assert created.status_code == 201, created.get_json()
     return int(created.get_json()["id"])
 
