@@ -240,8 +240,11 @@ class _Heartbeat:
         self._thread = threading.Thread(target=self._loop, name="mirror-job-beat", daemon=True)
 
     def update(self, done: int, total: int) -> None:
-        """The work's progress callback: ``total`` 0 means "not known yet" (pages so far)."""
-        self.progress = {"done": done, "total": total, "unit": "spaces" if total else "pages"}
+        """The work's progress callback. A Harbor sync counts spaces whose repositories are
+        listed, of ``total``; a Docker Registry's catalog has no total (0) and counts the
+        repositories listed so far."""
+        unit = "spaces" if total else "repositories"
+        self.progress = {"done": done, "total": total, "unit": unit}
         if self.on_progress:
             self.on_progress(done, total)
 

@@ -44,7 +44,7 @@ class Job(MirrorBase):
     active_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     actor: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)
-    #: {"done": n, "total": m, "unit": "spaces" | "pages"}: what the work reported last.
+    #: {"done": n, "total": m, "unit": "spaces" | "repositories"}: what the work reported last.
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: A registry error's category and its sentence (shown through mirror_plugin.disclosure).

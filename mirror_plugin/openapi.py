@@ -425,7 +425,7 @@ def _schemas() -> dict[str, Schema]:
                     {
                         "done": integer(minimum=0),
                         "total": integer(minimum=0),
-                        "unit": enum(["spaces", "pages"]),
+                        "unit": enum(["spaces", "repositories"]),
                     },
                     optional=("done", "total", "unit"),
                 ),

@@ -237,3 +237,31 @@ def test_the_sync_button_opens_the_job_page_until_the_result(
 def test_an_unknown_jobs_backend_is_refused_at_start(database_url: str) -> None:
     with pytest.raises(RuntimeError, match="MIRROR_JOBS_BACKEND must be one of database, rq"):
         make_app(database_url, world(), MIRROR_JOBS_BACKEND="celery")
+
+
+def test_concurrent_runners_claim_each_job_once(app: Flask) -> None:
+    """Four runners (threads, each with its own connection, as processes would) racing for
+    six queued jobs: every job is claimed by exactly one of them."""
+    ids = []
+    for number in range(6):
+        row = integration(f"reg-{number}", CLOSED, kind="docker")
+        session().commit()
+        ids.append(jobs.enqueue("sync", row, actor="root")[0].id)
+    barrier = threading.Barrier(4)
+    claimed: list[tuple[int, str]] = []
+
+    def runner() -> None:
+        with app.app_context():
+            barrier.wait()
+            while (job := jobs.claim()) is not None:
+                claimed.append((job.id, job.worker or ""))
+            session().remove()
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(job_id for job_id, _ in claimed) == ids
+    session().expire_all()
+    assert {session().get(Job, job_id).worker for job_id, _ in claimed} == {w for _, w in claimed}
