@@ -265,3 +265,14 @@ def test_concurrent_runners_claim_each_job_once(app: Flask) -> None:
     assert sorted(job_id for job_id, _ in claimed) == ids
     session().expire_all()
     assert {session().get(Job, job_id).worker for job_id, _ in claimed} == {w for _, w in claimed}
+
+
+def test_jobs_run_command_empties_the_queue(app: Flask) -> None:
+    row = integration("reg", CLOSED, kind="docker")
+    session().commit()
+    job, _ = jobs.enqueue("sync", row, actor="root")
+    result = app.test_cli_runner().invoke(args=["mirror", "jobs", "run"])
+    assert result.exit_code == 0 and "Ran 1 job." in result.output
+    session().expire_all()
+    assert session().get(Job, job.id).status == "failed"  # nothing listens at the port
+    assert "Ran 0 jobs." in app.test_cli_runner().invoke(args=["mirror", "jobs", "run"]).output
