@@ -79,9 +79,10 @@ def serve_demo() -> Iterator[tuple[str, Sandbox]]:
             finally:
                 server.shutdown()
                 thread.join(timeout=5)
-                # The pull-access worker started with the first request; left running, it
-                # would fail every round once the database below is deleted.
+                # The pull-access worker and the job runner started with the first request;
+                # left running, they would fail every round once the database below is deleted.
                 app.extensions["mirror_plugin"].pull_worker.stop()
+                app.extensions["mirror_plugin"].jobs.stop()
                 with app.app_context():
                     from .models import db
 

@@ -17,14 +17,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 
 from . import integrations as service
+from .api_jobs import job_response
 from .auth import require_fresh_login, require_principal
-from .disclosure import first_sync_shown, shown_error, shown_last_error, shown_report
+from .disclosure import first_sync_shown, shown_last_error, shown_report
+from .jobs import enqueue
 from .models import Integration, Space
 from .params import iso
 from .ratelimit import limit_registry_call
-from .registry.errors import RegistryError
 from .scopes import RegistryScope, integration_or_404, resolve
-from .sync import sync
 from .views import blueprint
 
 FIELDS = (
@@ -224,14 +224,12 @@ def api_integration_test(integration_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/api/integrations/<mirror_id:integration_id>/sync")
 def api_integration_sync(integration_id: int) -> ResponseReturnValue:
+    """Queue a sync (or return the one queued or running): 202 with the job at once."""
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call()
-    try:
-        report = sync(row, actor=principal.id)
-    except RegistryError as exc:
-        raise shown_error(exc) from None
-    return jsonify(report.to_dict())
+    job, _ = enqueue("sync", row, actor=principal.id)
+    return job_response(job)
 
 
 __all__ = ["integration_json", "input_from", "list_in"]

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from . import integrations as service
 from .cli import mirror_cli
+from .jobs import enqueue, run_or_wait, wait_timeout
+from .jobs_models import JobStatus
 from .labels import counted
 from .models import Integration
-from .registry.errors import RegistryError
-from .sync import sync
 
 ACTOR = "cli"
 
@@ -199,20 +199,27 @@ def remove_command(name: str, workspace: str | None, yes: bool) -> None:
 
 
 def _sync_one(row: Integration) -> bool:
-    with click.progressbar(length=1, label=f"Syncing {row.name}") as bar:
+    """Sync through the job table, here and now (cron waits for the result); a sync already
+    queued is run here, one already running elsewhere is waited for."""
+    name = row.name
+    job, _ = enqueue("sync", row, actor=ACTOR)
+    with click.progressbar(length=1, label=f"Syncing {name}") as bar:
 
         def progress(done: int, total: int) -> None:
             if total and bar.length != total:
                 bar.length = total
             bar.update(done - bar.pos)
 
-        try:
-            report = sync(row, actor=ACTOR, progress=progress)
-        except RegistryError as exc:
-            click.echo(f"\n{row.name}: sync failed: {exc.message}", err=True)
-            return False
-        bar.update(bar.length - bar.pos)
-    click.echo(f"{row.name}: {report.summary}")
+        finished = run_or_wait(job.id, timeout=wait_timeout(), on_progress=progress)
+        if finished is not None and finished.status == JobStatus.SUCCEEDED.value:
+            bar.update(bar.length - bar.pos)
+    if finished is None or not finished.finished:
+        click.echo(f"\n{name}: sync still running as job {job.id} elsewhere.", err=True)
+        return False
+    if finished.status != JobStatus.SUCCEEDED.value:
+        click.echo(f"\n{name}: sync failed: {finished.error}", err=True)
+        return False
+    click.echo(f"{name}: {(finished.result or {}).get('summary', '')}")
     return True
 
 

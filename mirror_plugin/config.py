@@ -118,8 +118,24 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_PULL_DRIFT_INTERVAL": 300,
     # Longest wait (seconds) between retries of a robot change Harbor refused or missed.
     "MIRROR_PULL_RETRY_MAX_SECONDS": 300,
+    # Who runs background jobs (a sync): "database", a runner thread in every worker process
+    # claiming jobs from the job table (nothing else to start); "rq", RQ workers started with
+    # ``flask mirror jobs rq-worker``, reached through MIRROR_JOBS_REDIS_URL (pip install rq).
+    "MIRROR_JOBS_BACKEND": "database",
+    # The Redis of the "rq" backend, and the name of its queue.
+    "MIRROR_JOBS_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "MIRROR_JOBS_RQ_QUEUE": "mirror_plugin",
+    # Seconds between the embedded runner's looks for queued jobs (0: no runner thread in
+    # the web workers; run ``flask mirror jobs work`` instead). Off while app.testing.
+    "MIRROR_JOBS_POLL_INTERVAL": 1.0,
+    # Seconds between a running job's progress writes (its heartbeat).
+    "MIRROR_JOBS_HEARTBEAT_SECONDS": 2.0,
+    # A running job whose heartbeat is older than this (seconds) lost its worker (a restart,
+    # a crash) and is taken over by another one.
+    "MIRROR_JOBS_STALE_SECONDS": 60.0,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }
 
 FOREIGN_IMAGE_POLICIES = ("allow", "deny")
+JOBS_BACKENDS = ("database", "rq")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from . import lifecycle, ratelimit
 from .adapter import ADAPTER_METHODS, OPTIONAL_ADAPTER_METHODS, HostAdapter, UnknownNamespace
 from .auth import namespace_workspace
-from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES
+from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES, JOBS_BACKENDS
 from .crypto import SecretBox
 from .dbfaults import (
     UNAVAILABLE_MESSAGE,
@@ -23,6 +23,7 @@ from .dbfaults import (
     rollback_session,
 )
 from .health import HealthMonitor
+from .jobs import JobRunner
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
 from .pull_secret import PullSecret
@@ -49,6 +50,7 @@ class MirrorState:
     rules: RuleCache
     pull_worker: PullWorker
     resolver: CachedResolver
+    jobs: JobRunner
     #: Workspace warehouses' own allow-list (MIRROR_WORKSPACE_ALLOWED_NETWORKS); None: the
     #: platform's (``network_policy``) applies to them too.
     workspace_network_policy: NetworkPolicy | None = None
@@ -131,6 +133,11 @@ class MirrorPlugin:
         policy = app.config["MIRROR_FOREIGN_IMAGES"]
         if policy not in FOREIGN_IMAGE_POLICIES:
             raise RuntimeError(f"MIRROR_FOREIGN_IMAGES must be 'allow' or 'deny', not {policy!r}.")
+        if app.config["MIRROR_JOBS_BACKEND"] not in JOBS_BACKENDS:
+            raise RuntimeError(
+                f"MIRROR_JOBS_BACKEND must be one of {', '.join(JOBS_BACKENDS)}, "
+                f"not {app.config['MIRROR_JOBS_BACKEND']!r}."
+            )
         if policy == "allow":
             log.warning(
                 "MIRROR_FOREIGN_IMAGES is 'allow': images of registries nobody integrated are "
@@ -146,6 +153,7 @@ class MirrorPlugin:
             secrets=SecretBox.for_app(app),
             health=HealthMonitor(app),
             pull_worker=PullWorker(app),
+            jobs=JobRunner(app),
             rules=RuleCache(
                 float(app.config["MIRROR_RULE_REFRESH_SECONDS"]),
                 float(app.config["MIRROR_RULE_STALE_SECONDS"]),
@@ -163,11 +171,14 @@ class MirrorPlugin:
             admission,
             api,
             api_hook,
+            api_jobs,
             api_picker,
             api_spaces,
+            cli_jobs,
             cli_pull,
             cli_registry,
             cli_spaces,
+            jobs_kinds,
             openapi,
             pages_images,
             pages_integrations,
@@ -184,9 +195,13 @@ class MirrorPlugin:
         if not app.testing:
             app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
             app.before_request(app.extensions[EXTENSION_KEY].pull_worker.start_once)
+            if app.config["MIRROR_JOBS_BACKEND"] == "database":
+                app.before_request(app.extensions[EXTENSION_KEY].jobs.start_once)
+        from .jobs import connect_signals as connect_job_signals
         from .pull_hooks import connect_signals
 
         connect_signals(app)
+        connect_job_signals(app)
         app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])
 
     # -- the deploy hook ------------------------------------------------------------------

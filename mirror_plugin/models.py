@@ -332,3 +332,6 @@ __all__ = [
 from .pull_models import PullOutbox, PullRobot  # noqa: E402
 
 __all__ += ["PullOutbox", "PullRobot"]
+from .jobs_models import Job  # noqa: E402
+
+__all__ += ["Job"]

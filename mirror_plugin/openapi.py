@@ -32,6 +32,7 @@ from .api_picker import PER_PAGE
 from .auth import require_principal
 from .csrf import HEADER as CSRF_HEADER
 from .integrations import KINDS
+from .jobs_models import JobStatus
 from .models import Health, Scope
 from .params import MAX_ID
 from .registry.errors import Category
@@ -176,6 +177,7 @@ NAMESPACE = query(
 INTEGRATION_ID = parameter(
     "integration_id", "path", integer(minimum=0), "Integration (registry) id."
 )
+JOB_ID = parameter("job_id", "path", integer(minimum=0), "Background job id.")
 SPACE_ID = parameter("space_id", "path", integer(minimum=0), "Mirror space id.")
 WORKSPACE_ID = parameter(
     "workspace_id",
@@ -299,6 +301,15 @@ def _integration() -> dict[str, Schema]:
 
 
 def _schemas() -> dict[str, Schema]:
+    sync_report: dict[str, Schema] = {
+        "total": integer(minimum=0),
+        "added": array(string()),
+        "removed": array(string()),
+        "updated": array(string()),
+        "unbound_workspaces": array(string()),
+        "skipped_spaces": integer(minimum=0),
+        "skipped_repositories": integer(minimum=0),
+    }
     workspace_ref = record({"id": string(), "name": string()})
     paging = {
         "total": integer(minimum=0),
@@ -404,15 +415,34 @@ def _schemas() -> dict[str, Schema]:
                 "catalog": nullable(boolean()),
             }
         ),
-        "SyncReport": record(
+        "Job": record(
             {
-                "total": integer(minimum=0),
-                "added": array(string()),
-                "removed": array(string()),
-                "updated": array(string()),
-                "unbound_workspaces": array(string()),
-                "skipped_spaces": integer(minimum=0),
-                "skipped_repositories": integer(minimum=0),
+                "id": integer(minimum=1),
+                "kind": enum(["sync"]),
+                "integration_id": integer(minimum=0),
+                "status": enum(s.value for s in JobStatus),
+                "progress": record(
+                    {
+                        "done": integer(minimum=0),
+                        "total": integer(minimum=0),
+                        "unit": enum(["spaces", "repositories"]),
+                    },
+                    optional=("done", "total", "unit"),
+                ),
+                "result": nullable(record({**sync_report, "summary": string()})),
+                "error": nullable(
+                    record(
+                        {
+                            "category": enum(c.value for c in Category),
+                            "message": string(),
+                        }
+                    )
+                ),
+                "attempts": integer(minimum=0),
+                "created_at": timestamp(),
+                "started_at": timestamp(),
+                "finished_at": timestamp(),
+                "status_url": string(),
             }
         ),
         "Space": space,
@@ -597,7 +627,7 @@ def operation(
     """One operation; 400 (a NUL character in a query parameter), 401 and 503 (the database
     cannot be reached) are always possible, the other ``errors`` are listed per route."""
     status, schema_name = ok
-    success_text = {200: "OK", 201: "Created"}[status]
+    success_text = {200: "OK", 201: "Created", 202: "Accepted"}[status]
     op: Schema = {
         "operationId": operation_id,
         "summary": summary,
@@ -620,6 +650,33 @@ def operation(
         op["parameters"] = parameters
     if body is not None:
         op["requestBody"] = body
+    return op
+
+
+def _sync_operation(tag: str) -> Schema:
+    """202 with the queued (or already active) job; with wait=true, 200 once it succeeded or
+    the registry's error once it failed."""
+    op = operation(
+        "syncIntegration",
+        "Sync a registry's spaces and repositories, as a background job",
+        tag,
+        ok=(202, "Job"),
+        errors=(403, 404, 422, 429, 502, 503, 504),
+        parameters=[
+            INTEGRATION_ID,
+            query(
+                "wait",
+                enum(["true", "false", "1", "0"]),
+                "true: run the job (or wait for it) before answering, as before jobs existed.",
+            ),
+        ],
+        description="Answers at once with the job (Location: its status URL). A sync already "
+        "queued or running for the registry is returned instead of a second one.",
+    )
+    op["responses"]["200"] = {
+        "description": "OK (wait=true): the job succeeded; 'result' is its report.",
+        "content": {JSON: {"schema": ref("Job")}},
+    }
     return op
 
 
@@ -764,13 +821,17 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
             ),
         },
         f"{api}/integrations/{{integration_id}}/sync": {
-            "post": operation(
-                "syncIntegration",
-                "Sync a registry's spaces and repositories",
+            "post": _sync_operation(registries),
+        },
+        f"{api}/jobs/{{job_id}}": {
+            "get": operation(
+                "getJob",
+                "A background job's status, progress and result",
                 registries,
-                ok=(200, "SyncReport"),
-                errors=(403, 404, 429, 502, 503, 504),
-                parameters=[INTEGRATION_ID],
+                ok=(200, "Job"),
+                errors=(404,),
+                parameters=[JOB_ID],
+                description="Visible to whoever may see the job's registry (others: 404).",
             ),
         },
         # -- Warehouse Space (platform Admin) --------------------------------------------------

@@ -19,16 +19,16 @@ from werkzeug.datastructures import MultiDict
 from . import integrations as service
 from . import spaces
 from .api import integration_counts, list_in
+from .api_jobs import job_or_404, shown_job_error
 from .auth import require_fresh_login, require_principal
-from .disclosure import first_sync_shown, shown_error, shown_last_error, shown_report
+from .disclosure import first_sync_shown, shown_last_error, shown_report
 from .forms import IntegrationForm
+from .jobs import enqueue
 from .labels import counted
 from .models import Integration
 from .params import parse_int
 from .ratelimit import RegistryCallsExceeded, limit_registry_call
-from .registry.errors import RegistryError
 from .scopes import RegistryScope, integration_or_404, resolve
-from .sync import sync
 from .views import blueprint
 
 
@@ -199,16 +199,26 @@ def test_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
 
 
 def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseReturnValue:
+    """Queue a sync and show its job page at once (a running one is shown, not doubled)."""
     row, scope = _scoped(integration_id, workspace_id, manage=True)
     try:
         limit_registry_call()
-        flash(f"Synced: {sync(row, actor=require_principal().id).summary}", "success")
     except RegistryCallsExceeded as exc:
         flash(str(exc.description), "error")
-    except RegistryError as exc:
-        message = shown_error(exc).message
-        flash(f"Sync failed, the spaces shown are from the last sync: {message}", "error")
-    return redirect(scope_url(scope, "detail", integration_id=row.id))
+        return redirect(scope_url(scope, "detail", integration_id=row.id))
+    job, created = enqueue("sync", row, actor=require_principal().id)
+    if not created:
+        flash("A sync of this registry is already under way; here is its progress.", "info")
+    return redirect(scope_url(scope, "job", integration_id=row.id, job_id=job.id))
+
+
+def job_view(
+    integration_id: int, job_id: int, workspace_id: str | None = None
+) -> ResponseReturnValue:
+    """A job's progress and result; reloads itself (no script needed) until it finished."""
+    row, scope = _scoped(integration_id, workspace_id, manage=False)
+    job, _, _ = job_or_404(job_id, row.id)
+    return _render("job.html", scope, row=row, job=job, error=shown_job_error(job))
 
 
 def warehouse_spaces_view(integration_id: int, workspace_id: str) -> ResponseReturnValue:
@@ -239,3 +249,4 @@ _routes("/<mirror_id:integration_id>/edit", "edit", edit_view, ["GET", "POST"])
 _routes("/<mirror_id:integration_id>/delete", "delete", delete_view, ["GET", "POST"])
 _routes("/<mirror_id:integration_id>/test", "test", test_view, ["POST"])
 _routes("/<mirror_id:integration_id>/sync", "sync", sync_view, ["POST"])
+_routes("/<mirror_id:integration_id>/jobs/<mirror_id:job_id>", "job", job_view, ["GET"])

@@ -26,6 +26,7 @@ POSTGRES_URL = os.environ.get(
     "MIRROR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = "redis://127.0.0.1:6379"
 
 # The real Docker Registry fixtures (registry_open, registry_basic, registry_token), the
 # browser fixtures (demo, chromium, open_page) and the socket recorder (connects).
@@ -77,6 +78,23 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis at 127.0.0.1:6379: skipped locally when unreachable, required under CI."""
+    try:
+        import redis
+    except ImportError:
+        require_tool(False, "the redis Python client")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        require_tool(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from mirror_plugin import dbmigrate
+from mirror_plugin import dbmigrate, jobs
 from mirror_plugin.admission import clusters
 from mirror_plugin.models import AuditEvent, Binding, Integration, Space
 
@@ -208,6 +208,18 @@ PROBES = [
     Probe("api_integration", "DELETE", "/api/integrations/{P}", PLATFORM_ROW),
     Probe("api_integration_test", "POST", "/api/integrations/{WA}/test", A_MANAGE),
     Probe("api_integration_sync", "POST", "/api/integrations/{P}/sync", PLATFORM_ROW),
+    Probe("api_integration_sync", "POST", "/api/integrations/{WA}/sync", A_MANAGE),
+    # Background jobs: whoever sees the registry sees its jobs
+    Probe("api_job", "GET", "/api/jobs/{JP}", PLATFORM_ROW),
+    Probe("api_job", "GET", "/api/jobs/{JA}", A_READ),
+    Probe("platform_job", "GET", "/integrations/{P}/jobs/{JP}", PLATFORM_ROW),
+    Probe("workspace_job", "GET", "/workspaces/ws-a/warehouses/{WA}/jobs/{JA}", A_READ),
+    Probe(
+        "workspace_job",
+        "GET",
+        "/workspaces/ws-a/warehouses/{WA}/jobs/{JP}",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),  # a job of another registry
     # JSON API: spaces, bindings, audit
     Probe("api_spaces", "GET", "/api/integrations/{P}/spaces", ADMIN_ONLY),
     Probe("api_spaces", "POST", "/api/integrations/{P}/spaces", ADMIN_ONLY, {"name": 1}),
@@ -351,7 +363,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
             "beta-own", "http://127.0.0.1:9", kind="docker", workspace_id="ws-b"
         )
         clusters.add("prod", "https://console.example")  # commits
+        platform_job, _ = jobs.enqueue("sync", platform, actor="root")
+        warehouse_job, _ = jobs.enqueue("sync", warehouse_a, actor="alice")
         ids = {
+            "{JP}": str(platform_job.id),
+            "{JA}": str(warehouse_job.id),
             "{P}": str(platform.id),
             "{WA}": str(warehouse_a.id),
             "{WB}": str(warehouse_b.id),

@@ -99,8 +99,27 @@ def test_a_flash_message_shows_once(open_page: Any) -> None:
 
     admin = open_page("admin", "/mirror/integrations/")
     admin.get_by_role("link", name="harbor-sandbox").click()
+    admin.get_by_role("button", name="Test connection").click()
+    expect(admin.get_by_text("Connected as", exact=False)).to_have_count(1)
+
+
+def test_refresh_spaces_shows_the_job_until_its_result(open_page: Any) -> None:
+    """The sync runs as a job: its page answers at once and reloads itself (no script) until
+    the runner in the demo's worker has done it, then shows the result and stops."""
+    from playwright.sync_api import expect
+
+    admin = open_page("admin", "/mirror/integrations/")
+    admin.get_by_role("link", name="harbor-sandbox").click()
     admin.get_by_role("button", name="Refresh spaces").click()
-    expect(admin.get_by_text("Synced", exact=False)).to_have_count(1)
+    expect(admin).to_have_url(re.compile(r"/mirror/integrations/\d+/jobs/\d+$"))
+    expect(admin.get_by_role("heading", name="Sync of harbor-sandbox")).to_be_visible()
+    job = admin.locator("#mirror-job")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=15000)
+    expect(admin.get_by_text(re.compile(r"^Synced: \d+ spaces?: "))).to_have_count(1)
+    expect(job).to_contain_text("Done")
+    assert admin.locator('meta[http-equiv="refresh"]').count() == 0
+    admin.get_by_role("link", name="Back to harbor-sandbox").click()
+    expect(admin.get_by_role("button", name="Refresh spaces")).to_be_visible()
 
 
 def test_detail_page_keeps_every_text_inside_its_card(
@@ -112,6 +131,9 @@ def test_detail_page_keeps_every_text_inside_its_card(
     admin = open_page("admin", "/mirror/integrations/")
     admin.get_by_role("link", name="harbor-sandbox").click()
     admin.get_by_role("button", name="Refresh spaces").click()
+    job = admin.locator("#mirror-job")
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=15000)
+    admin.get_by_role("link", name="Back to harbor-sandbox").click()
     sandbox.harbor.fail_next(503, times=20)  # every retry of the test meets a down Harbor
     try:
         admin.get_by_role("button", name="Test connection").click()

@@ -35,7 +35,7 @@ def test_connect_open_registry_and_sync_spaces(
     assert data["health"] == "healthy" and data["has_password"] is False
     assert data["registry_host"] == registry_open.host
 
-    synced = api.post(f"/api/integrations/{data['id']}/sync")
+    synced = api.post(f"/api/integrations/{data['id']}/sync?wait=true")
     assert synced.status_code == 200, synced.get_json()
     spaces = {s.name: s for s in session().query(Space).all()}
     assert spaces["dockerint"].repo_count == 2
@@ -54,11 +54,11 @@ def test_visibility_set_by_admin_survives_a_sync(
     registry_open.push("keepprivate/app", "1")
     api.as_user("root")
     integration_id = api.post("/api/integrations", body(registry_open)).get_json()["id"]
-    api.post(f"/api/integrations/{integration_id}/sync")
+    api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     space = session().query(Space).filter_by(name="keepprivate").one()
     space.public = False
     session().commit()
-    api.post(f"/api/integrations/{integration_id}/sync")
+    api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     session().expire_all()
     assert session().query(Space).filter_by(name="keepprivate").one().public is False
 
@@ -98,11 +98,11 @@ def test_token_registry_connects_through_the_bearer_flow(
     api.as_user("root")
     created = api.post("/api/integrations", body(registry_token, name="tokened"))
     assert created.status_code == 201, created.get_json()
-    synced = api.post(f"/api/integrations/{created.get_json()['id']}/sync")
+    synced = api.post(f"/api/integrations/{created.get_json()['id']}/sync?wait=true")
     assert synced.status_code == 200, synced.get_json()
     assert created.get_json()["sync"]["ok"] is True  # the first sync ran on connect
     assert session().query(Space).filter_by(name="tokened").count() == 1
-    assert synced.get_json()["added"] == []
+    assert synced.get_json()["result"]["added"] == []
 
 
 def test_test_connection_reports_without_saving(
@@ -137,7 +137,7 @@ def test_delete_removes_spaces_and_bindings_and_audits(
     registry_open.push("gone/app", "1")
     api.as_user("root")
     integration_id = api.post("/api/integrations", body(registry_open)).get_json()["id"]
-    api.post(f"/api/integrations/{integration_id}/sync")
+    api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     space = session().query(Space).filter_by(name="gone").one()
     session().add_all(
         [Binding(space=space, workspace_id="ws-a"), Binding(space=space, workspace_id="ws-b")]
@@ -157,11 +157,11 @@ def test_registry_down_gives_a_clear_error_and_keeps_data(
     registry_open.push("kept/app", "1")
     api.as_user("root")
     integration_id = api.post("/api/integrations", body(registry_open)).get_json()["id"]
-    api.post(f"/api/integrations/{integration_id}/sync")
+    api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     row = session().get(Integration, integration_id)
     row.url = "http://127.0.0.1:9"  # discard port: nothing listens
     session().commit()
-    failed = api.post(f"/api/integrations/{integration_id}/sync")
+    failed = api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     assert failed.status_code == 502
     assert "could not be reached" in failed.get_json()["error"]["message"]
     session().expire_all()

@@ -95,7 +95,8 @@ def test_sync_brings_projects_with_visibility_and_counts(
     api.as_user("root")
     created = api.post("/api/integrations", body(harbor))
     assert created.status_code == 201, created.get_json()
-    synced = api.post(f"/api/integrations/{created.get_json()['id']}/sync").get_json()
+    synced = api.post(f"/api/integrations/{created.get_json()['id']}/sync?wait=true")
+    synced = synced.get_json()["result"]
     assert (
         created.get_json()["spaces"] == 130
         and "130 spaces" in created.get_json()["sync"]["message"]
@@ -125,7 +126,7 @@ def test_vanished_projects_go_with_their_bindings_audited(
     harbor.add_project("goes")
     api.as_user("root")
     integration_id = api.post("/api/integrations", body(harbor)).get_json()["id"]
-    api.post(f"/api/integrations/{integration_id}/sync")
+    api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     goes = session().query(Space).filter_by(name="goes").one()
     session().add(Binding(space=goes, workspace_id="ws-a"))
     session().commit()
@@ -139,7 +140,7 @@ def test_vanished_projects_go_with_their_bindings_audited(
         timeout=5,
     )
     assert deleted.status_code == 200
-    report = api.post(f"/api/integrations/{integration_id}/sync").get_json()
+    report = api.post(f"/api/integrations/{integration_id}/sync?wait=true").get_json()["result"]
     assert report["removed"] == ["goes"] and report["unbound_workspaces"] == ["ws-a"]
     assert session().query(Binding).count() == 0
     event = session().query(AuditEvent).filter_by(action="space.removed_upstream").one()
@@ -153,10 +154,10 @@ def test_harbor_failing_mid_sync_leaves_spaces_untouched(
         harbor.add_project(f"p{number}")
     api.as_user("root")
     integration_id = api.post("/api/integrations", body(harbor)).get_json()["id"]
-    api.post(f"/api/integrations/{integration_id}/sync")
+    api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     before = session().query(Space).count()
     harbor.fail_next(500, 5)
-    failed = api.post(f"/api/integrations/{integration_id}/sync")
+    failed = api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     assert failed.status_code == 502
     assert "Harbor failed" in failed.get_json()["error"]["message"]
     session().expire_all()

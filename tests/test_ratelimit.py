@@ -23,11 +23,10 @@ from mirror_plugin.models import Integration, Space
 from mirror_plugin.testing.harbor import HarborEmulator
 
 from . import factories
-from .conftest import Api, make_app, require_tool, world
+from .conftest import Api, make_app, world
 from .factories import session
 from .faulty_server import FaultyServer
 
-REDIS_URL = "redis://127.0.0.1:6379"
 CLOSED = "http://127.0.0.1:9"  # discard: nothing listens there
 PROBE = {"name": "w", "kind": "docker", "url": CLOSED}
 
@@ -83,7 +82,7 @@ def test_each_registry_call_counts_and_the_one_over_the_limit_sends_nothing(
             "/api/integrations/test", HARBOR_BODY | {"url": harbor.url}
         ),
         "edit": lambda: api.patch(f"/api/integrations/{row.id}", {"description": "x"}),
-        "sync": lambda: api.post(f"/api/integrations/{row.id}/sync"),
+        "sync": lambda: api.post(f"/api/integrations/{row.id}/sync?wait=true"),
         "create": lambda: api.post(
             f"/api/workspaces/{next(owners)}/integrations",
             HARBOR_BODY | {"url": harbor.url, "name": f"h{uuid.uuid4().hex[:6]}"},
@@ -115,7 +114,7 @@ def test_space_delete_and_every_call_share_one_count(
     api.as_user("root")
     created = api.post(f"/api/integrations/{row.id}/spaces", {"name": "doomed"})
     assert created.status_code == 201
-    assert api.post(f"/api/integrations/{row.id}/sync").status_code == 200
+    assert api.post(f"/api/integrations/{row.id}/sync?wait=true").status_code == 200
     assert api.delete(f"/api/spaces/{created.get_json()['id']}").status_code == 200
     _assert_limited(api.post(f"/api/integrations/{row.id}/test"))
     # Listing is not a registry call: it still answers.
@@ -244,23 +243,6 @@ def test_an_unreachable_limit_storage_refuses_registry_calls(tmp_path: Any) -> N
     assert "rate limit" in answer.get_json()["error"]["message"]
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """The Redis at 127.0.0.1:6379: skipped locally when unreachable, required under CI."""
-    try:
-        import redis
-    except ImportError:
-        require_tool(False, "the redis Python client")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        require_tool(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
-    finally:
-        client.close()
-    return REDIS_URL
-
-
 @pytest.mark.redis
 def test_the_limit_holds_across_two_apps_sharing_one_redis(redis_url: str, tmp_path: Any) -> None:
     """Two workers (two apps, as two processes would be) count one user's calls together."""
@@ -340,7 +322,7 @@ def test_last_error_and_sync_failures_are_detailed_for_the_platform_admin_only(
     row_id = factories.integration("w", CLOSED, kind="docker", workspace_id="ws-a").id
     session().commit()
     api.as_user("alice")
-    synced = api.post(f"/api/integrations/{row_id}/sync")
+    synced = api.post(f"/api/integrations/{row_id}/sync?wait=true")
     assert synced.status_code == 502
     assert synced.get_json()["error"] == {
         "status": 502,

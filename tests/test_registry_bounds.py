@@ -64,7 +64,7 @@ def project(name: str, number: int, repos: int = 1) -> dict[str, Any]:
 def sync(api: Api, integration_id: int, user: str = "root") -> tuple[float, Any]:
     api.as_user(user)
     started = time.monotonic()
-    response = api.post(f"/api/integrations/{integration_id}/sync")
+    response = api.post(f"/api/integrations/{integration_id}/sync?wait=true")
     return time.monotonic() - started, response
 
 
@@ -163,7 +163,7 @@ def test_a_short_page_ends_the_list_whatever_the_total_says(
     platform = seed(app, "harbor", server.url)
     _, response = sync(api, platform.integration_id)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.get_json()["total"] == 2
+    assert response.get_json()["result"]["total"] == 2
     assert len([r for r in server.seen(HARBOR_PROJECTS) if "repositories" not in r.path]) == 1
 
 
@@ -261,7 +261,7 @@ def test_names_no_reference_can_use_are_skipped_and_counted(
     platform = seed(app, "harbor", server.url)
     _, response = sync(api, platform.integration_id)
     assert response.status_code == 200, response.get_data(as_text=True)
-    report = response.get_json()
+    report = response.get_json()["result"]
     assert (report["total"], report["skipped_spaces"], report["skipped_repositories"]) == (1, 5, 4)
     session = factories.session()
     session.expire_all()

@@ -479,7 +479,9 @@ def test_a_faulty_registry_costs_no_500_no_data_and_no_picker(
     assert snapshot() == before
 
     # 3. Sync: 502 (504 for a timeout), a sentence and a category; unhealthy.
-    response = run.call("sync", "root", "POST", f"/api/integrations/{platform.integration_id}/sync")
+    response = run.call(
+        "sync", "root", "POST", f"/api/integrations/{platform.integration_id}/sync?wait=true"
+    )
     error = response.get_json()["error"]
     status = 504 if fault.category.endswith("timeout") else 502
     assert (response.status_code, error["status"], error["category"]) == (
@@ -557,7 +559,7 @@ def test_a_catalog_that_fails_is_not_a_disabled_catalog(
     factories.session().expire_all()
     row = factories.session().get(Integration, platform.integration_id)
     assert (row.health, row.last_error) == ("unhealthy", report["message"])
-    synced = api.post(f"/api/integrations/{platform.integration_id}/sync")
+    synced = api.post(f"/api/integrations/{platform.integration_id}/sync?wait=true")
     assert synced.status_code == 502
     assert synced.get_json()["error"]["category"] == category
 

@@ -37,7 +37,7 @@ def harbor_spaces(app: Flask, api: Api) -> Iterator[tuple[HarborEmulator, int]]:
             },
         )
         integration_id = created.get_json()["id"]
-        api.post(f"/api/integrations/{integration_id}/sync")
+        api.post(f"/api/integrations/{integration_id}/sync?wait=true")
         yield harbor, integration_id
 
 
