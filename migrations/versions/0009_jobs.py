@@ -3,8 +3,8 @@
 ``active_key`` is unique and set only while a job is queued or running: the database refuses
 a second active job of the same kind for the same integration, on every replica.
 
-Revision ID: 0008_jobs
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_jobs"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

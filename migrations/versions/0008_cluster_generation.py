@@ -8,7 +8,7 @@ query per review. Only those columns are watched: the decision counters, updated
 seconds by each worker, must not make every snapshot reload. (SQLite triggers are dropped
 by a batch table rebuild: a later migration rebuilding mirror_clusters must re-create them.)
 
-Revision ID: 0008_admission
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008_admission"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
