@@ -32,14 +32,14 @@ I18N := mirror_plugin/translations
 POT := $(VENV)/i18n
 define extract
 	mkdir -p $(POT)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _m -k _mn:1,2 --no-location --sort-output -o $(POT)/mirror_plugin.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _m -k _mn:1,2 -k _l --no-location --sort-output -o $(POT)/mirror_plugin.pot .
 	$(BIN)/pybabel -q extract -F babel-js.cfg --no-location --sort-output -o $(POT)/mirror_plugin_js.pot .
 endef
 
 messages: setup
 	$(extract)
 	for domain in mirror_plugin mirror_plugin_js; do \
-	  $(BIN)/pybabel -q update -N --init-missing --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $(I18N) -D $$domain || exit 1; \
+	  $(BIN)/pybabel -q update -N --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $(I18N) -D $$domain || exit 1; \
 	done
 
 lint: setup

@@ -40,6 +40,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import has_request_context, request
 from flask_babel import Domain
+from markupsafe import Markup
 
 #: The catalogues the plugin has, the first being what the source strings are written in.
 LOCALES = ("en", "zh_Hans")
@@ -139,9 +140,16 @@ class PluginDomain(Domain):
 
 domain = PluginDomain(domain=DOMAIN)
 gettext = domain.gettext
-ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
 _ = gettext
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext``, with ``%(num)s`` written as the locale writes numbers
+    (``12,345``): the count people read is as localised as the sentence around it."""
+    variables.setdefault("num", format_number(num))
+    text: str = domain.get_translations().ungettext(singular, plural, num)
+    return text % variables
 
 
 @functools.cache
@@ -185,15 +193,16 @@ def _aware(when: dt.datetime) -> dt.datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
-def format_datetime(when: dt.datetime | None, empty: str = "") -> str:
-    """A date and time in the current locale, in UTC (``Dec 1, 2026, 23:05 UTC``,
-    ``2026年12月1日 23:05 UTC``)."""
+def format_datetime(when: dt.datetime | None, empty: str = "", *, seconds: bool = False) -> str:
+    """A date and a 24-hour time in the current locale, in UTC (``Dec 1, 2026, 23:05 UTC``,
+    ``2026年12月1日 23:05 UTC``): the locale's medium date, joined as the locale joins them."""
     if when is None:
         return empty
-    text = dates.format_datetime(
-        _aware(when), "medium", tzinfo=dt.UTC, locale=_locale()
-    )
-    return f"{text} UTC"
+    locale = _locale()
+    when = _aware(when)
+    time = dates.format_time(when, "HH:mm:ss" if seconds else "HH:mm", tzinfo=dt.UTC, locale=locale)
+    date = dates.format_date(when, "medium", locale=locale)
+    return f"{str(locale.datetime_formats['medium']).format(time, date)} UTC"
 
 
 def format_ago(when: dt.datetime | None, empty: str = "") -> str:
@@ -212,12 +221,26 @@ def format_number(number: float | int) -> str:
     return numbers.format_decimal(number, locale=_locale())
 
 
+def _markup_gettext(message: str, **variables: Any) -> Markup:
+    """``_m`` in templates: the catalogue's text is the template's own (trusted, as the
+    English literal it replaces was), the values put into it are escaped, as Jinja's i18n
+    extension does."""
+    return Markup(gettext(message)) % variables if variables else Markup(gettext(message))
+
+
+def _markup_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+    """``_mn`` in templates: :func:`ngettext` with :func:`_markup_gettext`'s escaping."""
+    variables.setdefault("num", format_number(num))
+    text: str = domain.get_translations().ungettext(singular, plural, num)
+    return Markup(text) % variables
+
+
 def template_globals() -> dict[str, Any]:
     """What every template may call, the host's included (``_picker.html`` is imported by
     them): globals, since an imported macro sees no context processor."""
     return {
-        "_m": gettext,
-        "_mn": ngettext,
+        "_m": _markup_gettext,
+        "_mn": _markup_ngettext,
         "mirror_html_lang": html_lang,
         "mirror_js_catalogue": js_catalogue,
     }

@@ -14,6 +14,7 @@ from flask import abort, current_app
 
 from .adapter import Principal, Role
 from .auth import known_workspaces, require_principal, workspace_roles
+from .i18n import _
 from .models import Integration
 from .params import is_id
 
@@ -34,7 +35,7 @@ class RegistryScope:
 
     @property
     def title(self) -> str:
-        return "Warehouse Integration" if self.is_platform else "Workspace warehouses"
+        return _("Warehouse Integration") if self.is_platform else _("Workspace warehouses")
 
 
 def _workspace_name(workspace_id: str) -> str | None:
