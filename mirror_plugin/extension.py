@@ -23,6 +23,7 @@ from .dbfaults import (
     rollback_session,
 )
 from .health import HealthMonitor
+from .i18n import gettext
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
 from .pull_secret import PullSecret
@@ -213,7 +214,7 @@ class MirrorPlugin:
                 if not database_unreachable(error):
                     raise
                 rollback_session(state.db)
-            return unavailable(image, _namespace_text(namespace), UNAVAILABLE_MESSAGE)
+            return unavailable(image, _namespace_text(namespace), gettext(UNAVAILABLE_MESSAGE))
         return decide(
             facts,
             image=image,

@@ -144,6 +144,12 @@ lazy_gettext = domain.lazy_gettext
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogue without translating it yet: for constants made at
+    import, translated with :func:`gettext` where they are shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """Flask-Babel's ``ngettext``, with ``%(num)s`` written as the locale writes numbers
     (``12,345``): the count people read is as localised as the sentence around it."""
@@ -211,9 +217,7 @@ def format_ago(when: dt.datetime | None, empty: str = "") -> str:
     if when is None:
         return empty
     delta = _aware(when) - dt.datetime.now(dt.UTC)
-    return dates.format_timedelta(
-        delta, add_direction=True, threshold=1, locale=_locale()
-    )
+    return dates.format_timedelta(delta, add_direction=True, threshold=1, locale=_locale())
 
 
 def format_number(number: float | int) -> str:

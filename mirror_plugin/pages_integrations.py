@@ -22,7 +22,7 @@ from .api import integration_counts, list_in
 from .auth import require_fresh_login, require_principal
 from .disclosure import first_sync_shown, shown_error, shown_last_error, shown_report
 from .forms import IntegrationForm
-from .labels import counted
+from .i18n import _, ngettext
 from .models import Integration
 from .params import parse_int
 from .ratelimit import RegistryCallsExceeded, limit_registry_call
@@ -116,7 +116,7 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
     except service.Conflict as exc:
         getattr(form, exc.field, form.name).errors = [str(exc)]
         return _form_page(scope, form, row, status=409)
-    flash(f"Saved {saved.name}.", "success")
+    flash(_("Saved %(name)s.", name=saved.name), "success")
     if row is None:
         ok, sentence = first_sync_shown(saved, actor=principal.id)
         flash(sentence, "success" if ok else "error")
@@ -143,7 +143,7 @@ def _scoped(
     if (workspace_id or "") != scope.workspace_id:
         from flask import abort
 
-        abort(404, description="No such registry here.")
+        abort(404, description=_("No such registry here."))
     return row, scope
 
 
@@ -176,9 +176,14 @@ def delete_view(integration_id: int, workspace_id: str | None = None) -> Respons
         name = row.name
         removed = service.delete(row, actor=require_principal().id)
         flash(
-            f"Deleted {name} and its {counted(removed, 'binding', 'bindings')}."
+            ngettext(
+                "Deleted %(name)s and its binding.",
+                "Deleted %(name)s and its %(num)s bindings.",
+                removed,
+                name=name,
+            )
             if removed
-            else f"Deleted {name}.",
+            else _("Deleted %(name)s.", name=name),
             "success",
         )
         return redirect(scope_url(scope, "list"))
@@ -202,12 +207,16 @@ def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
     row, scope = _scoped(integration_id, workspace_id, manage=True)
     try:
         limit_registry_call()
-        flash(f"Synced: {sync(row, actor=require_principal().id).summary}", "success")
+        summary = sync(row, actor=require_principal().id).summary
+        flash(_("Synced: %(summary)s", summary=summary), "success")
     except RegistryCallsExceeded as exc:
         flash(str(exc.description), "error")
     except RegistryError as exc:
         message = shown_error(exc).message
-        flash(f"Sync failed, the spaces shown are from the last sync: {message}", "error")
+        flash(
+            _("Sync failed, the spaces shown are from the last sync: %(error)s", error=message),
+            "error",
+        )
     return redirect(scope_url(scope, "detail", integration_id=row.id))
 
 
