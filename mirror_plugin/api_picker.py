@@ -32,7 +32,7 @@ from .auth import (
 )
 from .csrf import csrf_token
 from .disclosure import shown_last_error, shown_message
-from .i18n import _, ngettext
+from .i18n import gettext, ngettext
 from .integrations import session
 from .models import Integration, Repository, Space
 from .paging import count_rows, page_count
@@ -47,13 +47,13 @@ def _scope() -> tuple[str, str | None]:
     """(namespace, its workspace id) after checking the caller may use the namespace."""
     namespace = request.args.get("namespace", "").strip()
     if not namespace:
-        abort(400, description=_("Choose a namespace first (namespace=cluster/name)."))
+        abort(400, description=gettext("Choose a namespace first (namespace=cluster/name)."))
     if not may_use_namespace(require_principal(), namespace):
-        abort(404, description=_("You have no namespace %(namespace)r.", namespace=namespace))
+        abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
     try:
         return namespace, namespace_workspace(namespace)
     except UnknownNamespace:
-        abort(404, description=_("You have no namespace %(namespace)r.", namespace=namespace))
+        abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
 
 
 def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
@@ -91,7 +91,7 @@ def _access(space: Space, integration: Integration) -> str:
 def _tab_arg() -> str | None:
     tab = request.args.get("tab") or None
     if tab is not None and tab not in catalogue.TABS:
-        abort(400, description=_("'tab' must be public, private or workspace."))
+        abort(400, description=gettext("'tab' must be public, private or workspace."))
     return tab
 
 
@@ -127,13 +127,15 @@ def picker_context() -> ResponseReturnValue:
             counts.setdefault(integration.id, dict.fromkeys(catalogue.TABS, 0))[tab] = count
     notice = None
     if workspace_id is None:
-        notice = _(
+        notice = gettext(
             "Namespace %(namespace)s is not bound to any workspace, so only public mirror "
             "spaces are available to it.",
             namespace=namespace,
         )
     elif not can_deploy:
-        notice = _("You can browse these images, but your role in this workspace cannot deploy.")
+        notice = gettext(
+            "You can browse these images, but your role in this workspace cannot deploy."
+        )
     return jsonify(
         {
             "namespace": namespace,
@@ -162,7 +164,7 @@ def picker_spaces() -> ResponseReturnValue:
     if registry:
         registry_id = parse_int(registry)
         if registry_id is None:
-            abort(400, description=_("'registry' must be a registry id."))
+            abort(400, description=gettext("'registry' must be a registry id."))
         query = query.where(Integration.id == registry_id)
     text = request.args.get("q", "").strip().lower()
     if text:
@@ -191,7 +193,7 @@ def _space_or_404(workspace_id: str | None) -> tuple[Space, Integration]:
     space_id = parse_int(raw)
     found = catalogue.visible_space(workspace_id, space_id) if space_id else None
     if found is None:
-        abort(404, description=_("No such space for this namespace."))
+        abort(404, description=gettext("No such space for this namespace."))
     return found
 
 
@@ -212,7 +214,7 @@ def _no_refresh_on_get() -> None:
     if request.args.get("refresh"):
         raise MethodNotAllowed(
             valid_methods=["POST"],
-            description=_(
+            description=gettext(
                 "Refreshing asks the registry: send POST to this URL, with the same query "
                 "parameters and the X-Mirror-CSRF header (refresh=1 on GET is not supported)."
             ),
@@ -263,7 +265,7 @@ def _tags(*, refresh: bool) -> ResponseReturnValue:
         select(Repository.id).where(Repository.space_id == space.id, Repository.name == repository)
     )
     if known is None:
-        abort(404, description=_("No such repository in this space."))
+        abort(404, description=gettext("No such repository in this space."))
     result = catalogue.tags(
         space, integration, repository, refresh=refresh, before_fetch=limit_registry_call
     )
@@ -316,16 +318,16 @@ def picker_faq() -> ResponseReturnValue:
     checks = [
         {
             "key": "namespace",
-            "question": _("Is the Kubernetes namespace bound to a workspace?"),
+            "question": gettext("Is the Kubernetes namespace bound to a workspace?"),
             "status": "pass" if workspace_id else "fail",
             "answer": (
-                _(
+                gettext(
                     "Namespace %(namespace)s belongs to workspace %(workspace)s.",
                     namespace=namespace,
                     workspace=name,
                 )
                 if workspace_id
-                else _(
+                else gettext(
                     "Namespace %(namespace)s is not bound to any workspace, so only public "
                     "mirror spaces are available to it.",
                     namespace=namespace,
@@ -334,7 +336,7 @@ def picker_faq() -> ResponseReturnValue:
         },
         {
             "key": "bound",
-            "question": _("Are mirror spaces bound to the namespace's workspace?"),
+            "question": gettext("Are mirror spaces bound to the namespace's workspace?"),
             "status": "pass" if visible["private"] else ("skip" if not workspace_id else "fail"),
             "answer": (
                 ngettext(
@@ -346,18 +348,18 @@ def picker_faq() -> ResponseReturnValue:
                     workspace=name,
                 )
                 if visible["private"]
-                else _(
+                else gettext(
                     "No private space is bound to workspace %(workspace)s; ask the platform "
                     "Admin to bind the one you need.",
                     workspace=name,
                 )
             )
             if workspace_id
-            else _("Private spaces are bound to workspaces; this namespace has none."),
+            else gettext("Private spaces are bound to workspaces; this namespace has none."),
         },
         {
             "key": "visibility",
-            "question": _("Is the mirror space public or private?"),
+            "question": gettext("Is the mirror space public or private?"),
             "status": "pass",
             "answer": ngettext(
                 "%(num)s public space is visible to every namespace; private spaces appear "
