@@ -69,12 +69,6 @@ def action_codes(action: str) -> list[str]:
     return [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
 
 
-def counted(number: int, one: str, many: str) -> str:
-    """``1 space``, ``2 spaces``: both forms given in full (a translation layer's ngettext
-    takes the same two)."""
-    return f"{number} {one if number == 1 else many}"
-
-
 HEALTH_LABELS: dict[str, LazyString] = {
     "healthy": _l("Healthy"),
     "unhealthy": _l("Unhealthy"),
