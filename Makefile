@@ -25,28 +25,30 @@ demo: $(BIN)/.demo-installed
 	$(BIN)/python -m demo
 
 # Translations: pybabel extracts the messages of the code and templates (domain mirror_plugin;
-# templates call the plugin's Jinja globals _m and _mn) and of the scripts (mirror_plugin_js).
-# `make messages` brings the .po catalogues up to date for translators; `make lint` fails when
-# a message of the sources is missing from a catalogue (or a catalogue has one no source has).
-I18N := mirror_plugin/translations
+# templates call the plugin's Jinja globals _m and _mn), of the scripts (mirror_plugin_js) and
+# of the demo console (domain messages in demo/translations). `make messages` brings the .po
+# catalogues up to date for translators; `make lint` fails when a message of the sources is
+# missing from a catalogue (or a catalogue keeps one no source has).
 POT := $(VENV)/i18n
+CATALOGUES := mirror_plugin:mirror_plugin/translations mirror_plugin_js:mirror_plugin/translations messages:demo/translations
 define extract
 	mkdir -p $(POT)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _m -k _mn:1,2 -k _l --no-location --sort-output -o $(POT)/mirror_plugin.pot .
 	$(BIN)/pybabel -q extract -F babel-js.cfg --no-location --sort-output -o $(POT)/mirror_plugin_js.pot .
+	$(BIN)/pybabel -q extract -F babel-demo.cfg -k _l --no-location --sort-output -o $(POT)/messages.pot .
 endef
 
 messages: setup
 	$(extract)
-	for domain in mirror_plugin mirror_plugin_js; do \
-	  $(BIN)/pybabel -q update -N --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $(I18N) -D $$domain || exit 1; \
+	for catalogue in $(CATALOGUES); do domain=$${catalogue%%:*}; dir=$${catalogue#*:}; \
+	  $(BIN)/pybabel -q update -N --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $$dir -D $$domain || exit 1; \
 	done
 
 lint: setup
 	$(BIN)/ruff check .
 	$(extract)
-	for domain in mirror_plugin mirror_plugin_js; do \
-	  $(BIN)/pybabel update --check -N --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $(I18N) -D $$domain || exit 1; \
+	for catalogue in $(CATALOGUES); do domain=$${catalogue%%:*}; dir=$${catalogue#*:}; \
+	  $(BIN)/pybabel update --check -N --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $$dir -D $$domain || exit 1; \
 	done
 
 test: lint

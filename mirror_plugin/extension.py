@@ -273,7 +273,7 @@ class MirrorPlugin:
 
     def menu_items(self) -> list[MenuItem]:
         """Entries for the host's left navigation, as data."""
-        return [MenuItem("Mirror Warehouse", "mirror_plugin.index", "member")]
+        return [MenuItem(gettext("Mirror Warehouse"), "mirror_plugin.index", "member")]
 
 
 def _rotate_csrf_on_sign_in(app: Flask) -> None:

@@ -113,10 +113,10 @@ def html_lang() -> str:
 
 
 @functools.cache
-def catalogue(domain: str, locale: str) -> NullTranslations:
-    """The compiled catalogue of ``domain`` in ``locale``, from its ``.po`` source, once per
-    process (fuzzy entries are left out, as ``pybabel compile`` does)."""
-    path = TRANSLATIONS / locale / "LC_MESSAGES" / f"{domain}.po"
+def catalogue(domain: str, locale: str, directory: Path = TRANSLATIONS) -> NullTranslations:
+    """The compiled catalogue of ``domain`` in ``locale`` from ``directory``'s ``.po`` source,
+    once per process (fuzzy entries are left out, as ``pybabel compile`` does)."""
+    path = directory / locale / "LC_MESSAGES" / f"{domain}.po"
     if not path.is_file():
         return NullTranslations()
     with path.open("rb") as source:
@@ -126,19 +126,24 @@ def catalogue(domain: str, locale: str) -> NullTranslations:
     return Translations(compiled, domain=domain)
 
 
-class PluginDomain(Domain):
-    """Flask-Babel's domain, with the plugin's own locale and in-memory catalogues.
+class CataloguedDomain(Domain):
+    """Flask-Babel's domain, with the plugin's locale and catalogues compiled in memory.
 
     Flask-Babel's :meth:`Domain.get_translations` asks the app's ``Babel`` for the locale and
     loads ``.mo`` files; the plugin must not depend on the host having (or configuring) Babel,
     so it answers both itself. Formatting, lazy strings and plural handling stay Flask-Babel's.
+    The demo console uses one for its own catalogue too, so it speaks the plugin's language.
     """
 
+    def __init__(self, domain: str, directory: Path = TRANSLATIONS) -> None:
+        super().__init__(domain=domain)
+        self.directory = directory
+
     def get_translations(self) -> NullTranslations:
-        return catalogue(DOMAIN, current_locale())
+        return catalogue(self.domain[0], current_locale(), self.directory)
 
 
-domain = PluginDomain(domain=DOMAIN)
+domain = CataloguedDomain(DOMAIN)
 gettext = domain.gettext
 lazy_gettext = domain.lazy_gettext
 _ = gettext
