@@ -455,8 +455,9 @@ def test_screenshot_script_captures_every_page(tmp_path: Path) -> None:
     require_tool(os.access(CHROMIUM, os.X_OK), f"Chromium ({CHROMIUM})")
     with serve_demo() as (base_url, running):
         saved = take(tmp_path, base_url, running)
-    assert [path.name for path in saved] == list(SHOTS)
-    for path in saved:
+        chinese = take(tmp_path / "zh-Hans", base_url, running, "zh-CN")
+    assert [path.name for path in saved] == [path.name for path in chinese] == list(SHOTS)
+    for path in saved + chinese:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert 10_000 < path.stat().st_size < 300_000, path
 
