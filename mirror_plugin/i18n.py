@@ -221,7 +221,8 @@ def format_ago(when: dt.datetime | None, empty: str = "") -> str:
     ``50秒钟前``)."""
     if when is None:
         return empty
-    delta = _aware(when) - dt.datetime.now(dt.UTC)
+    # Never "in 0 seconds": a moment ago (or a clock a little ahead) reads "1 second ago".
+    delta = min(_aware(when) - dt.datetime.now(dt.UTC), -dt.timedelta(seconds=1))
     return dates.format_timedelta(delta, add_direction=True, threshold=1, locale=_locale())
 
 
