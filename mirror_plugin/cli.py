@@ -10,10 +10,13 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import dbmigrate
-from .i18n import _
+from .i18n import _, use_terminal_locale
 
 mirror_cli = AppGroup(
-    "mirror", help="Mirror Warehouse: migrations, registries and the deploy hook."
+    "mirror",
+    help="Mirror Warehouse: migrations, registries and the deploy hook.",
+    # Every command's sentences in the terminal's language (LANGUAGE, LC_ALL, LANG...).
+    callback=use_terminal_locale,
 )
 db_cli = AppGroup("db", help="The plugin's own database migrations (its own version table).")
 mirror_cli.add_command(db_cli)

@@ -32,7 +32,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
@@ -90,13 +90,33 @@ def _from_environment() -> str:
     return DEFAULT_LOCALE
 
 
-def current_locale() -> str:
-    """The locale of what the plugin is producing now (a page, a JSON message, a CLI line)."""
-    if not has_request_context():
-        return _from_environment()
-    from .auth import _per_request  # auth's messages are translated: import it late
+#: The locale outside requests: English until a ``flask mirror`` command reads the terminal's
+#: (:func:`use_terminal_locale`). Reading the environment at every message would cost more
+#: than the deploy hook's decision itself (check_image runs outside requests too).
+_outside_requests = DEFAULT_LOCALE
+#: Where a request keeps its locale (its environ, as ``auth._per_request`` does; not imported
+#: from there: auth's own messages come from this module).
+_ENVIRON_KEY = "mirror_plugin.locale"
 
-    return cast(str, _per_request("mirror_plugin.locale", _request_locale))
+
+def use_terminal_locale() -> None:
+    """Speak the terminal's language outside requests from now on (the CLI group calls it)."""
+    global _outside_requests
+    _outside_requests = _from_environment()
+
+
+def current_locale() -> str:
+    """The locale of what the plugin is producing now (a page, a JSON message, a CLI line).
+
+    On the deploy hook's path: asked for every sentence of a decision, so it is a dictionary
+    lookup once the request's locale is known."""
+    if not has_request_context():
+        return _outside_requests
+    environ = request.environ
+    locale: str | None = environ.get(_ENVIRON_KEY)
+    if locale is None:
+        locale = environ[_ENVIRON_KEY] = _request_locale()
+    return locale
 
 
 def _request_locale() -> str:
@@ -138,9 +158,14 @@ class CataloguedDomain(Domain):
     def __init__(self, domain: str, directory: Path = TRANSLATIONS) -> None:
         super().__init__(domain=domain)
         self.directory = directory
+        self._by_locale: dict[str, NullTranslations] = {}
 
     def get_translations(self) -> NullTranslations:
-        return catalogue(self.domain[0], current_locale(), self.directory)
+        locale = current_locale()
+        found = self._by_locale.get(locale)
+        if found is None:
+            found = self._by_locale[locale] = catalogue(self.domain[0], locale, self.directory)
+        return found
 
 
 domain = CataloguedDomain(DOMAIN)

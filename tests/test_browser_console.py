@@ -122,7 +122,10 @@ def test_detail_page_keeps_every_text_inside_its_card(
     last_sync = admin.locator(".mirror-stats div", has_text="Last sync").locator("dd")
     # The whole date, time and how long ago, as the locale writes them (en-US here).
     expect(last_sync).to_have_text(
-        re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d UTC \(\d+ (second|minute)s? ago\)\s*$")
+        re.compile(
+            r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d UTC "
+            r"\(\d+ (second|minute)s? ago\)\s*$"
+        )
     )
 
 

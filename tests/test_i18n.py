@@ -246,6 +246,8 @@ def test_dates_numbers_and_relative_times_follow_the_locale(
 
 def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = app.test_cli_runner()
+    # The commands set the process's locale outside requests: put it back after the test.
+    monkeypatch.setattr(i18n, "_outside_requests", i18n.DEFAULT_LOCALE)
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(key, raising=False)
