@@ -33,9 +33,9 @@ POT := $(VENV)/i18n
 CATALOGUES := mirror_plugin:mirror_plugin/translations mirror_plugin_js:mirror_plugin/translations messages:demo/translations
 define extract
 	mkdir -p $(POT)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _m -k _mn:1,2 -k _l --no-location --sort-output -o $(POT)/mirror_plugin.pot .
-	$(BIN)/pybabel -q extract -F babel-js.cfg --no-location --sort-output -o $(POT)/mirror_plugin_js.pot .
-	$(BIN)/pybabel -q extract -F babel-demo.cfg -k _l --no-location --sort-output -o $(POT)/messages.pot .
+	$(BIN)/pybabel -q extract --project mirror_plugin --version 0.1.0 -F babel.cfg -k _m -k _mn:1,2 -k _l --no-location --sort-output -o $(POT)/mirror_plugin.pot .
+	$(BIN)/pybabel -q extract --project mirror_plugin --version 0.1.0 -F babel-js.cfg --no-location --sort-output -o $(POT)/mirror_plugin_js.pot .
+	$(BIN)/pybabel -q extract --project mirror_plugin --version 0.1.0 -F babel-demo.cfg -k _l --no-location --sort-output -o $(POT)/messages.pot .
 endef
 
 messages: setup
