@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from mirror_plugin import MenuItem, Role
@@ -16,7 +17,11 @@ from mirror_plugin import MenuItem, Role
 from .models import Namespace, User, db
 
 _ROLE_RANK = {Role.ADMIN: 0, Role.EDITOR: 1, Role.VIEWER: 2}
-_ROLE_LABEL = {Role.ADMIN: "Workspace Admin", Role.EDITOR: "Editor", Role.VIEWER: "Viewer"}
+_ROLE_LABEL = {
+    Role.ADMIN: _l("Workspace Admin"),
+    Role.EDITOR: _l("Editor"),
+    Role.VIEWER: _l("Viewer"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +67,23 @@ def namespaces_for(user: User) -> list[NamespaceAccess]:
 def role_badge(user: User) -> tuple[str, str]:
     """``(label, css modifier)`` for the top bar: the user's strongest role."""
     if user.is_platform_admin:
-        return "Platform Admin", "platform"
+        return str(_l("Platform Admin")), "platform"
     memberships = sorted(user.memberships, key=lambda m: _ROLE_RANK[Role(m.role)])
     if not memberships:
-        return "No workspace", "none"
+        return str(_l("No workspace")), "none"
     best = memberships[0]
     role = Role(best.role)
-    where = best.workspace.name if len(memberships) == 1 else f"{len(memberships)} workspaces"
+    where = (
+        best.workspace.name
+        if len(memberships) == 1
+        else str(_l("%(num)s workspaces", num=len(memberships)))
+    )
     return f"{_ROLE_LABEL[role]} · {where}", role.value
+
+
+def role_label(role: Role) -> str:
+    """A workspace role's name in the console's language (the Workloads page's badge)."""
+    return str(_ROLE_LABEL[role])
 
 
 def may_see(item: MenuItem, user: User) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from flask import has_request_context
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,6 +18,8 @@ from mirror_plugin.adapter import Principal, Role, UnknownNamespace, Workspace
 from .models import Membership, Namespace, User, db
 from .models import Workspace as WorkspaceRow
 
+#: The cookie holding the language chosen with the console's switch (``zh_Hans`` or ``en``).
+LANGUAGE_COOKIE = "console_language"
 #: Seconds the console answers namespace and membership questions from memory.
 CACHE_TTL = 1.0
 _UNKNOWN = object()
@@ -38,6 +40,14 @@ class ConsoleAdapter:
         return Principal(
             current_user.username, current_user.display_name, current_user.is_platform_admin
         )
+
+    def locale(self) -> str | None:
+        """The language chosen with the console's switch; none chosen: the browser's
+        Accept-Language decides (the plugin's fallback). The console's own pages use the same
+        answer (console.py), so the plugin and the console never speak two languages."""
+        if not has_request_context():
+            return None
+        return request.cookies.get(LANGUAGE_COOKIE) or None
 
     def workspace_roles(self, user_id: str) -> dict[str, Role]:
         # Memberships are cached like namespaces (see workspace_of_namespace), per user.

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app, request, url_for
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from mirror_plugin import MirrorPlugin
+from mirror_plugin.i18n import CataloguedDomain, current_locale
 
-from .access import may_see, role_badge
+from .access import may_see, role_badge, role_label
 from .adapter import ConsoleAdapter
 from .admission import bp as admission_bp
 from .identity import IdentityCache, SignedInUser, account
@@ -31,12 +35,29 @@ _PROCESS_SECRET = secrets.token_urlsafe(32)
 
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
-login_manager.login_message = "Sign in to continue."
+login_manager.login_message = _l("Sign in to continue.")
 login_manager.login_message_category = "info"
 # Changing registry credentials in the Mirror Warehouse needs a fresh sign-in.
 login_manager.refresh_view = "console.login"
-login_manager.needs_refresh_message = "Sign in again to change registry credentials."
+login_manager.needs_refresh_message = _l("Sign in again to change registry credentials.")
 login_manager.needs_refresh_message_category = "info"
+
+#: The console's own catalogue (demo/translations, domain "messages").
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+class ConsoleBabel(Babel):
+    """Flask-Babel for the console's pages, compiled in memory from .po like the plugin's
+    catalogues (no .mo build step for the demo). Its locale selector is the plugin's
+    ``current_locale``: the adapter's ``locale()`` (the language switch's cookie), else
+    Accept-Language, so the console and the plugin always speak the same language."""
+
+    @cached_property
+    def domain_instance(self) -> CataloguedDomain:
+        return CataloguedDomain("messages", TRANSLATIONS)
+
+
+babel = ConsoleBabel()
 
 #: One plugin object for every app this factory makes; its state lives per app.
 mirror = MirrorPlugin(db=db, host=ConsoleAdapter())
@@ -70,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["MIRROR_SECRET_KEYS"] = [_fernet_key(app)]
 
     db.init_app(app)
+    babel.init_app(app, locale_selector=current_locale)
     login_manager.init_app(app)
     app.extensions["console_identity"] = IdentityCache()
     app.register_blueprint(bp)
@@ -102,18 +124,23 @@ def _sqlite(app: Flask) -> str:
 
 def _chrome() -> dict[str, Any]:
     """What the layout needs on every page, plugin pages included."""
-    context: dict[str, Any] = {"csrf_token": csrf_token, "nav": [], "badge": None}
+    context: dict[str, Any] = {
+        "csrf_token": csrf_token,
+        "nav": [],
+        "badge": None,
+        "role_label": role_label,
+    }
     user = account()
     if user is None:
         return context
     endpoint = request.endpoint or ""
     nav = [
-        ("Workloads", url_for("console.workloads"), endpoint == "console.workloads", "grid"),
-        ("Deploy", url_for("console.deploy"), endpoint == "console.deploy", "rocket"),
+        (_l("Workloads"), url_for("console.workloads"), endpoint == "console.workloads", "grid"),
+        (_l("Deploy"), url_for("console.deploy"), endpoint == "console.deploy", "rocket"),
     ]
     if user.is_platform_admin:
         here = endpoint == "console_admission.admission_page"
-        nav.append(("Admission", url_for("console_admission.admission_page"), here, "grid"))
+        nav.append((_l("Admission"), url_for("console_admission.admission_page"), here, "grid"))
     for item in mirror.menu_items():
         if may_see(item, user):
             blueprint = item.endpoint.partition(".")[0]

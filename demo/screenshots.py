@@ -6,6 +6,7 @@ as the demo users would click: the platform Admin's Warehouse Integration list a
 integration, Alice's form connecting a workspace warehouse (tested, not saved), Eddie's
 deployment of a Team Beta image into a Team Alpha namespace, refused with the reason, and the
 Select Image picker beside it (private spaces, a repository's tags, "Can't find your image?").
+The same pictures are taken again in Chinese (the browser asking for zh-CN) into ``zh-Hans/``.
 
 It never downloads a browser (no ``playwright install``); without Chromium it says so and exits.
 """
@@ -50,6 +51,27 @@ SHOTS = (
 )
 
 
+#: The words the script clicks, in each language it takes the pictures in (browser locale).
+WORDS = {
+    "en-US": {
+        "Warehouse Space": "Warehouse Space",
+        "Select Image": "Select Image",
+        "Private": "Private",
+        "Public": "Public",
+        "Can't find your image?": "Can't find your image?",
+    },
+    "zh-CN": {
+        "Warehouse Space": "仓库空间",
+        "Select Image": "选择镜像",
+        "Private": "私有",
+        "Public": "公开",
+        "Can't find your image?": "找不到镜像？",
+    },
+}
+#: Where each language's set goes, under the output folder.
+SUBFOLDER = {"en-US": "", "zh-CN": "zh-Hans"}
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: object, **kwargs: object) -> None:
         """No access log: the script prints the files it wrote, nothing else."""
@@ -91,8 +113,10 @@ def serve_demo() -> Iterator[tuple[str, Sandbox]]:
             sandbox.stop()
 
 
-def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
-    """Save the screenshots of :data:`SHOTS` into ``out_dir``; return their paths."""
+def take(out_dir: Path, base_url: str, sandbox: Sandbox, locale: str = "en-US") -> list[Path]:
+    """Save the screenshots of :data:`SHOTS` into ``out_dir``, with a browser speaking
+    ``locale`` (a key of :data:`WORDS`); return their paths."""
+    words = WORDS[locale]
     from playwright.sync_api import Page, sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,7 +136,7 @@ def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
         try:
 
             def signed_in(username: str) -> Page:
-                context = browser.new_context(viewport=VIEWPORT)
+                context = browser.new_context(viewport=VIEWPORT, locale=locale)
                 page = context.new_page()
                 page.goto(f"{base_url}/login")
                 page.fill("input[name=username]", username)
@@ -127,7 +151,7 @@ def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
             admin.click("text=harbor-sandbox")
             admin.wait_for_selector(".mirror-stats")
             shot(admin, "integration-detail.png")
-            admin.click("text=Warehouse Space")
+            admin.click(f"text={words['Warehouse Space']}")
             admin.wait_for_selector("[data-mirror-spaces]")
             shot(admin, "warehouse-space.png")
             admin.context.close()
@@ -155,19 +179,19 @@ def take(out_dir: Path, base_url: str, sandbox: Sandbox) -> list[Path]:
             shot(eddie, "deploy-denied.png")
             # Select Image, beside the refused image: the private spaces Team Alpha may use,
             # a repository's tags, then "Can't find your image?" about the refused one.
-            eddie.get_by_role("button", name="Select Image").click()
-            picker = eddie.get_by_role("dialog", name="Select Image")
-            picker.get_by_role("tab", name="Private").click()
+            eddie.get_by_role("button", name=words["Select Image"]).click()
+            picker = eddie.get_by_role("dialog", name=words["Select Image"])
+            picker.get_by_role("tab", name=words["Private"]).click()
             picker.locator("li[data-row='alpha-private']").wait_for()
             still(eddie)
             shot(eddie, "picker-private.png")
-            picker.get_by_role("tab", name="Public").click()
+            picker.get_by_role("tab", name=words["Public"]).click()
             picker.locator("li[data-row='library'] button").click()
             picker.locator("li[data-row='library/nginx'] button").click()
             picker.locator("li[data-tag='1.25']").wait_for()
             still(eddie)
             shot(eddie, "picker-tags.png")
-            picker.get_by_role("button", name="Can't find your image?").click()
+            picker.get_by_role("button", name=words["Can't find your image?"]).click()
             picker.locator(".mirror-picker__checks").wait_for()
             still(eddie)
             shot(eddie, "picker-faq.png")
@@ -184,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{CHROMIUM} is not installed: no screenshots taken.")
         return 0
     with serve_demo() as (base_url, sandbox):
-        for path in take(out_dir, base_url, sandbox):
-            print(f"{path} ({path.stat().st_size // 1024} KB)")
+        for locale, folder in SUBFOLDER.items():
+            for path in take(out_dir / folder, base_url, sandbox, locale):
+                print(f"{path} ({path.stat().st_size // 1024} KB)")
     return 0
 
 

@@ -11,6 +11,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import abort, request, session
+from flask_babel import gettext
 
 CSRF_FIELD = "csrf_token"
 _SESSION_KEY = "console_csrf"
@@ -41,7 +42,10 @@ def check_csrf() -> None:
         or not expected
         or not hmac.compare_digest(expected.encode(), sent.encode())
     ):
-        abort(400, description="The form expired or did not come from this console; reload it.")
+        abort(
+            400,
+            description=gettext("The form expired or did not come from this console; reload it."),
+        )
 
 
 def safe_next(target: str | None, default: str) -> str:

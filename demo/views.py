@@ -19,14 +19,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from mirror_plugin import Decision, MirrorPlugin
+from mirror_plugin.i18n import N_, normalize_locale
 
 from .access import is_view_only, namespaces_for
+from .adapter import LANGUAGE_COOKIE
 from .identity import account
 from .models import User, db
 from .sandbox import DEV_USER, ROBOT
@@ -37,11 +40,11 @@ bp = Blueprint("console", __name__)
 #: Kubernetes object names are DNS-1123 labels.
 _APP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DEMO_USERS = (
-    ("admin", "Platform Admin"),
-    ("alice", "Workspace Admin of Team Alpha"),
-    ("eddie", "Editor in Team Alpha"),
-    ("vera", "Viewer in Team Alpha"),
-    ("bob", "Workspace Admin of Team Beta"),
+    ("admin", N_("Platform Admin")),
+    ("alice", N_("Workspace Admin of Team Alpha")),
+    ("eddie", N_("Editor in Team Alpha")),
+    ("vera", N_("Viewer in Team Alpha")),
+    ("bob", N_("Workspace Admin of Team Beta")),
 )
 
 
@@ -109,7 +112,7 @@ def login() -> Any:
             demo_users=DEMO_USERS,
             sandbox=_sandbox(),
             username=username,
-            error="Wrong username or password.",
+            error=gettext("Wrong username or password."),
         ), 401
     login_user(user)  # also gives the plugin a new CSRF token (its user_logged_in receiver)
     rotate_csrf_token()
@@ -120,8 +123,24 @@ def login() -> Any:
 def logout() -> Response:
     check_csrf()
     logout_user()
-    flash("You have signed out.", "info")
+    flash(gettext("You have signed out."), "info")
     return redirect(url_for("console.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language() -> Response:
+    """The language switch: a cookie the adapter's ``locale()`` reads, for a year. Signed-out
+    visitors may switch too (the sign-in page has the switch)."""
+    check_csrf()
+    chosen = normalize_locale(request.form.get("language"))
+    response = redirect(safe_next(request.form.get("next"), url_for("console.home")))
+    if chosen is None:
+        response.delete_cookie(LANGUAGE_COOKIE)
+    else:
+        response.set_cookie(
+            LANGUAGE_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="Lax"
+        )
+    return response
 
 
 @bp.route("/workloads")
@@ -156,22 +175,29 @@ def deploy() -> tuple[str, int]:
     check_csrf()
     user = _user()
     if is_view_only(user):
-        return _render_deploy(403, error="Viewers can browse workloads and images but not deploy.")
+        return _render_deploy(
+            403, error=gettext("Viewers can browse workloads and images but not deploy.")
+        )
     namespace = request.form.get("namespace", "").strip()
     allowed = {ns.id for ns in namespaces_for(user) if ns.can_deploy}
     if namespace not in allowed:
         # Unknown and foreign namespaces get the same answer: existence does not leak.
-        return _render_deploy(403, error=f"You may not deploy into namespace {namespace!r}.")
+        return _render_deploy(
+            403,
+            error=gettext("You may not deploy into namespace %(namespace)r.", namespace=namespace),
+        )
     name = request.form.get("name", "").strip()
     image = request.form.get("image", "").strip()
     if not _APP_NAME.match(name):
         return _render_deploy(
             422,
-            error="The app name must be a DNS label: lower-case letters, "
-            "digits and '-', at most 63 characters.",
+            error=gettext(
+                "The app name must be a DNS label: lower-case letters, "
+                "digits and '-', at most 63 characters."
+            ),
         )
     if not image:
-        return _render_deploy(422, error="Enter the image to deploy.")
+        return _render_deploy(422, error=gettext("Enter the image to deploy."))
     decision: Decision = _plugin().check_image(namespace, image)
     if not decision.allowed:
         return _render_deploy(422, decision=decision)

@@ -99,7 +99,11 @@ def default_kubernetes_namespace(cluster: str, console_namespace: str) -> str | 
 #: ``kubernetes_namespace(cluster: str, console_namespace: str) -> str | None`` is its
 #: reverse, used to name the namespace of a cluster agent's pull Secrets (``None``: the host
 #: namespace is not in that cluster); without it, :func:`default_kubernetes_namespace`.
-OPTIONAL_ADAPTER_METHODS = ("console_namespace", "kubernetes_namespace")
+#: ``locale() -> str | None`` is the current user's language in the console (``"zh_Hans"``,
+#: ``"zh-CN"``, ``"en"``; ``None``: no preference), so the plugin speaks the console's language;
+#: without it (or for ``None`` and languages the plugin has no catalogue of), the request's
+#: ``Accept-Language`` decides (:func:`mirror_plugin.i18n.current_locale`).
+OPTIONAL_ADAPTER_METHODS = ("console_namespace", "kubernetes_namespace", "locale")
 
 #: The methods ``init_app`` checks the host adapter has, so a missing one fails at start-up.
 ADAPTER_METHODS = (

@@ -20,6 +20,7 @@ from . import integrations as service
 from .api_jobs import job_response
 from .auth import require_fresh_login, require_principal
 from .disclosure import first_sync_shown, shown_last_error, shown_report
+from .i18n import gettext
 from .jobs import enqueue
 from .models import Integration, Space
 from .params import iso
@@ -71,20 +72,23 @@ def integration_json(row: Integration, counts: tuple[int, int] | None = None) ->
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, description="Send a JSON object (Content-Type: application/json).")
+        abort(400, description=gettext("Send a JSON object (Content-Type: application/json)."))
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
-        abort(422, description=f"Unknown fields: {', '.join(unknown)}.")
+        abort(422, description=gettext("Unknown fields: %(fields)s.", fields=", ".join(unknown)))
     aliases = body.get("aliases")
     if aliases is not None and not (
         isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
     ):
-        abort(422, description="aliases must be a list of strings (host[:port]).")
+        abort(422, description=gettext("aliases must be a list of strings (host[:port])."))
     for key in FIELDS[:-1]:
         value = body.get(key)
         expected = bool if key in ("verify_tls", "share_pull_credentials") else str
         if value is not None and not isinstance(value, expected):
-            abort(422, description=f"{key} must be a {expected.__name__}.")
+            abort(
+                422,
+                description=gettext("%(key)s must be a %(type)s.", key=key, type=expected.__name__),
+            )
     return body
 
 

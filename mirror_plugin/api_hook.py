@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from .auth import may_use_namespace, require_principal
 from .config import DEFAULTS
+from .i18n import _
 from .views import blueprint
 
 #: The default cap on images per filter call (the OpenAPI document states this one).
@@ -22,17 +23,17 @@ MAX_FILTER_IMAGES: int = DEFAULTS["MIRROR_FILTER_MAX_IMAGES"]
 
 def _namespace(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        abort(400, description="Give the namespace, e.g. namespace=cluster-1/team-a.")
+        abort(400, description=_("Give the namespace, e.g. namespace=cluster-1/team-a."))
     if not may_use_namespace(require_principal(), value):
-        abort(404, description=f"You have no namespace {value!r}.")
+        abort(404, description=_("You have no namespace %(namespace)r.", namespace=value))
     return value
 
 
 def _image(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        abort(400, description="Give the image reference, e.g. image=harbor.example.com/app:1.")
+        abort(400, description=_("Give the image reference, e.g. image=harbor.example.com/app:1."))
     if len(value) > 4096:
-        abort(400, description="The image reference is longer than 4096 characters.")
+        abort(400, description=_("The image reference is longer than 4096 characters."))
     return value
 
 
@@ -58,18 +59,22 @@ def api_explain() -> ResponseReturnValue:
 def api_filter() -> ResponseReturnValue:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, description="Send a JSON object with 'namespace' and 'images'.")
+        abort(400, description=_("Send a JSON object with 'namespace' and 'images'."))
     namespace = _namespace(body.get("namespace"))
     images = body.get("images")
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
-        abort(422, description="'images' must be a list of image references (strings).")
+        abort(422, description=_("'images' must be a list of image references (strings)."))
     limit = int(current_app.config["MIRROR_FILTER_MAX_IMAGES"])
     if len(images) > limit:
         # Each image is a decision: an unbounded list holds a worker (MIRROR_FILTER_MAX_IMAGES).
         abort(
             422,
-            description=f"Send at most {limit} images per request ({len(images)} sent); "
-            "split the list into several calls.",
+            description=_(
+                "Send at most %(limit)s images per request (%(sent)s sent); "
+                "split the list into several calls.",
+                limit=limit,
+                sent=len(images),
+            ),
         )
     result = _plugin().filter_images(namespace, images)
     return jsonify({"allowed": result.allowed, "denied": [d.to_dict() for d in result.denied]})

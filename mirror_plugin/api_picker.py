@@ -32,8 +32,8 @@ from .auth import (
 )
 from .csrf import csrf_token
 from .disclosure import shown_last_error, shown_message
+from .i18n import gettext, ngettext
 from .integrations import session
-from .labels import counted
 from .models import Integration, Repository, Space
 from .paging import count_rows, page_count
 from .params import parse_int
@@ -47,13 +47,13 @@ def _scope() -> tuple[str, str | None]:
     """(namespace, its workspace id) after checking the caller may use the namespace."""
     namespace = request.args.get("namespace", "").strip()
     if not namespace:
-        abort(400, description="Choose a namespace first (namespace=cluster/name).")
+        abort(400, description=gettext("Choose a namespace first (namespace=cluster/name)."))
     if not may_use_namespace(require_principal(), namespace):
-        abort(404, description=f"You have no namespace {namespace!r}.")
+        abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
     try:
         return namespace, namespace_workspace(namespace)
     except UnknownNamespace:
-        abort(404, description=f"You have no namespace {namespace!r}.")
+        abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
 
 
 def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
@@ -85,7 +85,7 @@ def _registry_json(integration: Integration) -> dict[str, Any]:
 def _tab_arg() -> str | None:
     tab = request.args.get("tab") or None
     if tab is not None and tab not in catalogue.TABS:
-        abort(400, description="'tab' must be public, private or workspace.")
+        abort(400, description=gettext("'tab' must be public, private or workspace."))
     return tab
 
 
@@ -121,12 +121,15 @@ def picker_context() -> ResponseReturnValue:
             counts.setdefault(integration.id, dict.fromkeys(catalogue.TABS, 0))[tab] = count
     notice = None
     if workspace_id is None:
-        notice = (
-            f"Namespace {namespace} is not bound to any workspace, so only public mirror "
-            "spaces are available to it."
+        notice = gettext(
+            "Namespace %(namespace)s is not bound to any workspace, so only public mirror "
+            "spaces are available to it.",
+            namespace=namespace,
         )
     elif not can_deploy:
-        notice = "You can browse these images, but your role in this workspace cannot deploy."
+        notice = gettext(
+            "You can browse these images, but your role in this workspace cannot deploy."
+        )
     return jsonify(
         {
             "namespace": namespace,
@@ -155,7 +158,7 @@ def picker_spaces() -> ResponseReturnValue:
     if registry:
         registry_id = parse_int(registry)
         if registry_id is None:
-            abort(400, description="'registry' must be a registry id.")
+            abort(400, description=gettext("'registry' must be a registry id."))
         query = query.where(Integration.id == registry_id)
     text = request.args.get("q", "").strip().lower()
     if text:
@@ -184,7 +187,7 @@ def _space_or_404(workspace_id: str | None) -> tuple[Space, Integration]:
     space_id = parse_int(raw)
     found = catalogue.visible_space(workspace_id, space_id) if space_id else None
     if found is None:
-        abort(404, description="No such space for this namespace.")
+        abort(404, description=gettext("No such space for this namespace."))
     return found
 
 
@@ -205,8 +208,10 @@ def _no_refresh_on_get() -> None:
     if request.args.get("refresh"):
         raise MethodNotAllowed(
             valid_methods=["POST"],
-            description="Refreshing asks the registry: send POST to this URL, with the same "
-            "query parameters and the X-Mirror-CSRF header (refresh=1 on GET is not supported).",
+            description=gettext(
+                "Refreshing asks the registry: send POST to this URL, with the same query "
+                "parameters and the X-Mirror-CSRF header (refresh=1 on GET is not supported)."
+            ),
         )
 
 
@@ -251,7 +256,7 @@ def _tags(*, refresh: bool) -> ResponseReturnValue:
     space, integration = _space_or_404(workspace_id)
     repository = request.args.get("repository", "")
     if not catalogue.known_repository(space, repository):
-        abort(404, description="No such repository in this space.")
+        abort(404, description=gettext("No such repository in this space."))
     result = catalogue.tags(
         space, integration, repository, refresh=refresh, before_fetch=limit_registry_call
     )
@@ -303,37 +308,56 @@ def picker_faq() -> ResponseReturnValue:
     checks = [
         {
             "key": "namespace",
-            "question": "Is the Kubernetes namespace bound to a workspace?",
+            "question": gettext("Is the Kubernetes namespace bound to a workspace?"),
             "status": "pass" if workspace_id else "fail",
             "answer": (
-                f"Namespace {namespace} belongs to workspace {name}."
+                gettext(
+                    "Namespace %(namespace)s belongs to workspace %(workspace)s.",
+                    namespace=namespace,
+                    workspace=name,
+                )
                 if workspace_id
-                else f"Namespace {namespace} is not bound to any workspace, "
-                "so only public mirror spaces are available to it."
+                else gettext(
+                    "Namespace %(namespace)s is not bound to any workspace, so only public "
+                    "mirror spaces are available to it.",
+                    namespace=namespace,
+                )
             ),
         },
         {
             "key": "bound",
-            "question": "Are mirror spaces bound to the namespace's workspace?",
+            "question": gettext("Are mirror spaces bound to the namespace's workspace?"),
             "status": "pass" if visible["private"] else ("skip" if not workspace_id else "fail"),
             "answer": (
-                f"{counted(visible['private'], 'private space is', 'private spaces are')} "
-                f"bound to workspace {name}. If the space you need is not among them, ask the "
-                "platform Admin to bind it."
+                ngettext(
+                    "%(num)s private space is bound to workspace %(workspace)s. If the space "
+                    "you need is not among them, ask the platform Admin to bind it.",
+                    "%(num)s private spaces are bound to workspace %(workspace)s. If the space "
+                    "you need is not among them, ask the platform Admin to bind it.",
+                    visible["private"],
+                    workspace=name,
+                )
                 if visible["private"]
-                else f"No private space is bound to workspace {name}; ask the platform Admin to "
-                "bind the one you need."
+                else gettext(
+                    "No private space is bound to workspace %(workspace)s; ask the platform "
+                    "Admin to bind the one you need.",
+                    workspace=name,
+                )
             )
             if workspace_id
-            else "Private spaces are bound to workspaces; this namespace has none.",
+            else gettext("Private spaces are bound to workspaces; this namespace has none."),
         },
         {
             "key": "visibility",
-            "question": "Is the mirror space public or private?",
+            "question": gettext("Is the mirror space public or private?"),
             "status": "pass",
-            "answer": f"{counted(visible['public'], 'public space is', 'public spaces are')} "
-            "visible to every namespace; private spaces appear only once bound. Select Image "
-            "lists them on its Public and Private tabs.",
+            "answer": ngettext(
+                "%(num)s public space is visible to every namespace; private spaces appear "
+                "only once bound. Select Image lists them on its Public and Private tabs.",
+                "%(num)s public spaces are visible to every namespace; private spaces appear "
+                "only once bound. Select Image lists them on its Public and Private tabs.",
+                visible["public"],
+            ),
         },
     ]
     return jsonify({"decision": None, "checks": checks, "visible": visible})

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from . import bindings, spaces
 from .audit_log import audit_json, query_events
 from .auth import require_principal
+from .i18n import gettext
 from .models import Integration, Space
 from .params import is_id, iso, parse_int
 from .ratelimit import limit_registry_call
@@ -26,7 +27,7 @@ def platform_integration_or_404(integration_id: int) -> Integration:
     resolve(None)
     row, _ = integration_or_404(integration_id)
     if not row.is_platform:
-        abort(404, description="No such registry here.")
+        abort(404, description=gettext("No such registry here."))
     return row
 
 
@@ -34,7 +35,7 @@ def space_or_404(space_id: int) -> Space:
     resolve(None)
     space = spaces.session().get(Space, space_id) if is_id(space_id) else None
     if space is None or not space.integration.is_platform:
-        abort(404, description="No such space.")
+        abort(404, description=gettext("No such space."))
     return space
 
 
@@ -47,7 +48,7 @@ def limit_harbor_call(integration: Integration) -> None:
 def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, description="Send a JSON object (Content-Type: application/json).")
+        abort(400, description=gettext("Send a JSON object (Content-Type: application/json)."))
     return body
 
 
@@ -55,7 +56,12 @@ def id_list(body: dict[str, Any], key: str, kind: type) -> list[Any]:
     value = body.get(key)
     valid = is_id if kind is int else (lambda v: isinstance(v, str))
     if not isinstance(value, list) or not all(valid(v) for v in value):
-        abort(422, description=f"'{key}' must be a list of {kind.__name__} ids.")
+        abort(
+            422,
+            description=gettext(
+                "'%(key)s' must be a list of %(type)s ids.", key=key, type=kind.__name__
+            ),
+        )
     return value
 
 
@@ -65,7 +71,15 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
         return default
     value = parse_int(raw, low=low, high=high)
     if value is None:
-        abort(400, description=f"'{name}' must be a whole number from {low} to {high}.")
+        abort(
+            400,
+            description=gettext(
+                "'%(name)s' must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+        )
     return value
 
 
@@ -77,16 +91,19 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
         body = json_body()
         name, public = body.get("name"), body.get("public", False)
         if not isinstance(name, str) or not isinstance(public, bool):
-            abort(422, description="Send 'name' (a string) and 'public' (true or false).")
+            abort(422, description=gettext("Send 'name' (a string) and 'public' (true or false)."))
         limit_harbor_call(integration)
         space = spaces.create_space(integration, name, public=public, actor=require_principal().id)
         return jsonify(spaces.space_json(space, [], names)), 201
     tab = request.args.get("tab", "all")
     if tab not in spaces.TABS:
-        abort(400, description="'tab' must be all, public or private.")
+        abort(400, description=gettext("'tab' must be all, public or private."))
     sort = request.args.get("sort", "name")
     if sort not in spaces.SORTS:
-        abort(400, description=f"'sort' must be one of {', '.join(spaces.SORTS)}.")
+        abort(
+            400,
+            description=gettext("'sort' must be one of %(sorts)s.", sorts=", ".join(spaces.SORTS)),
+        )
     page = spaces.list_spaces(
         integration,
         tab=tab,
@@ -121,7 +138,7 @@ def api_space(space_id: int) -> ResponseReturnValue:
     if request.method == "PATCH":
         public = json_body().get("public")
         if not isinstance(public, bool):
-            abort(422, description="Send 'public': true or false.")
+            abort(422, description=gettext("Send 'public': true or false."))
         if public != space.public:
             limit_harbor_call(space.integration)
         spaces.set_public(space, public, actor=actor)
@@ -144,7 +161,7 @@ def api_batch_bindings() -> ResponseReturnValue:
     body = json_body()
     action = body.get("action", "bind")
     if action not in ("bind", "unbind"):
-        abort(422, description="'action' must be bind or unbind.")
+        abort(422, description=gettext("'action' must be bind or unbind."))
     space_ids = id_list(body, "spaces", int)
     for space_id in set(space_ids):
         space_or_404(space_id)

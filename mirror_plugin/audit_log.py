@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort
 from sqlalchemy import Text, cast, select
 
+from .i18n import _
 from .integrations import session
 from .labels import action_codes
 from .models import AuditEvent
@@ -38,7 +39,10 @@ def _time(args: Mapping[str, str], key: str) -> datetime | None:
     except ValueError:
         abort(
             400,
-            description=f"'{key}' must be a date or time like 2026-11-27 or 2026-11-27T10:00:00.",
+            description=_(
+                "'%(key)s' must be a date or time like 2026-11-27 or 2026-11-27T10:00:00.",
+                key=key,
+            ),
         )
     return aware(value)
 

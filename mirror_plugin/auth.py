@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, current_app, has_request_context, request
 
 from .adapter import HostAdapter, Principal, Role
+from .i18n import _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +66,7 @@ def unauthenticated() -> Any:
     login_manager = getattr(current_app, "login_manager", None)
     if login_manager is not None and not _wants_json():
         return login_manager.unauthorized()
-    abort(401, description="Sign in to use the Mirror Warehouse.")
+    abort(401, description=_("Sign in to use the Mirror Warehouse."))
 
 
 def require_principal() -> Principal:
@@ -94,7 +95,7 @@ def platform_admin_required(view: F) -> F:
         if principal is None:
             return unauthenticated()
         if not principal.is_platform_admin:
-            abort(403, description="Only the platform Admin may do this.")
+            abort(403, description=_("Only the platform Admin may do this."))
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
@@ -155,5 +156,5 @@ def require_fresh_login() -> None:
     if login_fresh():
         return
     if _wants_json() or not login_manager.refresh_view:
-        abort(401, description="Sign in again to change registry credentials.")
+        abort(401, description=_("Sign in again to change registry credentials."))
     abort(login_manager.needs_refresh())

@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 
 from . import audit
 from .auth import known_workspaces
+from .i18n import _
 from .integrations import InvalidInput, session
 from .labels import BINDING_CHANGED
 from .models import Binding, Space, utcnow
@@ -51,11 +52,13 @@ def check_workspaces(workspace_ids: Iterable[str], *, allow_empty: bool = False)
     """Deduplicated ids, or InvalidInput naming the unknown ones (a 422)."""
     wanted = sorted({str(w) for w in workspace_ids})
     if not wanted and not allow_empty:
-        raise InvalidInput({"workspaces": "Choose at least one workspace."})
+        raise InvalidInput({"workspaces": _("Choose at least one workspace.")})
     known = known_workspaces()
     unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise InvalidInput({"workspaces": f"Unknown workspaces: {', '.join(unknown)}."})
+        raise InvalidInput(
+            {"workspaces": _("Unknown workspaces: %(ids)s.", ids=", ".join(unknown))}
+        )
     return wanted
 
 
@@ -64,8 +67,13 @@ def _check_size(spaces: int, workspaces: int) -> None:
     if spaces * max(workspaces, 1) > limit:
         raise InvalidInput(
             {
-                "workspaces": f"{spaces} spaces x {workspaces} workspaces is more than the "
-                f"{limit} space-workspace pairs one request may change; split it."
+                "workspaces": _(
+                    "%(spaces)s spaces x %(workspaces)s workspaces is more than the %(limit)s "
+                    "space-workspace pairs one request may change; split it.",
+                    spaces=spaces,
+                    workspaces=workspaces,
+                    limit=limit,
+                )
             }
         )
 
@@ -73,7 +81,7 @@ def _check_size(spaces: int, workspaces: int) -> None:
 def _locked_spaces(space_ids: Sequence[int]) -> list[Space]:
     ids = sorted(set(space_ids))
     if not ids:
-        raise InvalidInput({"spaces": "Choose at least one space."})
+        raise InvalidInput({"spaces": _("Choose at least one space.")})
     # Row locks in id order (PostgreSQL, MySQL): two batches never wait on each other in a
     # circle. SQLite ignores FOR UPDATE; the UPDATE that changes nothing takes its write lock.
     spaces = list(
@@ -85,7 +93,9 @@ def _locked_spaces(space_ids: Sequence[int]) -> list[Space]:
     missing = sorted(set(ids) - {s.id for s in spaces})
     if missing:
         session().rollback()
-        raise InvalidInput({"spaces": f"Unknown spaces: {', '.join(map(str, missing))}."})
+        raise InvalidInput(
+            {"spaces": _("Unknown spaces: %(ids)s.", ids=", ".join(map(str, missing)))}
+        )
     return spaces
 
 
@@ -184,7 +194,7 @@ def unbind(
     """Remove bindings (batch). Unknown-but-bound workspaces may be unbound too."""
     wanted = {str(w) for w in workspace_ids}
     if not wanted:
-        raise InvalidInput({"workspaces": "Choose at least one workspace."})
+        raise InvalidInput({"workspaces": _("Choose at least one workspace.")})
     _check_size(len(set(space_ids)), len(wanted))
     spaces = _locked_spaces(space_ids)
     return _apply(spaces, lambda before: before - wanted, actor=actor, action=BINDING_CHANGED)

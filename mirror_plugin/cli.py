@@ -10,9 +10,13 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import dbmigrate
+from .i18n import _, use_terminal_locale
 
 mirror_cli = AppGroup(
-    "mirror", help="Mirror Warehouse: migrations, registries and the deploy hook."
+    "mirror",
+    help="Mirror Warehouse: migrations, registries and the deploy hook.",
+    # Every command's sentences in the terminal's language (LANGUAGE, LC_ALL, LANG...).
+    callback=use_terminal_locale,
 )
 db_cli = AppGroup("db", help="The plugin's own database migrations (its own version table).")
 mirror_cli.add_command(db_cli)
@@ -23,7 +27,7 @@ mirror_cli.add_command(db_cli)
 def db_upgrade(revision: str) -> None:
     """Upgrade the plugin's tables to REVISION (default: head)."""
     dbmigrate.upgrade(revision)
-    click.echo(f"mirror_plugin schema at {dbmigrate.current()}")
+    click.echo(_("mirror_plugin schema at %(revision)s", revision=dbmigrate.current()))
 
 
 @db_cli.command("downgrade")
@@ -31,13 +35,13 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     """Downgrade the plugin's tables to REVISION ('base' removes them)."""
     dbmigrate.downgrade(revision)
-    click.echo(f"mirror_plugin schema at {dbmigrate.current() or 'base'}")
+    click.echo(_("mirror_plugin schema at %(revision)s", revision=dbmigrate.current() or "base"))
 
 
 @db_cli.command("current")
 def db_current() -> None:
     """Print the revision the plugin's tables are at."""
-    click.echo(dbmigrate.current() or "base (not migrated yet)")
+    click.echo(dbmigrate.current() or _("base (not migrated yet)"))
 
 
 @db_cli.command("check")
@@ -62,10 +66,8 @@ def check_command(namespace: str, image: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(decision.to_dict()))
     else:
-        click.echo(
-            f"{'allowed' if decision.allowed else 'denied'} ({decision.reason.value}): "
-            f"{decision.message}"
-        )
+        verdict = _("allowed") if decision.allowed else _("denied")
+        click.echo(f"{verdict} ({decision.reason.value}): {decision.message}")
     if decision.reason in (Reason.INVALID_REFERENCE, Reason.UNKNOWN_NAMESPACE):
         sys.exit(2)
     sys.exit(0 if decision.allowed else 1)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from . import integrations as service
 from .cli import mirror_cli
+from .i18n import _, ngettext
 from .jobs import enqueue, run_or_wait, wait_timeout
 from .jobs_models import JobStatus
-from .labels import counted
 from .models import Integration
 
 ACTOR = "cli"
@@ -36,19 +36,26 @@ def find_registry(name: str, workspace: str | None) -> Integration:
         )
     )
     if row is None:
-        where = f"workspace {workspace}" if workspace else "the platform"
-        raise click.ClickException(f"No registry named {name!r} in {where}.")
+        raise click.ClickException(
+            _(
+                "No registry named %(name)r in workspace %(workspace)s.",
+                name=name,
+                workspace=workspace,
+            )
+            if workspace
+            else _("No registry named %(name)r on the platform.", name=name)
+        )
     return row
 
 
 def _password(stdin: bool, env: str | None) -> str | None:
     if stdin and env:
-        raise click.UsageError("Use either --password-stdin or --password-env, not both.")
+        raise click.UsageError(_("Use either --password-stdin or --password-env, not both."))
     if stdin:
         return sys.stdin.readline().rstrip("\r\n") or None
     if env:
         if env not in os.environ:
-            raise click.UsageError(f"Environment variable {env} is not set.")
+            raise click.UsageError(_("Environment variable %(name)s is not set.", name=env))
         return os.environ[env] or None
     return None
 
@@ -99,7 +106,7 @@ def add_command(
         aliases=list(aliases),
     )
     row = _save(data, workspace_id=workspace or "")
-    click.echo(f"Connected {row.name} ({row.url}).")
+    click.echo(_("Connected %(name)s (%(url)s).", name=row.name, url=row.url))
     if not no_sync:
         _sync_one(row)
 
@@ -137,7 +144,7 @@ def edit_command(
     """Change NAME's aliases or description (the connection is checked again)."""
     row = find_registry(name, workspace)
     if aliases and no_aliases:
-        raise click.UsageError("Give --alias or --no-aliases, not both.")
+        raise click.UsageError(_("Give --alias or --no-aliases, not both."))
     data = service.IntegrationInput(
         name=row.name,
         kind=row.kind,
@@ -149,8 +156,15 @@ def edit_command(
         aliases=[] if no_aliases else (list(aliases) if aliases else None),
     )
     row = _save(data, existing=row)
-    shown = ", ".join(row.aliases) or "none"
-    click.echo(f"Updated {row.name}; other names: {shown}; addresses: {', '.join(row.addresses)}.")
+    shown = ", ".join(row.aliases) or _("none")
+    click.echo(
+        _(
+            "Updated %(name)s; other names: %(aliases)s; addresses: %(addresses)s.",
+            name=row.name,
+            aliases=shown,
+            addresses=", ".join(row.addresses),
+        )
+    )
 
 
 @registry_cli.command("list")
@@ -162,7 +176,7 @@ def list_command(workspace: str | None) -> None:
         query = query.where(Integration.workspace_id == workspace)
     rows = list(service.session().scalars(query))
     if not rows:
-        click.echo("No registry connected.")
+        click.echo(_("No registry connected."))
     for row in rows:
         scope = f"workspace {row.workspace_id}" if row.workspace_id else "platform"
         error = f" - {row.last_error}" if row.last_error else ""
@@ -192,18 +206,32 @@ def remove_command(name: str, workspace: str | None, yes: bool) -> None:
     row = find_registry(name, workspace)
     bindings = service.binding_count(row)
     if not yes:
-        what = counted(bindings, "binding", "bindings")
-        click.confirm(f"Remove {name} and its {what}?", abort=True)
+        click.confirm(
+            ngettext(
+                "Remove %(name)s and its %(num)s binding?",
+                "Remove %(name)s and its %(num)s bindings?",
+                bindings,
+                name=name,
+            ),
+            abort=True,
+        )
     service.delete(row, actor=ACTOR)
-    click.echo(f"Removed {name} and its {counted(bindings, 'binding', 'bindings')}.")
+    click.echo(
+        ngettext(
+            "Removed %(name)s and its %(num)s binding.",
+            "Removed %(name)s and its %(num)s bindings.",
+            bindings,
+            name=name,
+        )
+    )
 
 
 def _sync_one(row: Integration) -> bool:
     """Sync through the job table, here and now (cron waits for the result); a sync already
     queued is run here, one already running elsewhere is waited for."""
     name = row.name
-    job, _ = enqueue("sync", row, actor=ACTOR)
-    with click.progressbar(length=1, label=f"Syncing {name}") as bar:
+    job, _created = enqueue("sync", row, actor=ACTOR)
+    with click.progressbar(length=1, label=_("Syncing %(name)s", name=name)) as bar:
 
         def progress(done: int, total: int) -> None:
             if total and bar.length != total:
@@ -214,10 +242,17 @@ def _sync_one(row: Integration) -> bool:
         if finished is not None and finished.status == JobStatus.SUCCEEDED.value:
             bar.update(bar.length - bar.pos)
     if finished is None or not finished.finished:
-        click.echo(f"\n{name}: sync still running as job {job.id} elsewhere.", err=True)
+        click.echo(
+            "\n"
+            + _("%(name)s: sync still running as job %(job)s elsewhere.", name=name, job=job.id),
+            err=True,
+        )
         return False
     if finished.status != JobStatus.SUCCEEDED.value:
-        click.echo(f"\n{name}: sync failed: {finished.error}", err=True)
+        click.echo(
+            "\n" + _("%(name)s: sync failed: %(error)s", name=name, error=finished.error),
+            err=True,
+        )
         return False
     click.echo(f"{name}: {(finished.result or {}).get('summary', '')}")
     return True
@@ -235,7 +270,7 @@ def sync_command(name: str | None, workspace: str | None) -> None:
     )
     failed = [row.name for row in rows if not _sync_one(row)]
     if failed:
-        raise click.ClickException(f"Sync failed for: {', '.join(failed)}.")
+        raise click.ClickException(_("Sync failed for: %(names)s.", names=", ".join(failed)))
     current_app.logger.info("mirror sync finished for %d registries", len(rows))
 
 

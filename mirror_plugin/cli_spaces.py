@@ -8,6 +8,7 @@ from sqlalchemy import select
 from . import bindings, spaces
 from .cli import mirror_cli
 from .cli_registry import ACTOR, find_registry
+from .i18n import _
 from .integrations import InvalidInput, session
 from .models import Space
 
@@ -18,7 +19,13 @@ def _space(registry: str, name: str) -> Space:
         select(Space).where(Space.integration_id == integration.id, Space.name == name)
     )
     if space is None:
-        raise click.ClickException(f"{registry} has no space {name!r}; run 'flask mirror sync'.")
+        raise click.ClickException(
+            _(
+                "%(registry)s has no space %(name)r; run 'flask mirror sync'.",
+                registry=registry,
+                name=name,
+            )
+        )
     return space
 
 
@@ -37,7 +44,7 @@ def spaces_command(registry: str, tab: str | None) -> None:
             f"{space.repo_count} repositories\t{bound}"
         )
     if not page.items:
-        click.echo("No spaces (run 'flask mirror sync').")
+        click.echo(_("No spaces (run 'flask mirror sync')."))
 
 
 def _run(operation: str, registry: str, space: str, workspaces: tuple[str, ...]) -> None:
@@ -49,12 +56,16 @@ def _run(operation: str, registry: str, space: str, workspaces: tuple[str, ...])
     except InvalidInput as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     done = change.bound if operation == "bind" else change.unbound
-    verb = "Bound" if operation == "bind" else "Unbound"
-    click.echo(
-        f"{verb} {space} {'to' if operation == 'bind' else 'from'} "
-        f"{', '.join(done) or 'nothing new'}; now bound to "
-        f"{', '.join(change.workspaces) or 'no workspace'}."
+    names = {
+        "done": ", ".join(done) or _("nothing new"),
+        "now": ", ".join(change.workspaces) or _("no workspace"),
+    }
+    sentence = (
+        _("Bound %(space)s to %(done)s; now bound to %(now)s.", space=space, **names)
+        if operation == "bind"
+        else _("Unbound %(space)s from %(done)s; now bound to %(now)s.", space=space, **names)
     )
+    click.echo(sentence)
 
 
 @mirror_cli.command("bind")

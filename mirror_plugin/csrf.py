@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import abort, request, session
 
+from .i18n import _
+
 SESSION_KEY = "_mirror_csrf"
 FORM_FIELD = "mirror_csrf_token"
 HEADER = "X-Mirror-CSRF"
@@ -67,7 +69,10 @@ def protect() -> None:
     sent = request.headers.get(HEADER) or request.form.get(FORM_FIELD, "")
     if not sent.isascii():
         # hmac.compare_digest refuses non-ASCII str (a TypeError: a 500); tokens are ASCII.
-        abort(400, description="The CSRF token is malformed (tokens are ASCII); reload the page.")
+        abort(
+            400,
+            description=_("The CSRF token is malformed (tokens are ASCII); reload the page."),
+        )
     if (
         not isinstance(expected, str)
         or not sent
@@ -75,6 +80,8 @@ def protect() -> None:
     ):
         abort(
             403,
-            description="The form expired or came from another site (CSRF token missing "
-            "or wrong); reload the page and try again.",
+            description=_(
+                "The form expired or came from another site (CSRF token missing "
+                "or wrong); reload the page and try again."
+            ),
         )

@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from .i18n import N_
+
 #: What the hook and the pages say while the database cannot be reached.
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = N_(
     "The console's database cannot be reached right now, so the rule could not be checked. "
     "Try again in a moment."
 )

@@ -22,18 +22,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .auth import current_principal
+from .i18n import N_, _
 from .models import Integration
 from .registry.errors import Category, RegistryError
 from .registry.probe import ConnectionReport
 from .sync import sync
 
-UNREACHABLE = "Could not reach a registry at that address."
-LAST_CHECK_FAILED = "The last check of this registry failed; the platform Admin can see the reason."
+UNREACHABLE = N_("Could not reach a registry at that address.")
+LAST_CHECK_FAILED = N_(
+    "The last check of this registry failed; the platform Admin can see the reason."
+)
 _KEPT = {
     Category.INVALID_URL: None,  # the plugin's own sentence about the URL, no connection made
     Category.BLOCKED_ADDRESS: None,  # the network policy's sentence, no connection made
-    Category.AUTH_FAILED: "The registry did not accept the user name or password.",
-    Category.FORBIDDEN: "The registry account is not allowed to do this.",
+    Category.AUTH_FAILED: N_("The registry did not accept the user name or password."),
+    Category.FORBIDDEN: N_("The registry account is not allowed to do this."),
 }
 
 
@@ -51,8 +54,9 @@ def _tenant_text(category: Category | str | None, message: str) -> tuple[str, st
         known = None
     if known in _KEPT:
         assert known is not None
-        return known.value, _KEPT[known] or message
-    return Category.UNREACHABLE.value, UNREACHABLE
+        kept = _KEPT[known]
+        return known.value, _(kept) if kept else message
+    return Category.UNREACHABLE.value, _(UNREACHABLE)
 
 
 def shown_error(error: RegistryError) -> RegistryError:
@@ -80,13 +84,16 @@ def shown_last_error(last_error: str | None) -> str | None:
     """An integration's stored ``last_error``: the detail for the platform Admin only."""
     if not last_error or detailed():
         return last_error
-    return LAST_CHECK_FAILED
+    return _(LAST_CHECK_FAILED)
 
 
 def first_sync_shown(row: Integration, *, actor: str) -> tuple[bool, str]:
     """Sync right after connecting (a failure keeps the connection), for the flash message or
     the API's ``sync`` field, with the failure shown as the current user may see it."""
     try:
-        return True, f"Synced {row.name}: {sync(row, actor=actor).summary}"
+        summary = sync(row, actor=actor).summary
+        return True, _("Synced %(name)s: %(summary)s", name=row.name, summary=summary)
     except RegistryError as exc:
-        return False, f"Saved, but the first sync failed: {shown_error(exc).message}"
+        return False, _(
+            "Saved, but the first sync failed: %(error)s", error=shown_error(exc).message
+        )

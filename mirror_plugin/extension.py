@@ -23,6 +23,7 @@ from .dbfaults import (
     rollback_session,
 )
 from .health import HealthMonitor
+from .i18n import gettext
 from .jobs import JobRunner
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
@@ -235,7 +236,7 @@ class MirrorPlugin:
                     raise
                 rollback_session(state.db)
             text = _namespace_text(namespace)
-            return lambda image: unavailable(image, text, UNAVAILABLE_MESSAGE)
+            return lambda image: unavailable(image, text, gettext(UNAVAILABLE_MESSAGE))
         options: dict[str, Any] = {
             "namespace": _namespace_text(namespace),
             "namespace_known": namespace_known,
@@ -300,7 +301,7 @@ class MirrorPlugin:
 
     def menu_items(self) -> list[MenuItem]:
         """Entries for the host's left navigation, as data."""
-        return [MenuItem("Mirror Warehouse", "mirror_plugin.index", "member")]
+        return [MenuItem(gettext("Mirror Warehouse"), "mirror_plugin.index", "member")]
 
 
 def _rotate_csrf_on_sign_in(app: Flask) -> None:

@@ -11,43 +11,55 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Length, Optional
 
+from .i18n import current_locale
+from .i18n import lazy_gettext as _l
 from .integrations import KINDS, IntegrationInput
+
+#: WTForms' own catalogue for each of the plugin's locales (its validators' messages).
+_WTFORMS_LANGUAGES = {"en": ["en"], "zh_Hans": ["zh"]}
 
 
 class IntegrationForm(Form):
-    name = StringField("Name", [DataRequired(), Length(max=100)])
-    kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KINDS.items()])
+    class Meta:
+        def get_translations(self, form: Form) -> object:
+            """Validator messages in the user's language: WTForms ships a Chinese catalogue
+            ("zh") for "This field is required." and the like."""
+            return get_translations(_WTFORMS_LANGUAGES[current_locale()])
+
+    name = StringField(_l("Name"), [DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Type"), choices=[SelectChoice(k, label) for k, label in KINDS.items()])
     url = StringField(
-        "URL",
+        _l("URL"),
         [DataRequired(), Length(max=2048)],
         render_kw={"placeholder": "https://harbor.example.com"},
     )
     username = StringField(
-        "User name", [Optional(), Length(max=255)], render_kw={"autocomplete": "off"}
+        _l("User name"), [Optional(), Length(max=255)], render_kw={"autocomplete": "off"}
     )
     #: Write-only: PasswordInput never renders a value back; blank on edit keeps the stored one.
     password = PasswordField(
-        "Password", [Optional(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+        _l("Password"), [Optional(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
     )
-    verify_tls = BooleanField("Verify TLS certificates", default=True)
-    ca_bundle = TextAreaField("CA bundle (PEM)", [Optional(), Length(max=65536)])
-    description = TextAreaField("Description", [Optional(), Length(max=2000)])
+    verify_tls = BooleanField(_l("Verify TLS certificates"), default=True)
+    ca_bundle = TextAreaField(_l("CA bundle (PEM)"), [Optional(), Length(max=65536)])
+    description = TextAreaField(_l("Description"), [Optional(), Length(max=2000)])
     #: Other names images use for this registry; the rule treats them as this registry.
     aliases = TextAreaField(
-        "Other names (aliases)",
+        _l("Other names (aliases)"),
         [Optional(), Length(max=6000)],
-        description=(
+        description=_l(
             "Other host[:port] names images may use for this registry, one per line "
             "(harbor.corp, harbor.corp.example.com:443, 10.0.0.5)."
         ),
     )
 
     share_pull_credentials = BooleanField(
-        "Hand these credentials to bound workspaces",
+        _l("Hand these credentials to bound workspaces"),
         default=False,
-        description=(
+        description=_l(
             "Docker Registry only. A Docker Registry cannot make accounts limited to some "
             "spaces: namespaces of every workspace bound to one of its private spaces get "
             "this account, and it reaches the whole registry, every space included."

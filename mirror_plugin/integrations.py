@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
+from .i18n import _
 from .models import Binding, Health, Integration, Repository, Scope, Space, TagCache, utcnow
 from .params import has_nul
 from .registry.budget import Budget
@@ -152,7 +153,7 @@ class _Valid:
 
 def _validated(data: IntegrationInput, existing: Integration | None, *, workspace: bool) -> _Valid:
     errors: dict[str, str] = {
-        key: "Remove the NUL character."
+        key: _("Remove the NUL character.")
         for key in ("name", "url", "username", "password", "ca_bundle", "description")
         if has_nul(getattr(data, key) or "")
     }
@@ -161,19 +162,19 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
     name = data.name.strip()
     if not NAME_PATTERN.fullmatch(name):
         errors["name"] = (
-            "Use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit."
+            _("Use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit.")
         )
     if data.kind not in KINDS:
-        errors["kind"] = "Choose Harbor or Docker Registry."
+        errors["kind"] = _("Choose Harbor or Docker Registry.")
     if len(data.description) > 2000:
-        errors["description"] = "Keep the description under 2,000 characters."
+        errors["description"] = _("Keep the description under 2,000 characters.")
     bundle = data.ca_bundle.strip()
     if bundle:
         try:
             x509.load_pem_x509_certificates(bundle.encode())
         except ValueError:
             errors["ca_bundle"] = (
-                "Paste one or more PEM certificates (-----BEGIN CERTIFICATE-----)."
+                _("Paste one or more PEM certificates (-----BEGIN CERTIFICATE-----).")
             )
     url = ""
     try:
@@ -182,7 +183,7 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
         errors["url"] = exc.message
     username = data.username.strip()
     if len(username) > 255:
-        errors["username"] = "The user name is too long."
+        errors["username"] = _("The user name is too long.")
     password = data.password or None
     if not username:
         password = None
@@ -190,12 +191,18 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
         # A user name without a password would silently connect anonymously.
         if existing is None or existing.password_encrypted is None:
             errors["password"] = (
-                f"Enter the password of {username} (or clear the user name to connect anonymously)."
+                _(
+                    "Enter the password of %(user)s (or clear the user name to connect "
+                    "anonymously).",
+                    user=username,
+                )
             )
         elif url and url != existing.url:
-            errors["password"] = "Enter the password again: the URL changed."
+            errors["password"] = _("Enter the password again: the URL changed.")
         elif username != existing.username:
-            errors["password"] = f"Enter the password of {username}: the user name changed."
+            errors["password"] = _(
+                "Enter the password of %(user)s: the user name changed.", user=username
+            )
         else:
             password = stored_password(existing)
     aliases: list[str] = []
@@ -256,15 +263,21 @@ def save(
         select(Integration.id).where(Integration.workspace_id == owner, Integration.name == name)
     )
     if clash is not None and (existing is None or clash != existing.id):
-        raise Conflict(f"A registry named {name!r} already exists here; choose another name.")
+        raise Conflict(
+            _("A registry named %(name)r already exists here; choose another name.", name=name)
+        )
     own_key = registry_key(endpoint.url.split("://", 1)[1])
     twin = same_registry(
         session(), owner, [own_key, *valid.aliases], exclude=existing.id if existing else None
     )
     if twin is not None:
         raise SameRegistry(
-            f"{twin[1]} is already connected here as {twin[0].name!r}; edit that registry "
-            "(its other names, its account) instead of adding it twice."
+            _(
+                "%(host)s is already connected here as %(name)r; edit that registry "
+                "(its other names, its account) instead of adding it twice.",
+                host=twin[1],
+                name=twin[0].name,
+            )
         )
     http = http_for(endpoint, workspace=bool(owner))
     try:
@@ -301,7 +314,7 @@ def save(
     except IntegrityError:
         session().rollback()
         raise Conflict(
-            f"A registry named {name!r} already exists here; choose another name."
+            _("A registry named %(name)r already exists here; choose another name.", name=name)
         ) from None
     integration_changed.send(
         current_app._get_current_object(), integration=row, action=action.split(".")[1], actor=actor

@@ -2,24 +2,27 @@
 
 Reason codes (``space_not_bound``) and audit actions (``space.made_public``) stay stable
 English identifiers for hosts and scripts; pages show these names instead. All the names live
-here, as plain literals, so a translation layer can wrap them in one place.
+here, as lazy strings of the plugin's catalogue: each is translated when it is shown.
 """
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+
+from .i18n import lazy_gettext as _l
 from .rule import Reason
 
-REASON_LABELS: dict[str, str] = {
-    Reason.PUBLIC_SPACE: "Public mirror space",
-    Reason.BOUND_TO_WORKSPACE: "Space bound to this workspace",
-    Reason.WORKSPACE_WAREHOUSE: "The workspace's own warehouse",
-    Reason.FOREIGN_ALLOWED: "Registry not integrated; allowed on this platform",
-    Reason.FOREIGN_DENIED: "Registry not integrated; refused on this platform",
-    Reason.INVALID_REFERENCE: "Not a valid image reference",
-    Reason.UNKNOWN_NAMESPACE: "Unknown namespace",
-    Reason.NAMESPACE_NOT_IN_WORKSPACE: "Namespace in no workspace",
-    Reason.SPACE_NOT_BOUND: "Private space not bound to this workspace",
-    Reason.UNKNOWN_SPACE: "No such space",
+REASON_LABELS: dict[str, LazyString] = {
+    Reason.PUBLIC_SPACE: _l("Public mirror space"),
+    Reason.BOUND_TO_WORKSPACE: _l("Space bound to this workspace"),
+    Reason.WORKSPACE_WAREHOUSE: _l("The workspace's own warehouse"),
+    Reason.FOREIGN_ALLOWED: _l("Registry not integrated; allowed on this platform"),
+    Reason.FOREIGN_DENIED: _l("Registry not integrated; refused on this platform"),
+    Reason.INVALID_REFERENCE: _l("Not a valid image reference"),
+    Reason.UNKNOWN_NAMESPACE: _l("Unknown namespace"),
+    Reason.NAMESPACE_NOT_IN_WORKSPACE: _l("Namespace in no workspace"),
+    Reason.SPACE_NOT_BOUND: _l("Private space not bound to this workspace"),
+    Reason.UNKNOWN_SPACE: _l("No such space"),
 }
 
 #: One code per operation. ``binding.changed`` is written by Bind Workspace (dialog and page)
@@ -27,18 +30,18 @@ REASON_LABELS: dict[str, str] = {
 BINDING_CHANGED = "binding.changed"
 
 #: Audit actions in the order the filter offers them, with their names.
-AUDIT_ACTIONS: dict[str, str] = {
-    "integration.created": "Registry connected",
-    "integration.updated": "Registry changed",
-    "integration.synced": "Registry synced",
-    "integration.deleted": "Registry removed",
-    "space.created": "Space created",
-    "space.made_public": "Space made public",
-    "space.made_private": "Space made private",
-    "space.deleted": "Space deleted",
-    "space.removed_upstream": "Space gone from the registry",
-    BINDING_CHANGED: "Bindings changed",
-    "workspace.forgotten": "Workspace removed",
+AUDIT_ACTIONS: dict[str, LazyString] = {
+    "integration.created": _l("Registry connected"),
+    "integration.updated": _l("Registry changed"),
+    "integration.synced": _l("Registry synced"),
+    "integration.deleted": _l("Registry removed"),
+    "space.created": _l("Space created"),
+    "space.made_public": _l("Space made public"),
+    "space.made_private": _l("Space made private"),
+    "space.deleted": _l("Space deleted"),
+    "space.removed_upstream": _l("Space gone from the registry"),
+    BINDING_CHANGED: _l("Bindings changed"),
+    "workspace.forgotten": _l("Workspace removed"),
 }
 
 #: Codes earlier versions wrote, read as the action that replaced them (rows are never
@@ -53,12 +56,12 @@ LEGACY_ACTIONS: dict[str, str] = {
 def reason_label(reason: object) -> str:
     """The name of a deploy reason (a :class:`~mirror_plugin.rule.Reason` or its code)."""
     code = str(getattr(reason, "value", reason))
-    return REASON_LABELS.get(code, code)
+    return str(REASON_LABELS.get(code, code))
 
 
 def action_label(action: str) -> str:
     """The name of an audit action, old codes included; an unknown code is shown as it is."""
-    return AUDIT_ACTIONS.get(LEGACY_ACTIONS.get(action, action), action)
+    return str(AUDIT_ACTIONS.get(LEGACY_ACTIONS.get(action, action), action))
 
 
 def action_codes(action: str) -> list[str]:
@@ -66,7 +69,12 @@ def action_codes(action: str) -> list[str]:
     return [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
 
 
-def counted(number: int, one: str, many: str) -> str:
-    """``1 space``, ``2 spaces``: both forms given in full (a translation layer's ngettext
-    takes the same two)."""
-    return f"{number} {one if number == 1 else many}"
+HEALTH_LABELS: dict[str, LazyString] = {
+    "healthy": _l("Healthy"),
+    "unhealthy": _l("Unhealthy"),
+}
+
+
+def health_label(health: str | None) -> str:
+    """The name of a registry's health (``healthy``, ``unhealthy``; else not checked yet)."""
+    return str(HEALTH_LABELS.get(health or "", _l("Not checked")))

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 
 from . import audit
+from .i18n import _, ngettext
 from .integrations import delete as delete_integration
 from .integrations import session
-from .labels import counted
 from .models import Binding, Integration, Space
 
 
@@ -27,11 +27,15 @@ class WorkspaceReferences:
     @property
     def summary(self) -> str:
         if not self:
-            return f"Nothing in the Mirror Warehouse refers to workspace {self.workspace_id}."
-        return (
-            f"Workspace {self.workspace_id} is bound to "
-            f"{counted(len(self.bindings), 'space', 'spaces')} and owns "
-            f"{counted(len(self.warehouses), 'warehouse', 'warehouses')}."
+            return _(
+                "Nothing in the Mirror Warehouse refers to workspace %(workspace)s.",
+                workspace=self.workspace_id,
+            )
+        return _(
+            "Workspace %(workspace)s is bound to %(spaces)s and owns %(warehouses)s.",
+            workspace=self.workspace_id,
+            spaces=ngettext("%(num)s space", "%(num)s spaces", len(self.bindings)),
+            warehouses=ngettext("%(num)s warehouse", "%(num)s warehouses", len(self.warehouses)),
         )
 
 

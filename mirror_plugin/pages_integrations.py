@@ -23,8 +23,8 @@ from .api_jobs import job_or_404, shown_job_error
 from .auth import require_fresh_login, require_principal
 from .disclosure import first_sync_shown, shown_last_error, shown_report
 from .forms import IntegrationForm
+from .i18n import _, ngettext
 from .jobs import enqueue
-from .labels import counted
 from .models import Integration
 from .params import parse_int
 from .ratelimit import RegistryCallsExceeded, limit_registry_call
@@ -116,7 +116,7 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
     except service.Conflict as exc:
         getattr(form, exc.field, form.name).errors = [str(exc)]
         return _form_page(scope, form, row, status=409)
-    flash(f"Saved {saved.name}.", "success")
+    flash(_("Saved %(name)s.", name=saved.name), "success")
     if row is None:
         ok, sentence = first_sync_shown(saved, actor=principal.id)
         flash(sentence, "success" if ok else "error")
@@ -143,7 +143,7 @@ def _scoped(
     if (workspace_id or "") != scope.workspace_id:
         from flask import abort
 
-        abort(404, description="No such registry here.")
+        abort(404, description=_("No such registry here."))
     return row, scope
 
 
@@ -176,9 +176,14 @@ def delete_view(integration_id: int, workspace_id: str | None = None) -> Respons
         name = row.name
         removed = service.delete(row, actor=require_principal().id)
         flash(
-            f"Deleted {name} and its {counted(removed, 'binding', 'bindings')}."
+            ngettext(
+                "Deleted %(name)s and its binding.",
+                "Deleted %(name)s and its %(num)s bindings.",
+                removed,
+                name=name,
+            )
             if removed
-            else f"Deleted {name}.",
+            else _("Deleted %(name)s.", name=name),
             "success",
         )
         return redirect(scope_url(scope, "list"))
@@ -208,7 +213,7 @@ def sync_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
         return redirect(scope_url(scope, "detail", integration_id=row.id))
     job, created = enqueue("sync", row, actor=require_principal().id)
     if not created:
-        flash("A sync of this registry is already under way; here is its progress.", "info")
+        flash(_("A sync of this registry is already under way; here is its progress."), "info")
     return redirect(scope_url(scope, "job", integration_id=row.id, job_id=job.id))
 
 
@@ -217,7 +222,7 @@ def job_view(
 ) -> ResponseReturnValue:
     """A job's progress and result; reloads itself (no script needed) until it finished."""
     row, scope = _scoped(integration_id, workspace_id, manage=False)
-    job, _, _ = job_or_404(job_id, row.id)
+    job, _owner, _scope = job_or_404(job_id, row.id)
     return _render("job.html", scope, row=row, job=job, error=shown_job_error(job))
 
 

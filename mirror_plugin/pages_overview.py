@@ -15,6 +15,7 @@ from .auth import (
     may_use_namespace,
     workspace_roles,
 )
+from .i18n import _
 from .models import Binding, Integration, Space
 from .views import blueprint
 
@@ -94,7 +95,7 @@ def explain_page() -> str:
         principal = current_principal()
         assert principal is not None
         if not may_use_namespace(principal, namespace):
-            abort(404, description=f"You have no namespace {namespace!r}.")
+            abort(404, description=_("You have no namespace %(namespace)r.", namespace=namespace))
         explanation = current_app.extensions["mirror_plugin"].plugin.explain(namespace, image)
     return render_template(
         "mirror_plugin/explain.html",

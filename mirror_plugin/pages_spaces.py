@@ -15,6 +15,7 @@ from . import bindings, spaces
 from .api_spaces import limit_harbor_call, platform_integration_or_404, space_or_404
 from .audit_log import query_events
 from .auth import require_principal
+from .i18n import _, ngettext
 from .integrations import Conflict, InvalidInput
 from .labels import AUDIT_ACTIONS
 from .models import Space
@@ -47,7 +48,7 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
                 public=request.form.get("public") == "on",
                 actor=require_principal().id,
             )
-            flash(f"Created space {space.name}.", "success")
+            flash(_("Created space %(name)s.", name=space.name), "success")
         except InvalidInput as exc:
             flash(" ".join(exc.errors.values()), "error")
         except RegistryCallsExceeded as exc:
@@ -109,10 +110,14 @@ def describe(change: bindings.BindingChange, names: dict[str, str]) -> str:
 
     parts = []
     if change.bound:
-        parts.append(f"Bound {change.space} to {label(change.bound)}.")
+        parts.append(
+            _("Bound %(space)s to %(names)s.", space=change.space, names=label(change.bound))
+        )
     if change.unbound:
-        parts.append(f"Unbound {change.space} from {label(change.unbound)}.")
-    return " ".join(parts) or f"No change: {change.space} keeps its bindings."
+        parts.append(
+            _("Unbound %(space)s from %(names)s.", space=change.space, names=label(change.unbound))
+        )
+    return " ".join(parts) or _("No change: %(space)s keeps its bindings.", space=change.space)
 
 
 @blueprint.route("/spaces/<mirror_id:space_id>/visibility", methods=["GET", "POST"])
@@ -138,11 +143,19 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
         if public != space.public:
             limit_harbor_call(space.integration)
         spaces.set_public(space, public, actor=require_principal().id)
-        flash(f"{space.name} is now {'public' if public else 'private'}.", "success")
+        flash(
+            _("%(name)s is now public.", name=space.name)
+            if public
+            else _("%(name)s is now private.", name=space.name),
+            "success",
+        )
     except RegistryCallsExceeded as exc:
-        flash(f"{space.name} was not changed: {exc.description}", "error")
+        flash(
+            _("%(name)s was not changed: %(error)s", name=space.name, error=exc.description),
+            "error",
+        )
     except RegistryError as exc:
-        flash(f"{space.name} was not changed: {exc.message}", "error")
+        flash(_("%(name)s was not changed: %(error)s", name=space.name, error=exc.message), "error")
     return _back(space)
 
 
@@ -162,11 +175,14 @@ def delete_space_page(space_id: int) -> ResponseReturnValue:
             return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
         flash(
             (
-                f"Deleted {name} and its binding to {len(unbound)} workspace."
-                if len(unbound) == 1
-                else f"Deleted {name} and its bindings to {len(unbound)} workspaces."
+                ngettext(
+                    "Deleted %(name)s and its binding to %(num)s workspace.",
+                    "Deleted %(name)s and its bindings to %(num)s workspaces.",
+                    len(unbound),
+                    name=name,
+                )
                 if unbound
-                else f"Deleted {name}."
+                else _("Deleted %(name)s.", name=name)
             ),
             "success",
         )
@@ -184,7 +200,7 @@ def batch_action(integration_id: int) -> ResponseReturnValue:
     space_ids = [i for i in map(parse_int, request.form.getlist("spaces")) if i is not None]
     for space_id in space_ids:
         if space_or_404(space_id).integration_id != integration_id:
-            abort(404, description="No such space.")
+            abort(404, description=_("No such space."))
     operation = request.form.get("operation", "bind")
     try:
         changes = (bindings.bind if operation == "bind" else bindings.unbind)(
@@ -203,7 +219,9 @@ def audit_page() -> ResponseReturnValue:
     if not require_principal().is_platform_admin:
         abort(
             403,
-            description="The audit log is the platform Admin's page; your account cannot open it.",
+            description=_(
+                "The audit log is the platform Admin's page; your account cannot open it."
+            ),
         )
     page = query_events(request.args, page=_page_number())
     return render_template(

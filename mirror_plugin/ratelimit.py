@@ -31,6 +31,7 @@ from limits.errors import StorageError
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from .auth import require_principal
+from .i18n import _
 
 log = logging.getLogger(__name__)
 EXTRAS_KEY = "ratelimit"
@@ -120,16 +121,28 @@ def limit_registry_call(*, test_connection: bool = False) -> None:
     except StorageError as exc:
         log.error("mirror_plugin: rate-limit storage unavailable: %s", exc)
         raise ServiceUnavailable(
-            "The console cannot check its rate limit right now, so it does not contact "
-            "registries; try again shortly."
+            _(
+                "The console cannot check its rate limit right now, so it does not contact "
+                "registries; try again shortly."
+            )
         ) from None
 
 
 def _refuse(state: RegistryLimiter, scope: str, item: RateLimitItem, user: str) -> None:
     stats = state.limiter.limiter.get_window_stats(item, state.prefix, scope, user)
     wait = max(1, math.ceil(stats.reset_time - time.time()))
-    what = "connection tests" if scope == "test-connection" else "requests that reach a registry"
+    text = (
+        _(
+            "Too many connection tests: at most %(num)s per minute per user; "
+            "try again in %(wait)s s."
+        )
+        if scope == "test-connection"
+        else _(
+            "Too many requests that reach a registry: at most %(num)s per minute per user; "
+            "try again in %(wait)s s."
+        )
+    )
     raise RegistryCallsExceeded(
-        f"Too many {what}: at most {item.amount} per minute per user; try again in {wait} s.",
+        text % {"num": item.amount, "wait": wait},
         retry_after=wait,
     )

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .hostkey import address_keys, is_ip_literal, registry_key, split_key
+from .i18n import N_, gettext
 from .reference import ImageReference, InvalidReference, parse_reference
 
 #: Answers a host name's addresses (``mirror_plugin.resolver.CachedResolver.resolve``).
@@ -158,11 +159,11 @@ class Facts(Protocol):
         ...
 
 
-Q_REFERENCE = "Is the image reference valid?"
-Q_REGISTRY = "Is the registry integrated?"
-Q_NAMESPACE = "Is the Kubernetes namespace bound to a workspace?"
-Q_VISIBILITY = "Is the mirror space public or private?"
-Q_BOUND = "Is the mirror space bound to the namespace's workspace?"
+Q_REFERENCE = N_("Is the image reference valid?")
+Q_REGISTRY = N_("Is the registry integrated?")
+Q_NAMESPACE = N_("Is the Kubernetes namespace bound to a workspace?")
+Q_VISIBILITY = N_("Is the mirror space public or private?")
+Q_BOUND = N_("Is the mirror space bound to the namespace's workspace?")
 
 
 @dataclass(slots=True)
@@ -175,7 +176,7 @@ class _Context:
     ref: ImageReference | None = None
 
     def check(self, key: str, question: str, status: CheckStatus, answer: str) -> None:
-        self.checks.append(Check(key, question, status, answer))
+        self.checks.append(Check(key, gettext(question), status, answer))
 
     def finish(self, allowed: bool, reason: Reason, message: str) -> Explanation:
         ref = self.ref
@@ -222,23 +223,35 @@ def decide(
         return ctx.finish(
             False,
             Reason.INVALID_REFERENCE,
-            f"{_shown(ctx.image)!r} is not a valid image "
-            f"reference ({exc}). Use host/space/repository:tag or @sha256:digest.",
+            gettext(
+                "%(image)r is not a valid image reference (%(error)s). Use "
+                "host/space/repository:tag or @sha256:digest.",
+                image=_shown(ctx.image),
+                error=exc,
+            ),
         )
     ref = ctx.ref
-    ctx.check("reference", Q_REFERENCE, CheckStatus.PASS, f"It names {ref.string}.")
+    ctx.check(
+        "reference",
+        Q_REFERENCE,
+        CheckStatus.PASS,
+        gettext("It names %(reference)s.", reference=ref.string),
+    )
 
     if not namespace_known:
         ctx.check(
             "namespace",
             Q_NAMESPACE,
             CheckStatus.FAIL,
-            f"The console knows no namespace {namespace!r}.",
+            gettext("The console knows no namespace %(namespace)r.", namespace=namespace),
         )
         return ctx.finish(
             False,
             Reason.UNKNOWN_NAMESPACE,
-            f"Namespace {namespace!r} does not exist; choose a namespace first.",
+            gettext(
+                "Namespace %(namespace)r does not exist; choose a namespace first.",
+                namespace=namespace,
+            ),
         )
 
     in_workspace = workspace_id is not None
@@ -247,15 +260,22 @@ def decide(
             "namespace",
             Q_NAMESPACE,
             CheckStatus.PASS,
-            f"Namespace {namespace} belongs to workspace {ctx.workspace_label}.",
+            gettext(
+                "Namespace %(namespace)s belongs to workspace %(workspace)s.",
+                namespace=namespace,
+                workspace=ctx.workspace_label,
+            ),
         )
     else:
         ctx.check(
             "namespace",
             Q_NAMESPACE,
             CheckStatus.FAIL,
-            f"Namespace {namespace} is not bound to any workspace, so only public "
-            "mirror spaces are available to it.",
+            gettext(
+                "Namespace %(namespace)s is not bound to any workspace, so only public "
+                "mirror spaces are available to it.",
+                namespace=namespace,
+            ),
         )
 
     candidates = [
@@ -272,10 +292,19 @@ def decide(
     public = next((r for r in platform if r.space and r.space.public), None)
     if public is not None:
         ctx.check(
-            "visibility", Q_VISIBILITY, CheckStatus.PASS, f"Mirror space {ref.space} is public."
+            "visibility",
+            Q_VISIBILITY,
+            CheckStatus.PASS,
+            gettext("Mirror space %(space)s is public.", space=ref.space),
         )
         return ctx.finish(
-            True, Reason.PUBLIC_SPACE, f"{ref.familiar} is in public mirror space {ref.space}."
+            True,
+            Reason.PUBLIC_SPACE,
+            gettext(
+                "%(image)s is in public mirror space %(space)s.",
+                image=ref.familiar,
+                space=ref.space,
+            ),
         )
     bound = in_workspace and any(
         r.space and workspace_id in r.space.bound_workspaces for r in platform
@@ -285,19 +314,31 @@ def decide(
             "visibility",
             Q_VISIBILITY,
             CheckStatus.FAIL,
-            f"Mirror space {ref.space} is private: only workspaces it is bound to may use it.",
+            gettext(
+                "Mirror space %(space)s is private: only workspaces it is bound to may use it.",
+                space=ref.space,
+            ),
         )
         ctx.check(
             "bound",
             Q_BOUND,
             CheckStatus.PASS,
-            f"Mirror space {ref.space} is bound to workspace {ctx.workspace_label}.",
+            gettext(
+                "Mirror space %(space)s is bound to workspace %(workspace)s.",
+                space=ref.space,
+                workspace=ctx.workspace_label,
+            ),
         )
         return ctx.finish(
             True,
             Reason.BOUND_TO_WORKSPACE,
-            f"{ref.familiar} is in private mirror space {ref.space}, bound to "
-            f"workspace {ctx.workspace_label}.",
+            gettext(
+                "%(image)s is in private mirror space %(space)s, bound to workspace "
+                "%(workspace)s.",
+                image=ref.familiar,
+                space=ref.space,
+                workspace=ctx.workspace_label,
+            ),
         )
     readable = next((r for r in own if r.space is not None), None)
     if readable is not None:
@@ -305,29 +346,43 @@ def decide(
             "bound",
             Q_BOUND,
             CheckStatus.PASS,
-            f"Space {ref.space} is in {readable.name}, a warehouse of workspace "
-            f"{ctx.workspace_label}: its spaces are available to the workspace's "
-            "namespaces.",
+            gettext(
+                "Space %(space)s is in %(warehouse)s, a warehouse of workspace %(workspace)s: "
+                "its spaces are available to the workspace's namespaces.",
+                space=ref.space,
+                warehouse=readable.name,
+                workspace=ctx.workspace_label,
+            ),
         )
         return ctx.finish(
             True,
             Reason.WORKSPACE_WAREHOUSE,
-            f"{ref.familiar} comes from warehouse {readable.name} of workspace "
-            f"{ctx.workspace_label}.",
+            gettext(
+                "%(image)s comes from warehouse %(warehouse)s of workspace %(workspace)s.",
+                image=ref.familiar,
+                warehouse=readable.name,
+                workspace=ctx.workspace_label,
+            ),
         )
     if not platform:
-        where = f"warehouse {own[0].name}"
+        where = gettext("warehouse %(name)s", name=own[0].name)
         ctx.check(
             "visibility",
             Q_VISIBILITY,
             CheckStatus.FAIL,
-            f"Mirror space {ref.space!r} is not known in {where}.",
+            gettext(
+                "Mirror space %(space)r is not known in %(where)s.", space=ref.space, where=where
+            ),
         )
         return ctx.finish(
             False,
             Reason.UNKNOWN_SPACE,
-            f"Mirror space {ref.space!r} does not exist in {where} (or its account "
-            "cannot read it, or it was not synced yet); refresh the registry.",
+            gettext(
+                "Mirror space %(space)r does not exist in %(where)s (or its account cannot "
+                "read it, or it was not synced yet); refresh the registry.",
+                space=ref.space,
+                where=where,
+            ),
         )
     # From here the space is, for this namespace, neither public nor bound. Whether it is a
     # private space of another tenant or no space at all is deliberately not said: a user
@@ -336,34 +391,50 @@ def decide(
         "visibility",
         Q_VISIBILITY,
         CheckStatus.FAIL,
-        f"{ref.space!r} is not a public mirror space of {ref.domain}.",
+        gettext(
+            "%(space)r is not a public mirror space of %(registry)s.",
+            space=ref.space,
+            registry=ref.domain,
+        ),
     )
     if not in_workspace:
         ctx.check(
             "bound",
             Q_BOUND,
             CheckStatus.SKIP,
-            "The namespace has no workspace a private space could be bound to.",
+            gettext("The namespace has no workspace a private space could be bound to."),
         )
         return ctx.finish(
             False,
             Reason.NAMESPACE_NOT_IN_WORKSPACE,
-            f"{ref.familiar} is not in a public mirror space, and namespace {namespace} is "
-            "not bound to a workspace, so only public mirror spaces are available to it; "
-            "bind the namespace to a workspace the space is bound to.",
+            gettext(
+                "%(image)s is not in a public mirror space, and namespace %(namespace)s is "
+                "not bound to a workspace, so only public mirror spaces are available to it; "
+                "bind the namespace to a workspace the space is bound to.",
+                image=ref.familiar,
+                namespace=namespace,
+            ),
         )
     ctx.check(
         "bound",
         Q_BOUND,
         CheckStatus.FAIL,
-        f"No mirror space {ref.space!r} is bound to workspace {ctx.workspace_label}.",
+        gettext(
+            "No mirror space %(space)r is bound to workspace %(workspace)s.",
+            space=ref.space,
+            workspace=ctx.workspace_label,
+        ),
     )
     return ctx.finish(
         False,
         Reason.SPACE_NOT_BOUND,
-        f"{ref.familiar} is not in a public mirror space nor in one bound to workspace "
-        f"{ctx.workspace_label}; check the space name, or ask the platform Admin to bind "
-        "the space to the workspace.",
+        gettext(
+            "%(image)s is not in a public mirror space nor in one bound to workspace "
+            "%(workspace)s; check the space name, or ask the platform Admin to bind the space "
+            "to the workspace.",
+            image=ref.familiar,
+            workspace=ctx.workspace_label,
+        ),
     )
 
 
@@ -375,7 +446,7 @@ def unavailable(image: object, namespace: str, message: str) -> Explanation:
         workspace_id=None,
         workspace_label="",
     )
-    ctx.check("database", "Could the rule be checked?", CheckStatus.FAIL, message)
+    ctx.check("database", N_("Could the rule be checked?"), CheckStatus.FAIL, message)
     return ctx.finish(False, Reason.UNAVAILABLE, message)
 
 
@@ -420,12 +491,21 @@ def _integrated(ref: ImageReference, candidates: Sequence[RegistryFacts]) -> str
     """The registry check's answer, saying which integration an alias or address matched."""
     direct = next((r for r in candidates if not r.matched), None)
     if direct is not None:
-        return f"{ref.domain} is integrated."
+        return gettext("%(registry)s is integrated.", registry=ref.domain)
     first = candidates[0]
     how, _, key = first.matched.partition(" ")
     if how == "alias":
-        return f"{ref.domain} is integrated: it is an alias of registry {first.name}."
-    return f"{ref.domain} is integrated: it reaches {key}, an address of registry {first.name}."
+        return gettext(
+            "%(registry)s is integrated: it is an alias of registry %(name)s.",
+            registry=ref.domain,
+            name=first.name,
+        )
+    return gettext(
+        "%(registry)s is integrated: it reaches %(address)s, an address of registry %(name)s.",
+        registry=ref.domain,
+        address=key,
+        name=first.name,
+    )
 
 
 def _foreign(ctx: _Context, foreign_policy: str) -> Explanation:
@@ -436,23 +516,35 @@ def _foreign(ctx: _Context, foreign_policy: str) -> Explanation:
             "registry",
             Q_REGISTRY,
             CheckStatus.FAIL,
-            f"{ref.domain} is not an integrated registry, and this platform only allows "
-            "images from integrated registries.",
+            gettext(
+                "%(registry)s is not an integrated registry, and this platform only allows "
+                "images from integrated registries.",
+                registry=ref.domain,
+            ),
         )
         return ctx.finish(
             False,
             Reason.FOREIGN_DENIED,
-            f"{ref.domain} is not an integrated registry; this platform only allows "
-            "images from its Mirror Warehouse.",
+            gettext(
+                "%(registry)s is not an integrated registry; this platform only allows "
+                "images from its Mirror Warehouse.",
+                registry=ref.domain,
+            ),
         )
     ctx.check(
         "registry",
         Q_REGISTRY,
         CheckStatus.SKIP,
-        f"{ref.domain} is not an integrated registry; such images are allowed here.",
+        gettext(
+            "%(registry)s is not an integrated registry; such images are allowed here.",
+            registry=ref.domain,
+        ),
     )
     return ctx.finish(
         True,
         Reason.FOREIGN_ALLOWED,
-        f"{ref.domain} is not an integrated registry; images from it are allowed.",
+        gettext(
+            "%(registry)s is not an integrated registry; images from it are allowed.",
+            registry=ref.domain,
+        ),
     )

@@ -14,10 +14,11 @@ from flask import abort, current_app
 
 from .adapter import Principal, Role
 from .auth import known_workspaces, require_principal, workspace_roles
+from .i18n import N_, _
 from .models import Integration
 from .params import is_id
 
-NOT_FOUND = "No such registry here."
+NOT_FOUND = N_("No such registry here.")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class RegistryScope:
 
     @property
     def title(self) -> str:
-        return "Warehouse Integration" if self.is_platform else "Workspace warehouses"
+        return _("Warehouse Integration") if self.is_platform else _("Workspace warehouses")
 
 
 def _workspace_name(workspace_id: str) -> str | None:
@@ -48,26 +49,30 @@ def resolve(workspace_id: str | None, *, manage: bool = False) -> RegistryScope:
         if not principal.is_platform_admin:
             abort(
                 403,
-                description="Warehouse Integration is the platform Admin's page; your account "
-                "cannot open it.",
+                description=_(
+                    "Warehouse Integration is the platform Admin's page; your account "
+                    "cannot open it."
+                ),
             )
-        return RegistryScope("", "Platform", can_manage=True)
+        return RegistryScope("", _("Platform"), can_manage=True)
     return _workspace_scope(principal, workspace_id, manage=manage)
 
 
 def _workspace_scope(principal: Principal, workspace_id: str, *, manage: bool) -> RegistryScope:
     role = workspace_roles(principal).get(workspace_id)
     if role is None and not principal.is_platform_admin:
-        abort(404, description=NOT_FOUND)
+        abort(404, description=_(NOT_FOUND))
     name = _workspace_name(workspace_id)
     if name is None:
-        abort(404, description=NOT_FOUND)
+        abort(404, description=_(NOT_FOUND))
     can_manage = principal.is_platform_admin or role is Role.ADMIN
     if manage and not can_manage:
         abort(
             403,
-            description="Only a Workspace Admin of this workspace adds, changes or removes its "
-            "warehouses.",
+            description=_(
+                "Only a Workspace Admin of this workspace adds, changes or removes its "
+                "warehouses."
+            ),
         )
     return RegistryScope(workspace_id, name, can_manage=can_manage)
 
@@ -80,9 +85,9 @@ def integration_or_404(
     session = current_app.extensions["mirror_plugin"].db.session
     row = session.get(Integration, integration_id) if is_id(integration_id) else None
     if row is None:
-        abort(404, description=NOT_FOUND)
+        abort(404, description=_(NOT_FOUND))
     if row.is_platform:
         if not principal.is_platform_admin:
-            abort(404, description=NOT_FOUND)
-        return row, RegistryScope("", "Platform", can_manage=True)
+            abort(404, description=_(NOT_FOUND))
+        return row, RegistryScope("", _("Platform"), can_manage=True)
     return row, _workspace_scope(principal, row.workspace_id, manage=manage)

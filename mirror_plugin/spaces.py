@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from . import audit
+from .i18n import _
 from .integrations import Conflict, InvalidInput, http_for_row, purge_spaces, session
 from .models import Binding, Integration, RegistryHost, Space, utcnow
 from .paging import count_rows, page_count
@@ -138,13 +139,22 @@ def create_space(integration: Integration, name: str, *, public: bool, actor: st
         select(Space.id).where(Space.integration_id == integration.id, Space.name == name)
     )
     if exists is not None:
-        raise Conflict(f"Space {name!r} already exists in {integration.name}.")
+        raise Conflict(
+            _(
+                "Space %(name)r already exists in %(registry)s.",
+                name=name,
+                registry=integration.name,
+            )
+        )
     try:
         upstream_id = _harbor(integration).create_project(name, public=public)
     except RegistryError as exc:
         if exc.category is Category.CONFLICT:
             raise Conflict(
-                f"Harbor already has a project named {name!r}; refresh the spaces to see it."
+                _(
+                    "Harbor already has a project named %(name)r; refresh the spaces to see it.",
+                    name=name,
+                )
             ) from None
         raise
     space = Space(

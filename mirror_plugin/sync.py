@@ -29,8 +29,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
+from .i18n import _, ngettext
 from .integrations import http_for_row, purge_spaces, registry_budget, session
-from .labels import counted
 from .models import Binding, Health, Integration, Repository, Space, utcnow
 from .reference import _PATH_COMPONENT, MAX_PATH_LENGTH
 from .registry.budget import bounded_map
@@ -89,15 +89,21 @@ class SyncReport:
 
     @property
     def summary(self) -> str:
-        text = (
-            f"{counted(self.total, 'space', 'spaces')}: {len(self.added)} new, "
-            f"{len(self.updated)} changed, {len(self.removed)} removed."
+        text = ngettext(
+            "%(num)s space: %(added)s new, %(updated)s changed, %(removed)s removed.",
+            "%(num)s spaces: %(added)s new, %(updated)s changed, %(removed)s removed.",
+            self.total,
+            added=len(self.added),
+            updated=len(self.updated),
+            removed=len(self.removed),
         )
         if self.skipped_spaces or self.skipped_repositories:
-            text += (
-                f" Skipped {counted(self.skipped_spaces, 'space', 'spaces')} and "
-                f"{counted(self.skipped_repositories, 'repository', 'repositories')} whose "
-                "names are not valid image names."
+            text += " " + _(
+                "Skipped %(spaces)s and %(repositories)s whose names are not valid image names.",
+                spaces=ngettext("%(num)s space", "%(num)s spaces", self.skipped_spaces),
+                repositories=ngettext(
+                    "%(num)s repository", "%(num)s repositories", self.skipped_repositories
+                ),
             )
         return text
 
@@ -384,6 +390,7 @@ def first_sync(row: Integration, *, actor: str) -> tuple[bool, str]:
     Returns ``(ok, sentence)`` for the page's flash message or the API's ``sync`` field.
     """
     try:
-        return True, f"Synced {row.name}: {sync(row, actor=actor).summary}"
+        summary = sync(row, actor=actor).summary
+        return True, _("Synced %(name)s: %(summary)s", name=row.name, summary=summary)
     except RegistryError as exc:
-        return False, f"Saved, but the first sync failed: {exc.message}"
+        return False, _("Saved, but the first sync failed: %(error)s", error=exc.message)

@@ -18,8 +18,10 @@ from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
 from .dbfaults import database_unreachable, rollback_session
 from .display import visible
 from .errorpages import error_page
+from .i18n import TEMPLATE_FILTERS, _
+from .i18n import template_globals as i18n_globals
 from .integrations import Conflict, InvalidInput
-from .labels import action_label, reason_label
+from .labels import action_label, health_label, reason_label
 from .params import has_nul
 from .registry.errors import RegistryError
 from .resources import templates_dir
@@ -55,7 +57,10 @@ def _limit_body() -> None:
     if request.content_length is not None and request.content_length > limit:
         abort(
             413,
-            description=f"The request body is larger than this endpoint accepts ({limit} bytes).",
+            description=_(
+                "The request body is larger than this endpoint accepts (%(limit)s bytes).",
+                limit=limit,
+            ),
         )
 
 
@@ -70,7 +75,7 @@ def _refuse_nul() -> None:
     values = [v for _, vs in request.args.lists() for v in vs]
     values += [v for _, vs in request.form.lists() for v in vs]
     if any(has_nul(v) for v in values):
-        abort(400, description="The request contains a NUL character; remove it.")
+        abort(400, description=_("The request contains a NUL character; remove it."))
 
 
 def json_routing_errors(response: Any) -> Any:
@@ -88,20 +93,24 @@ def json_routing_errors(response: Any) -> Any:
         return response
     if request.path.startswith(f"{prefix}/api/"):
         message = (
-            "No such API endpoint."
+            _("No such API endpoint.")
             if response.status_code == 404
-            else f"{request.method} is not allowed here; use {response.headers.get('Allow')}."
+            else _(
+                "%(method)s is not allowed here; use %(allowed)s.",
+                method=request.method,
+                allowed=response.headers.get("Allow"),
+            )
         )
-        body, _ = _json_error(response.status_code, message)
+        body, _status = _json_error(response.status_code, message)
         response.set_data(body.get_data())
         response.mimetype = "application/json"
         return response
     if request.path.startswith(f"{prefix}/static/"):
         return response
     error: HTTPException = (
-        NotFound("There is no such page in the Mirror Warehouse; check the address.")
+        NotFound(_("There is no such page in the Mirror Warehouse; check the address."))
         if response.status_code == 404
-        else MethodNotAllowed(description="This page cannot be used that way.")
+        else MethodNotAllowed(description=_("This page cannot be used that way."))
     )
     page = error_page(error, _template_globals())
     if isinstance(page, Response):
@@ -127,6 +136,11 @@ blueprint.add_app_template_filter(visible, "mirror_visible")
 # Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
 blueprint.add_app_template_filter(reason_label, "mirror_reason")
 blueprint.add_app_template_filter(action_label, "mirror_action")
+blueprint.add_app_template_global(health_label, "mirror_health")
+for _name, _function in TEMPLATE_FILTERS.items():
+    blueprint.add_app_template_filter(_function, _name)
+for _name, _function in i18n_globals().items():
+    blueprint.add_app_template_global(_function, _name)
 
 
 @blueprint.after_request
@@ -184,7 +198,7 @@ def _http_error(error: HTTPException) -> Any:
 
 @blueprint.errorhandler(InvalidInput)
 def _invalid_input(error: InvalidInput) -> Any:
-    return _json_error(422, "Fix the fields named in 'fields'.", fields=error.errors)
+    return _json_error(422, _("Fix the fields named in 'fields'."), fields=error.errors)
 
 
 @blueprint.errorhandler(Conflict)

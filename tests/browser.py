@@ -46,7 +46,8 @@ def chromium(demo: tuple[str, Any]) -> Iterator[Any]:
 
 @pytest.fixture
 def open_page(chromium: Any, demo: tuple[str, Any]) -> Iterator[Callable[..., Any]]:
-    """``open_page(username, path="/deploy")``: a page signed in as that user, on ``path``.
+    """``open_page(username, path="/deploy", locale="en-US")``: a page signed in as that user,
+    on ``path``, in a browser speaking ``locale``.
 
     Pages close after the test, which then fails if any page had a script error (a CSP
     violation or a broken widget shows up here).
@@ -54,8 +55,9 @@ def open_page(chromium: Any, demo: tuple[str, Any]) -> Iterator[Callable[..., An
     base_url, _ = demo
     contexts: list[Any] = []
 
-    def signed_in(username: str, path: str = "/deploy") -> Any:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    def signed_in(username: str, path: str = "/deploy", locale: str = "en-US") -> Any:
+        # ``locale`` is the browser's language: its Accept-Language and navigator.language.
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
         contexts.append(context)
         page = context.new_page()
         errors: list[str] = []

@@ -142,7 +142,13 @@ def test_detail_page_keeps_every_text_inside_its_card(
     expect(admin.locator(".mirror-stats .mirror-label--unhealthy")).to_be_visible()
     inside(admin, ".mirror-stats dd, .mirror-stats .mirror-error-detail", ".mirror-stats > div")
     last_sync = admin.locator(".mirror-stats div", has_text="Last sync").locator("dd")
-    expect(last_sync).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    # The whole date, time and how long ago, as the locale writes them (en-US here).
+    expect(last_sync).to_have_text(
+        re.compile(
+            r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d UTC "
+            r"\(\d+ (second|minute)s? ago\)\s*$"
+        )
+    )
 
 
 def test_test_connection_keeps_the_password_for_save(demo: tuple[str, Any], open_page: Any) -> None:

@@ -29,14 +29,15 @@ LISTEN = """() => {
 }"""
 
 
-def picker(page: Any, namespace: str | None = None) -> Any:
+def picker(page: Any, namespace: str | None = None, words: dict[str, str] | None = None) -> Any:
     """Choose ``namespace`` in the form, click Select Image, wait for the tabs."""
     from playwright.sync_api import expect
 
+    select_image = (words or ENGLISH)["Select Image"]
     if namespace is not None:
         page.select_option("#namespace", namespace)
-    page.get_by_role("button", name="Select Image").click()
-    dialog = page.get_by_role("dialog", name="Select Image")
+    page.get_by_role("button", name=select_image).click()
+    dialog = page.get_by_role("dialog", name=select_image)
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("tablist")).to_be_visible()
     return dialog
@@ -46,51 +47,87 @@ def row(dialog: Any, name: str) -> Any:
     return dialog.locator(f"li[data-row='{name}'] button")
 
 
+#: What the mission reads and clicks, in each language the console speaks.
+ENGLISH = {
+    "Select Image": "Select Image",
+    "subtitle": "Namespace cluster-1/alpha-web · Workspace Team Alpha",
+    "Private": "Private",
+    "Public": "Public",
+    "pushed": "pushed",
+    "2 tags": "2 tags in alpha-private/web.",
+    "Use tag": "Use tag",
+    "Use digest": "Use digest",
+    "in the form": "in the form",
+    "Deploy": "Deploy",
+    "accepted": "accepted",
+}
+CHINESE = {
+    "Select Image": "选择镜像",
+    "subtitle": "命名空间 cluster-1/alpha-web · 工作空间 Team Alpha",
+    "Private": "私有",
+    "Public": "公开",
+    "pushed": "推送于",
+    "2 tags": "alpha-private/web 有 2 个标签。",
+    "Use tag": "使用标签",
+    "Use digest": "使用摘要",
+    "in the form": "已在表单中",
+    "Deploy": "部署",
+    "accepted": "已接受",
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en-US", ENGLISH), ("zh-CN", CHINESE)], ids=["en", "zh_Hans"]
+)
 def test_editor_picks_a_bound_private_tag_then_a_pinned_public_digest_and_deploys(
-    demo: tuple[str, Any], open_page: Any
+    demo: tuple[str, Any], open_page: Any, locale: str, words: dict[str, str]
 ) -> None:
+    """The mission, once in each language: the browser's Accept-Language decides."""
     from playwright.sync_api import expect
 
     _, sandbox = demo
     host = sandbox.harbor_host
-    page = open_page("eddie")
+    page = open_page("eddie", locale=locale)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans" if words is CHINESE else "en")
     page.evaluate(LISTEN)
-    dialog = picker(page, "cluster-1/alpha-web")
-    expect(dialog).to_contain_text("Namespace cluster-1/alpha-web · Workspace Team Alpha")
+    dialog = picker(page, "cluster-1/alpha-web", words)
+    expect(dialog).to_contain_text(words["subtitle"])
 
-    dialog.get_by_role("tab", name="Private").click()
-    expect(dialog.get_by_role("tab", name="Private")).to_have_attribute("aria-selected", "true")
+    dialog.get_by_role("tab", name=words["Private"]).click()
+    expect(dialog.get_by_role("tab", name=words["Private"])).to_have_attribute(
+        "aria-selected", "true"
+    )
     row(dialog, "alpha-private").click()
     row(dialog, "alpha-private/web").click()
     tag = dialog.locator("li[data-tag='1.0']")
     expect(tag).to_contain_text("sha256:")
     expect(tag.locator(".mirror-picker__digest")).to_have_attribute("title", re.compile("^sha256:"))
     expect(tag).to_contain_text("KiB")
-    expect(tag).to_contain_text("pushed")
-    expect(dialog.get_by_role("status")).to_have_text("2 tags in alpha-private/web.")
-    tag.get_by_role("button", name="Use tag").click()
+    expect(tag).to_contain_text(words["pushed"])
+    expect(dialog.get_by_role("status")).to_have_text(words["2 tags"])
+    tag.get_by_role("button", name=words["Use tag"]).click()
 
     expect(dialog).to_be_hidden()
     chosen = f"{host}/alpha-private/web:1.0"
     expect(page.locator("#image")).to_have_value(chosen)
     assert page.evaluate("window.pickerEvents") == [f"input:{chosen}", f"change:{chosen}"]
-    expect(page.get_by_role("button", name="Select Image")).to_be_focused()
+    expect(page.get_by_role("button", name=words["Select Image"])).to_be_focused()
 
     # Again: the dialog remembers where it was, and marks what the form holds.
-    page.get_by_role("button", name="Select Image").click()
-    expect(dialog.locator("li[data-tag='1.0']")).to_contain_text("in the form")
-    dialog.get_by_role("tab", name="Public").click()
+    page.get_by_role("button", name=words["Select Image"]).click()
+    expect(dialog.locator("li[data-tag='1.0']")).to_contain_text(words["in the form"])
+    dialog.get_by_role("tab", name=words["Public"]).click()
     row(dialog, "library").click()
     row(dialog, "library/nginx").click()
     expect(dialog.locator("li[data-tag]")).to_have_count(3)  # 1.27, latest, 1.25
-    dialog.locator("li[data-tag='1.25']").get_by_role("button", name="Use digest").click()
+    dialog.locator("li[data-tag='1.25']").get_by_role("button", name=words["Use digest"]).click()
     expect(dialog).to_be_hidden()
     value = page.input_value("#image")
     assert re.fullmatch(re.escape(f"{host}/library/nginx") + DIGEST, value), value
 
     page.fill("#name", "web")
-    page.get_by_role("button", name="Deploy").click()
-    expect(page.locator(".alert--success")).to_contain_text("accepted")
+    page.get_by_role("button", name=words["Deploy"], exact=True).click()
+    expect(page.locator(".alert--success")).to_contain_text(words["accepted"])
     expect(page.locator(".alert--success")).to_contain_text(value)
 
 

@@ -455,8 +455,9 @@ def test_screenshot_script_captures_every_page(tmp_path: Path) -> None:
     require_tool(os.access(CHROMIUM, os.X_OK), f"Chromium ({CHROMIUM})")
     with serve_demo() as (base_url, running):
         saved = take(tmp_path, base_url, running)
-    assert [path.name for path in saved] == list(SHOTS)
-    for path in saved:
+        chinese = take(tmp_path / "zh-Hans", base_url, running, "zh-CN")
+    assert [path.name for path in saved] == [path.name for path in chinese] == list(SHOTS)
+    for path in saved + chinese:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert 10_000 < path.stat().st_size < 300_000, path
 
@@ -645,3 +646,34 @@ def test_deploy_results_name_their_reason_in_words(
     ).get_data(as_text=True)
     assert "Space bound to this workspace" in _shown(explain)
     assert "bound_to_workspace" not in _shown(explain)
+
+
+def test_language_switch_makes_console_and_plugin_chinese(browser: FlaskClient) -> None:
+    assert sign_in(browser, "eddie") == 302
+    english = browser.get("/workloads").get_data(as_text=True)
+    assert '<html lang="en">' in english and ">中文</button>" in english
+    switched = browser.post(
+        "/language",
+        data={
+            "language": "zh_Hans",
+            "next": "/workloads",
+            "csrf_token": token(browser, "/workloads"),
+        },
+    )
+    assert switched.status_code == 302 and switched.headers["Location"].endswith("/workloads")
+    chinese = browser.get("/workloads").get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in chinese and "<h1>工作负载</h1>" in chinese
+    assert ">镜像仓库<" in chinese and ">English</button>" in chinese  # the plugin's menu entry
+    mirror = browser.get("/mirror/").get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in mirror and ">找不到镜像？<" in mirror
+    # The choice wins over the browser's language; an unknown one falls back to it.
+    assert "<h1>工作负载</h1>" in browser.get(
+        "/workloads", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    browser.post(
+        "/language", data={"language": "xx", "csrf_token": token(browser, "/workloads")}
+    )
+    assert "<h1>工作负载</h1>" in browser.get(
+        "/workloads", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    assert "<h1>Workloads</h1>" in browser.get("/workloads").get_data(as_text=True)

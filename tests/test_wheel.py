@@ -42,6 +42,10 @@ SMOKE = textwrap.dedent(
         assert page.status_code == 200 and "Mirror Warehouse" in page.get_data(as_text=True)
         css = app.test_client().get("/mirror/static/mirror_plugin/mirror.css")
         assert css.status_code == 200
+        # The catalogues ship as .po and are compiled in memory: Chinese works from the wheel.
+        chinese = app.test_client().get("/mirror/", headers={"Accept-Language": "zh-CN"})
+        text = chinese.get_data(as_text=True)
+        assert '<html lang="zh-Hans">' in text and "仓库集成" in text and "使用摘要" in text
     print("WHEEL OK")
     """
 )
@@ -65,6 +69,9 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     assert "mirror_plugin/migrations/script.py.mako" in names
     assert any(n.startswith("mirror_plugin/migrations/versions/0001") for n in names)
     assert "mirror_plugin/static/mirror_plugin/mirror.css" in names
+    assert "mirror_plugin/static/mirror_plugin/i18n.js" in names
+    for domain in ("mirror_plugin", "mirror_plugin_js"):
+        assert f"mirror_plugin/translations/zh_Hans/LC_MESSAGES/{domain}.po" in names
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)

@@ -36,10 +36,15 @@ class FakeHostAdapter:
         }
         self.platform_admins: set[str] = set(platform_admins)
         self.user_id: str | None = None
+        #: What the optional ``locale()`` method answers (``None``: Accept-Language decides).
+        self.language: str | None = None
 
     def login(self, user_id: str | None) -> None:
         """Make ``user_id`` the user of the following requests (``None``: anonymous)."""
         self.user_id = user_id
+
+    def locale(self) -> str | None:
+        return self.language
 
     def current_user(self) -> Principal | None:
         if self.user_id is None:

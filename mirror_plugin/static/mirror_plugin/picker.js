@@ -19,15 +19,25 @@
     return;
   }
 
+  /* The user's language (i18n.js, loaded before this script); a message stays English when
+   * the catalogue has none. */
+  const _ = window.mirrorGettext || function (text, vars) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) { return vars && name in vars ? vars[name] : whole; });
+  };
+  const ngettext = window.mirrorNgettext || function (one, many, n, vars) {
+    return _(n === 1 ? one : many, Object.assign({ num: n }, vars || {}));
+  };
+  const LANG = (document.querySelector("[data-mirror-i18n]") || document.documentElement).getAttribute("lang") || "en";
+
   const TABS = [
-    { key: "public", label: "Public", long: "Public" },
-    { key: "private", label: "Private", long: "Private" },
-    { key: "workspace", label: "Workspace warehouses", long: "Workspace warehouses" }
+    { key: "public", label: _("Public"), long: _("Public") },
+    { key: "private", label: _("Private"), long: _("Private") },
+    { key: "workspace", label: _("Workspace warehouses"), long: _("Workspace warehouses") }
   ];
   const ACCESS = {
-    public: ["Public", "public"],
-    bound: ["Private", "private"],
-    warehouse: ["Warehouse", "warehouse"]
+    public: [_("Public"), "public"],
+    bound: [_("Private"), "private"],
+    warehouse: [_("Warehouse"), "warehouse"]
   };
   const KIND = { harbor: "Harbor", docker: "Docker Registry" };
   const TAG_CHUNK = 50;
@@ -66,10 +76,6 @@
     return el("span", { class: "mirror-picker__label mirror-picker__label--" + kind, title: title, text: text });
   }
 
-  function plural(n, one, many) {
-    return n + " " + (n === 1 ? one : (many || one + "s"));
-  }
-
   function debounce(fn, ms) {
     let timer = null;
     return function () {
@@ -93,17 +99,17 @@
   }
 
   const relative = typeof Intl !== "undefined" && Intl.RelativeTimeFormat
-    ? new Intl.RelativeTimeFormat("en", { numeric: "auto" })
+    ? new Intl.RelativeTimeFormat(LANG, { numeric: "auto" })
     : null;
 
   function ago(seconds) {
     if (seconds === null || seconds === undefined) return null;
     const steps = [[60, "second", 1], [3600, "minute", 60], [86400, "hour", 3600], [Infinity, "day", 86400]];
-    if (seconds < 45) return "just now";
+    if (seconds < 45) return _("just now");
     for (let i = 0; i < steps.length; i += 1) {
       if (seconds < steps[i][0]) {
         const n = Math.max(1, Math.round(seconds / steps[i][2]));
-        return relative ? relative.format(-n, steps[i][1]) : plural(n, steps[i][1]) + " ago";
+        return relative ? relative.format(-n, steps[i][1]) : _("%(num)s %(unit)s ago", { num: n, unit: steps[i][1] });
       }
     }
     return null;
@@ -188,13 +194,13 @@
   Picker.prototype.open = function () {
     const namespace = this.readNamespace();
     if (!namespace) {
-      if (this.hint) this.hint.textContent = "Choose a namespace first.";
+      if (this.hint) this.hint.textContent = _("Choose a namespace first.");
       const field = this.namespaceField();
       if (field && typeof field.focus === "function" && !field.disabled) field.focus();
       return;
     }
     if (!this.target()) {
-      if (this.hint) this.hint.textContent = "This picker has no image field to fill.";
+      if (this.hint) this.hint.textContent = _("This picker has no image field to fill.");
       return;
     }
     if (this.hint) this.hint.textContent = "";
@@ -226,24 +232,24 @@
     if (this.dialog) return;
     const id = this.id;
     const self = this;
-    this.title = el("h2", { id: id + "-title", class: "mirror-picker__title", text: "Select Image" });
+    this.title = el("h2", { id: id + "-title", class: "mirror-picker__title", text: _("Select Image") });
     this.subtitle = el("p", { id: id + "-sub", class: "mirror-picker__sub" });
-    const close = el("button", { type: "button", class: "mirror-picker__close", "aria-label": "Close" }, ["×"]);
+    const close = el("button", { type: "button", class: "mirror-picker__close", "aria-label": _("Close") }, ["×"]);
     close.addEventListener("click", function () { self.dialog.close(); });
     this.notice = el("div", { class: "mirror-picker__notice", role: "note", hidden: true });
 
     this.search = el("input", {
       type: "search", id: id + "-search", class: "mirror-picker__input",
-      placeholder: "Search all images you may use, e.g. nginx", autocomplete: "off", spellcheck: "false"
+      placeholder: _("Search all images you may use, e.g. nginx"), autocomplete: "off", spellcheck: "false"
     });
     this.search.addEventListener("input", debounce(function () { self.onSearch(); }, DEBOUNCE_MS));
     const searchBox = el("div", { class: "mirror-picker__search", role: "search" }, [
-      el("label", { for: id + "-search", class: "mirror-picker__vh", text: "Search all images" }),
+      el("label", { for: id + "-search", class: "mirror-picker__vh", text: _("Search all images") }),
       el("span", { class: "mirror-picker__search-icon", "aria-hidden": "true" }),
       this.search
     ]);
 
-    this.tablist = el("div", { role: "tablist", class: "mirror-picker__tabs", "aria-label": "Image sources" });
+    this.tablist = el("div", { role: "tablist", class: "mirror-picker__tabs", "aria-label": _("Image sources") });
     this.tabs = {};
     TABS.forEach(function (tab) {
       const button = el("button", {
@@ -261,9 +267,9 @@
     this.faq = el("section", { class: "mirror-picker__faq", "aria-labelledby": id + "-faq-title", hidden: true });
 
     this.status = el("p", { class: "mirror-picker__status", role: "status", "aria-live": "polite" });
-    this.faqButton = el("button", { type: "button", class: "mirror-picker__link", text: "Can't find your image?" });
+    this.faqButton = el("button", { type: "button", class: "mirror-picker__link", text: _("Can't find your image?") });
     this.faqButton.addEventListener("click", function () { self.showFaq(); });
-    const cancel = el("button", { type: "button", class: "mirror-picker__button", text: "Cancel" });
+    const cancel = el("button", { type: "button", class: "mirror-picker__button", text: _("Cancel") });
     cancel.addEventListener("click", function () { self.dialog.close(); });
 
     this.dialog = el("dialog", {
@@ -313,12 +319,12 @@
     return fetch(url.toString(), {
       method: post ? "POST" : "GET", credentials: "same-origin", headers: headers
     }).catch(function () {
-      throw new ApiError("The console could not be reached. Check your connection and try again.", 0);
+      throw new ApiError(_("The console could not be reached. Check your connection and try again."), 0);
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         if (response.ok && body) return body;
         const message = body && body.error && body.error.message;
-        throw new ApiError(message || "The server answered " + response.status + " " + response.statusText + ".", response.status);
+        throw new ApiError(message || _("The server answered %(status)s %(text)s.", { status: response.status, text: response.statusText }), response.status);
       });
     });
   };
@@ -339,20 +345,21 @@
   Picker.prototype.loadContext = function (namespace) {
     const self = this;
     this.namespace = namespace;
-    this.subtitle.textContent = visible("Namespace " + namespace);
+    this.subtitle.textContent = visible(_("Namespace %(namespace)s", { namespace: namespace }));
     this.notice.hidden = true;
     this.tablist.hidden = true;
     this.search.disabled = true;
     this.faqButton.hidden = true;
-    this.panel.replaceChildren(el("p", { class: "mirror-picker__loading", text: "Loading…" }));
-    this.announce("Loading images for " + namespace + "…");
+    this.panel.replaceChildren(el("p", { class: "mirror-picker__loading", text: _("Loading…") }));
+    this.announce(_("Loading images for %(namespace)s…", { namespace: namespace }));
     this.request("context").then(function (ctx) {
       self.ctx = ctx;
       self.search.disabled = false;
       self.faqButton.hidden = false;
       self.tablist.hidden = false;
-      self.subtitle.textContent = visible("Namespace " + ctx.namespace +
-        (ctx.workspace ? " · Workspace " + ctx.workspace.name : " · no workspace"));
+      self.subtitle.textContent = visible(ctx.workspace
+        ? _("Namespace %(namespace)s · Workspace %(workspace)s", { namespace: ctx.namespace, workspace: ctx.workspace.name })
+        : _("Namespace %(namespace)s · no workspace", { namespace: ctx.namespace }));
       self.showNotice();
       self.updateTabs();
       // Open on the first tab with something in it: Private for a bound workspace is the
@@ -375,7 +382,7 @@
     if (!ctx.can_deploy) {
       text = ctx.workspace && ctx.notice
         ? ctx.notice
-        : "You can browse these images, but you cannot deploy into " + ctx.namespace + ".";
+        : _("You can browse these images, but you cannot deploy into %(namespace)s.", { namespace: ctx.namespace });
     }
     this.notice.textContent = visible(text || "");
     this.notice.hidden = !text;
@@ -397,7 +404,7 @@
       const n = self.count(tab.key);
       const button = self.tabs[tab.key];
       button.querySelector(".mirror-picker__count").textContent = String(n);
-      button.title = plural(n, "space");
+      button.title = ngettext("%(num)s space", "%(num)s spaces", n);
     });
   };
 
@@ -477,27 +484,27 @@
     const ctx = this.ctx;
     if (tab !== "public" && !ctx.workspace) {
       return this.renderEmpty(
-        ctx.notice || "Namespace " + ctx.namespace + " is not bound to any workspace.",
+        ctx.notice || _("Namespace %(namespace)s is not bound to any workspace.", { namespace: ctx.namespace }),
         tab === "private"
-          ? "Private mirror spaces are assigned to workspaces: they appear here for namespaces of a workspace they are bound to."
-          : "Workspace warehouses belong to a workspace: they appear here for namespaces of that workspace."
+          ? _("Private mirror spaces are assigned to workspaces: they appear here for namespaces of a workspace they are bound to.")
+          : _("Workspace warehouses belong to a workspace: they appear here for namespaces of that workspace.")
       );
     }
     if (this.count(tab) === 0) {
       const ws = ctx.workspace ? ctx.workspace.name : "";
       if (tab === "private") {
         return this.renderEmpty(
-          "No private mirror space is bound to workspace " + ws + ".",
-          "Ask the platform Admin to bind the space you need to " + ws + " (Mirror Warehouse › Warehouse Space › Bind Workspace)."
+          _("No private mirror space is bound to workspace %(workspace)s.", { workspace: ws }),
+          _("Ask the platform Admin to bind the space you need to %(workspace)s (Mirror Warehouse › Warehouse Space › Bind Workspace).", { workspace: ws })
         );
       }
       if (tab === "workspace") {
         return this.renderEmpty(
-          ws + " has not connected a registry of its own.",
-          "A Workspace Admin can connect one under Mirror Warehouse for the workspace's members."
+          _("%(workspace)s has not connected a registry of its own.", { workspace: ws }),
+          _("A Workspace Admin can connect one under Mirror Warehouse for the workspace's members.")
         );
       }
-      return this.renderEmpty("No public mirror space is available.", "The platform has no public mirror space yet.");
+      return this.renderEmpty(_("No public mirror space is available."), _("The platform has no public mirror space yet."));
     }
     const level = this.level();
     const self = this;
@@ -512,10 +519,10 @@
 
     const filterId = this.id + "-filter";
     const placeholder = {
-      registries: "Filter registries",
-      spaces: "Filter spaces",
-      repos: "Filter repositories in " + (level.space && level.space.name),
-      tags: "Filter tags"
+      registries: _("Filter registries"),
+      spaces: _("Filter spaces"),
+      repos: _("Filter repositories in %(space)s", { space: level.space && level.space.name }),
+      tags: _("Filter tags")
     }[level.kind];
     const filter = el("input", {
       type: "search", id: filterId, class: "mirror-picker__input mirror-picker__input--small",
@@ -532,7 +539,7 @@
     if (level.kind === "tags") {
       const refresh = el("button", {
         type: "button", class: "mirror-picker__button mirror-picker__button--small",
-        title: "Ask the registry again instead of using the cached list", text: "Refresh"
+        title: _("Ask the registry again instead of using the cached list"), text: _("Refresh")
       });
       refresh.addEventListener("click", function () { self.load(level, false, true); });
       bar.appendChild(refresh);
@@ -540,7 +547,7 @@
     this.panel.appendChild(bar);
     this.list = el("ul", { class: "mirror-picker__list", role: "list", "aria-busy": "true" });
     this.panel.appendChild(this.list);
-    this.more = el("button", { type: "button", class: "mirror-picker__more", text: "More", hidden: true });
+    this.more = el("button", { type: "button", class: "mirror-picker__more", text: _("More"), hidden: true });
     this.more.addEventListener("click", function () { self.load(level, true); });
     this.panel.appendChild(this.more);
     if (focusFilter) filter.focus();
@@ -561,7 +568,7 @@
     const list = el("ol");
     stack.forEach(function (level, index) {
       const text = {
-        registries: "All registries",
+        registries: _("All registries"),
         spaces: level.registry && level.registry.name,
         repos: level.space && level.space.name,
         tags: level.repo && level.repo.short_name
@@ -578,20 +585,20 @@
       }
       list.appendChild(el("li", {}, [item]));
     });
-    return el("nav", { class: "mirror-picker__crumbs", "aria-label": "Location" }, [list]);
+    return el("nav", { class: "mirror-picker__crumbs", "aria-label": _("Location") }, [list]);
   };
 
   /* Kind, host, health and the age of the catalogue of the registry being browsed. */
   Picker.prototype.registryInfo = function (registry) {
     if (!registry) return null;
     const age = ago(registry.age_seconds);
-    const health = registry.health === "unhealthy" ? label("Unhealthy", "unhealthy", registry.last_error)
-      : registry.health === "healthy" ? label("Healthy", "healthy") : label("Not checked", "unknown");
+    const health = registry.health === "unhealthy" ? label(_("Unhealthy"), "unhealthy", registry.last_error)
+      : registry.health === "healthy" ? label(_("Healthy"), "healthy") : label(_("Not checked"), "unknown");
     return el("p", { class: "mirror-picker__registry" }, [
       el("span", { text: KIND[registry.kind] || registry.kind }),
       el("code", { text: registry.host }),
       health,
-      age ? el("span", { class: "mirror-picker__muted", text: "synced " + age }) : null
+      age ? el("span", { class: "mirror-picker__muted", text: _("synced %(age)s", { age: age }) }) : null
     ]);
   };
 
@@ -599,20 +606,20 @@
     if (!registry || registry.health !== "unhealthy") return null;
     const age = ago(registry.age_seconds);
     return el("div", { class: "mirror-picker__banner mirror-picker__banner--warn", role: "note" }, [
-      label("Unhealthy", "unhealthy"), " ",
-      el("strong", { text: registry.name }), " did not answer its last health check",
+      label(_("Unhealthy"), "unhealthy"), " ",
+      el("strong", { text: registry.name }), " ", _("did not answer its last health check"),
       // The error is a sentence of its own: no second full stop after it.
-      registry.last_error ? ": " + String(registry.last_error).replace(/[.\s]+$/, "") : "", ". ",
-      age ? "Showing its catalogue as synced " + age + "." : "Showing what was last synced."
+      registry.last_error ? _(": ") + String(registry.last_error).replace(/[.\s]+$/, "") : "", _(". "),
+      age ? _("Showing its catalogue as synced %(age)s.", { age: age }) : _("Showing what was last synced.")
     ]);
   };
 
   Picker.prototype.errorBox = function (message, retry) {
     const box = el("div", { class: "mirror-picker__error", role: "alert" }, [
-      el("p", { text: message || "Something went wrong." })
+      el("p", { text: message || _("Something went wrong.") })
     ]);
     if (retry) {
-      const again = el("button", { type: "button", class: "mirror-picker__button mirror-picker__button--small", text: "Try again" });
+      const again = el("button", { type: "button", class: "mirror-picker__button mirror-picker__button--small", text: _("Try again") });
       again.addEventListener("click", retry);
       box.appendChild(again);
     }
@@ -628,8 +635,10 @@
     }
     list.setAttribute("aria-busy", "true");
     this.more.disabled = true;
-    const noun = { registries: "registries", spaces: "spaces", repos: "repositories", tags: "tags" }[level.kind];
-    this.announce("Loading " + noun + "…");
+    this.announce({
+      registries: _("Loading registries…"), spaces: _("Loading spaces…"),
+      repos: _("Loading repositories…"), tags: _("Loading tags…")
+    }[level.kind]);
 
     if (level.kind === "registries") {
       const q = level.q.toLowerCase();
@@ -664,7 +673,7 @@
       } else {
         if (body.error) {
           self.levelNotes.appendChild(el("div", { class: "mirror-picker__banner mirror-picker__banner--warn", role: "note" }, [
-            "The registry did not answer (" + body.error + "); showing the repositories last synced."
+            _("The registry did not answer (%(error)s); showing the repositories last synced.", { error: body.error })
           ]));
         }
         self.fill(level, body.items || [], body, more);
@@ -683,16 +692,16 @@
     if (body.stale) {
       const age = ago(body.age_seconds);
       notes.appendChild(el("div", { class: "mirror-picker__banner mirror-picker__banner--warn", role: "note", "data-stale": "" }, [
-        label("Cached", "stale"), " ",
-        age ? "Cached " + age + "; the registry did not answer" : "Nothing cached yet; the registry did not answer",
+        label(_("Cached"), "stale"), " ",
+        age ? _("Cached %(age)s; the registry did not answer", { age: age }) : _("Nothing cached yet; the registry did not answer"),
         body.error ? " (" + body.error + ")." : "."
       ]));
     }
     notes.appendChild(el("p", { class: "mirror-picker__image" }, [
-      el("span", { class: "mirror-picker__muted", text: "Image " }),
+      el("span", { class: "mirror-picker__muted", text: _("Image") + " " }),
       el("code", { text: body.image || "" }),
       !body.stale && body.age_seconds !== null && body.age_seconds !== undefined
-        ? el("span", { class: "mirror-picker__muted", text: " · tags listed " + ago(body.age_seconds) })
+        ? el("span", { class: "mirror-picker__muted", text: " · " + _("tags listed %(age)s", { age: ago(body.age_seconds) }) })
         : null
     ]));
   };
@@ -721,20 +730,22 @@
       list.appendChild(row);
     });
     if (!list.children.length) {
-      list.appendChild(el("li", { class: "mirror-picker__none", text: level.q ? "Nothing matches “" + level.q + "”." : "Nothing here yet." }));
+      list.appendChild(el("li", { class: "mirror-picker__none", text: level.q ? _("Nothing matches “%(query)s”.", { query: level.q }) : _("Nothing here yet.") }));
     }
     list.setAttribute("aria-busy", "false");
     const hadFocus = document.activeElement === this.more;
     this.more.hidden = !hasMore;
     this.more.disabled = false;
     const shown = list.querySelectorAll(level.kind === "tags" ? "li[data-tag]" : "li[data-row]").length;
-    this.more.textContent = "More (" + Math.max(0, total - shown) + " left)";
+    this.more.textContent = _("More (%(left)s left)", { left: Math.max(0, total - shown) });
     if (hadFocus && !hasMore && first) first.focus();
-    const noun = { registries: "registry", spaces: "space", repos: "repository", tags: "tag" }[level.kind];
-    const many = { registries: "registries", repos: "repositories" }[level.kind];
-    const where = level.kind === "repos" ? " in " + level.space.name
-      : level.kind === "tags" ? " in " + level.repo.name : "";
-    this.announce(plural(total, noun, many) + where + (level.q ? " matching “" + level.q + "”" : "") + ".");
+    const counted = {
+      registries: ngettext("%(num)s registry", "%(num)s registries", total),
+      spaces: ngettext("%(num)s space", "%(num)s spaces", total),
+      repos: ngettext("%(num)s repository in %(where)s", "%(num)s repositories in %(where)s", total, { where: level.space && level.space.name }),
+      tags: ngettext("%(num)s tag in %(where)s", "%(num)s tags in %(where)s", total, { where: level.repo && level.repo.name })
+    }[level.kind];
+    this.announce(level.q ? _("%(counted)s matching “%(query)s”.", { counted: counted, query: level.q }) : counted + _("."));
   };
 
   Picker.prototype.row = function (level, item) {
@@ -749,44 +760,44 @@
         el("span", { class: "mirror-picker__meta" }, [
           el("span", { text: KIND[item.kind] || item.kind }), " · ",
           el("code", { text: item.host }),
-          item.scope === "workspace" ? " · workspace warehouse" : ""
+          item.scope === "workspace" ? " · " + _("workspace warehouse") : ""
         ])
       ];
       if (item.health === "unhealthy") {
         const age = ago(item.age_seconds);
         main.push(el("span", { class: "mirror-picker__error-detail" }, [
-          (item.last_error || "Did not answer its last health check.") +
-          (age ? " Catalogue cached " + age + "." : "")
+          (item.last_error || _("Did not answer its last health check.")) +
+          (age ? " " + _("Catalogue cached %(age)s.", { age: age }) : "")
         ]));
       }
       side = [
-        item.health === "unhealthy" ? label("Unhealthy", "unhealthy", item.last_error)
-          : item.health === "healthy" ? label("Healthy", "healthy") : label("Not checked", "unknown"),
-        el("span", { class: "mirror-picker__muted", text: plural(item.spaces[this.tab], "space") })
+        item.health === "unhealthy" ? label(_("Unhealthy"), "unhealthy", item.last_error)
+          : item.health === "healthy" ? label(_("Healthy"), "healthy") : label(_("Not checked"), "unknown"),
+        el("span", { class: "mirror-picker__muted", text: ngettext("%(num)s space", "%(num)s spaces", item.spaces[this.tab]) })
       ];
       next = function () { self.push({ kind: "spaces", registry: item }); };
     } else if (level.kind === "spaces") {
-      const access = ACCESS[item.access] || [item.public ? "Public" : "Private", item.public ? "public" : "private"];
+      const access = ACCESS[item.access] || [item.public ? _("Public") : _("Private"), item.public ? "public" : "private"];
       const ws = this.ctx.workspace ? this.ctx.workspace.name : "";
       main = [
         el("span", { class: "mirror-picker__name", text: item.name }),
         el("span", {
           class: "mirror-picker__meta",
-          text: item.access === "bound" ? "Private space bound to workspace " + ws
-            : item.access === "warehouse" ? "In " + ws + "'s own warehouse " + (item.registry ? item.registry.name : "")
-              : "Public: every namespace may use it"
+          text: item.access === "bound" ? _("Private space bound to workspace %(workspace)s", { workspace: ws })
+            : item.access === "warehouse" ? _("In %(workspace)s's own warehouse %(registry)s", { workspace: ws, registry: item.registry ? item.registry.name : "" })
+              : _("Public: every namespace may use it")
         })
       ];
       side = [
-        label(access[0], access[1], item.access === "bound" ? "Private space bound to this workspace" : null),
-        el("span", { class: "mirror-picker__muted mirror-picker__num", text: plural(item.repo_count || 0, "repository", "repositories") })
+        label(access[0], access[1], item.access === "bound" ? _("Private space bound to this workspace") : null),
+        el("span", { class: "mirror-picker__muted mirror-picker__num", text: ngettext("%(num)s repository", "%(num)s repositories", item.repo_count || 0) })
       ];
       next = function () { self.push({ kind: "repos", registry: level.registry, space: { id: item.id, name: item.name, registry: item.registry } }); };
     } else {
       main = [el("span", { class: "mirror-picker__name mirror-picker__name--mono", text: item.short_name || item.name })];
       side = [
         item.artifact_count !== null && item.artifact_count !== undefined
-          ? el("span", { class: "mirror-picker__muted mirror-picker__num", text: plural(item.artifact_count, "artifact") })
+          ? el("span", { class: "mirror-picker__muted mirror-picker__num", text: ngettext("%(num)s artifact", "%(num)s artifacts", item.artifact_count) })
           : null
       ];
       next = function () { self.push({ kind: "tags", registry: level.registry, space: level.space, repo: item }); };
@@ -808,16 +819,16 @@
     const meta = [];
     if (item.digest) meta.push(el("code", { class: "mirror-picker__digest", title: item.digest, text: shortDigest(item.digest) }));
     const size = humanSize(item.size);
-    if (size) meta.push(el("span", { title: item.size + " bytes", text: size }));
+    if (size) meta.push(el("span", { title: _("%(num)s bytes", { num: item.size }), text: size }));
     const pushed = when(item.push_time);
-    if (pushed) meta.push(el("span", {}, ["pushed ", pushed]));
+    if (pushed) meta.push(el("span", {}, [_("pushed") + " ", pushed]));
     const metaLine = el("span", { class: "mirror-picker__meta" });
     meta.forEach(function (part, index) {
       if (index) metaLine.appendChild(el("span", { class: "mirror-picker__dot", "aria-hidden": "true", text: "·" }));
       metaLine.appendChild(part);
     });
     const platforms = (item.platforms || []).length
-      ? el("span", { class: "mirror-picker__platforms", "aria-label": "Platforms" },
+      ? el("span", { class: "mirror-picker__platforms", "aria-label": _("Platforms") },
         item.platforms.map(function (p) { return el("span", { class: "mirror-picker__chip", text: p }); }))
       : null;
     const actions = el("span", { class: "mirror-picker__actions" });
@@ -829,23 +840,23 @@
       const button = el("button", {
         type: "button", class: "mirror-picker__button mirror-picker__button--small" + (extra || ""),
         "data-row-action": "", "data-reference": reference,
-        title: browseOnly ? "Your role cannot deploy into this namespace." : reference,
+        title: browseOnly ? _("Your role cannot deploy into this namespace.") : reference,
         "aria-describedby": nameId, text: text
       });
       if (browseOnly) button.disabled = true;
       else button.addEventListener("click", function () { self.choose(reference); });
       actions.appendChild(button);
     }
-    choice("Use tag", item.reference_tag, " mirror-picker__button--primary");
-    choice("Use digest", item.reference_digest, item.reference_tag ? "" : " mirror-picker__button--primary");
+    choice(_("Use tag"), item.reference_tag, " mirror-picker__button--primary");
+    choice(_("Use digest"), item.reference_digest, item.reference_tag ? "" : " mirror-picker__button--primary");
     return el("li", { class: "mirror-picker__row mirror-picker__row--tag", "data-tag": item.tag || "", "data-digest": item.digest || "" }, [
       el("span", { class: "mirror-picker__main" }, [
         el("span", { class: "mirror-picker__tagline" }, [
           item.tag
             ? el("span", { class: "mirror-picker__name mirror-picker__name--mono", id: nameId, text: item.tag })
             : el("span", { class: "mirror-picker__name mirror-picker__muted", id: nameId, text: "untagged " + shortDigest(item.digest) }),
-          item.index ? label("multi-arch", "index", "An image index: one tag for several platforms") : null,
-          isCurrent ? label("in the form", "current") : null
+          item.index ? label(_("multi-arch"), "index", _("An image index: one tag for several platforms")) : null,
+          isCurrent ? label(_("in the form"), "current") : null
         ]),
         metaLine,
         platforms
@@ -884,14 +895,14 @@
     const self = this;
     const text = this.query;
     this.tablist.hidden = true;
-    const heading = el("h3", { id: this.id + "-results", class: "mirror-picker__results-title", text: "Images matching “" + text + "”" });
+    const heading = el("h3", { id: this.id + "-results", class: "mirror-picker__results-title", text: _("Images matching “%(query)s”", { query: text }) });
     this.panel.setAttribute("aria-labelledby", this.id + "-results");
     this.panel.replaceChildren(heading);
-    this.announce("Searching…");
+    this.announce(_("Searching…"));
     const seq = ++this.seq;
     const groups = TABS.filter(function (tab) { return self.count(tab.key) > 0; });
     if (!groups.length) {
-      this.panel.appendChild(el("p", { class: "mirror-picker__none", text: "No mirror space is visible to this namespace." }));
+      this.panel.appendChild(el("p", { class: "mirror-picker__none", text: _("No mirror space is visible to this namespace.") }));
       return;
     }
     let total = 0;
@@ -899,7 +910,7 @@
     groups.forEach(function (tab) {
       const list = el("ul", { class: "mirror-picker__list", role: "list", "aria-busy": "true" });
       const count = el("span", { class: "mirror-picker__count" });
-      const more = el("button", { type: "button", class: "mirror-picker__more", text: "More", hidden: true });
+      const more = el("button", { type: "button", class: "mirror-picker__more", text: _("More"), hidden: true });
       const section = el("section", { class: "mirror-picker__group", "data-group": tab.key }, [
         el("h4", { class: "mirror-picker__group-title" }, [tab.long, " ", count]), list, more
       ]);
@@ -916,12 +927,12 @@
           count.textContent = String(body.total);
           list.setAttribute("aria-busy", "false");
           (body.items || []).forEach(function (item) { list.appendChild(self.searchRow(tab.key, item)); });
-          if (!list.children.length) list.appendChild(el("li", { class: "mirror-picker__none", text: "No match." }));
+          if (!list.children.length) list.appendChild(el("li", { class: "mirror-picker__none", text: _("No match.") }));
           more.hidden = body.page >= body.pages;
           more.disabled = false;
-          more.textContent = "More (" + (body.total - list.querySelectorAll("li[data-row]").length) + " left)";
+          more.textContent = _("More (%(left)s left)", { left: body.total - list.querySelectorAll("li[data-row]").length });
           if (done === groups.length && !append) {
-            self.announce(plural(total, "image") + " matching “" + text + "”.");
+            self.announce(ngettext("%(num)s image matching “%(query)s”.", "%(num)s images matching “%(query)s”.", total, { query: text }));
           }
         }, function (error) {
           if (seq !== self.seq) return;
@@ -937,21 +948,21 @@
 
   Picker.prototype.searchRow = function (tab, item) {
     const self = this;
-    const access = { public: ["Public", "public"], private: ["Private", "private"], workspace: ["Warehouse", "warehouse"] }[tab];
+    const access = { public: [_("Public"), "public"], private: [_("Private"), "private"], workspace: [_("Warehouse"), "warehouse"] }[tab];
     const registry = item.registry || {};
     const button = el("button", { type: "button", class: "mirror-picker__row-button", "data-row-action": "" }, [
       el("span", { class: "mirror-picker__main" }, [
         el("span", { class: "mirror-picker__name mirror-picker__name--mono", text: item.name }),
         el("span", { class: "mirror-picker__meta" }, [
-          "space ", el("strong", { text: item.space }), " · " + (registry.name || ""), " ",
+          _("space") + " ", el("strong", { text: item.space }), " · " + (registry.name || ""), " ",
           el("code", { text: registry.host || "" })
         ])
       ]),
       el("span", { class: "mirror-picker__side" }, [
-        registry.health === "unhealthy" ? label("Unhealthy", "unhealthy", registry.last_error) : null,
+        registry.health === "unhealthy" ? label(_("Unhealthy"), "unhealthy", registry.last_error) : null,
         label(access[0], access[1]),
         item.artifact_count !== null && item.artifact_count !== undefined
-          ? el("span", { class: "mirror-picker__muted mirror-picker__num", text: plural(item.artifact_count, "artifact") }) : null
+          ? el("span", { class: "mirror-picker__muted mirror-picker__num", text: ngettext("%(num)s artifact", "%(num)s artifacts", item.artifact_count) }) : null
       ]),
       el("span", { class: "mirror-picker__chevron", "aria-hidden": "true" })
     ]);
@@ -998,22 +1009,22 @@
     this.tablist.hidden = true;
     this.search.parentNode.hidden = true;
     this.faqButton.hidden = true;
-    const back = el("button", { type: "button", class: "mirror-picker__button mirror-picker__button--small", text: "← Back to images" });
+    const back = el("button", { type: "button", class: "mirror-picker__button mirror-picker__button--small", text: "← " + _("Back to images") });
     back.addEventListener("click", function () {
       self.showBrowse();
       if (self.ctx) self.render();
       self.search.focus();
     });
-    const title = el("h3", { id: this.id + "-faq-title", class: "mirror-picker__faq-title", tabindex: "-1", text: "Can't find your image?" });
+    const title = el("h3", { id: this.id + "-faq-title", class: "mirror-picker__faq-title", tabindex: "-1", text: _("Can't find your image?") });
     const intro = el("p", { class: "mirror-picker__muted" }, image
-      ? ["The checks for namespace ", el("strong", { text: this.namespace }), " and image ", el("code", { text: image }), ":"]
-      : ["The checks for namespace ", el("strong", { text: this.namespace }),
-        ". Type an image in the form's field first to check that image."]);
-    const body = el("div", { class: "mirror-picker__faq-body" }, [el("p", { class: "mirror-picker__loading", text: "Running the checks…" })]);
+      ? [_("The checks for namespace") + " ", el("strong", { text: this.namespace }), " " + _("and image") + " ", el("code", { text: image }), _(":")]
+      : [_("The checks for namespace") + " ", el("strong", { text: this.namespace }),
+        _(". Type an image in the form's field first to check that image.")]);
+    const body = el("div", { class: "mirror-picker__faq-body" }, [el("p", { class: "mirror-picker__loading", text: _("Running the checks…") })]);
     this.faq.replaceChildren(el("div", { class: "mirror-picker__faq-head" }, [title, back]), intro, body);
     this.faq.hidden = false;
     title.focus();
-    this.announce("Running the checks…");
+    this.announce(_("Running the checks…"));
     this.request("faq", { image: image }).then(function (result) {
       body.replaceChildren();
       const decision = result.decision;
@@ -1022,12 +1033,12 @@
           class: "mirror-picker__verdict mirror-picker__verdict--" + (decision.allowed ? "allowed" : "denied"),
           "data-reason": decision.reason
         }, [
-          el("strong", { text: decision.allowed ? "Allowed" : "Not allowed" }), " ",
+          el("strong", { text: decision.allowed ? _("Allowed") : _("Not allowed") }), " ",
           el("span", { text: decision.message || "" })
         ]));
       }
       const checks = el("ol", { class: "mirror-picker__checks" });
-      const words = { pass: "Yes", fail: "No", skip: "Not checked" };
+      const words = { pass: _("Yes"), fail: _("No"), skip: _("Not checked") };
       (result.checks || []).forEach(function (check) {
         checks.appendChild(el("li", { class: "mirror-picker__check mirror-picker__check--" + check.status, "data-check": check.key, "data-status": check.status }, [
           el("span", { class: "mirror-picker__mark", "aria-hidden": "true" }),
@@ -1040,7 +1051,7 @@
       });
       body.appendChild(checks);
       const failed = (result.checks || []).filter(function (c) { return c.status === "fail"; }).length;
-      self.announce(failed ? plural(failed, "check") + " failed." : "Every check passed.");
+      self.announce(failed ? ngettext("%(num)s check failed.", "%(num)s checks failed.", failed) : _("Every check passed."));
     }, function (error) {
       if (error.status === -1) return;
       body.replaceChildren(self.errorBox(error.message, function () { self.showFaq(); }));

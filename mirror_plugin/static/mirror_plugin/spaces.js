@@ -28,6 +28,7 @@
   const names = JSON.parse(list.dataset.workspaces || "{}");
   const csrf = document.querySelector('meta[name="mirror-csrf"]').content;
   const api = document.querySelector('meta[name="mirror-api"]').content;
+  const _ = window.mirrorGettext;
   let row = null;
 
   /* Registry text with hidden characters written as escapes (visible.js). */
@@ -66,7 +67,7 @@
     if (!ids.length) {
       const none = document.createElement("span");
       none.className = "mirror-muted";
-      none.textContent = "No binding";
+      none.textContent = _("No binding");
       cell.appendChild(none);
       return;
     }
@@ -97,7 +98,7 @@
     if (!link) return;
     event.preventDefault();
     row = link.closest("tr");
-    title.textContent = visible("Space " + row.dataset.spaceName + ": choose the workspaces that may use it.");
+    title.textContent = visible(_("Space %(space)s: choose the workspaces that may use it.", { space: row.dataset.spaceName }));
     render(new Set(JSON.parse(link.dataset.bound || "[]")));
     search.value = "";
     status.textContent = "";
@@ -110,7 +111,7 @@
   ok.addEventListener("click", function () {
     const spaceId = row.dataset.spaceId;
     ok.disabled = true;
-    status.textContent = "Saving…";
+    status.textContent = _("Saving…");
     fetch(api + "/spaces/" + spaceId + "/workspaces", {
       method: "PUT",
       credentials: "same-origin",
@@ -121,20 +122,20 @@
     }).then(function (result) {
       ok.disabled = false;
       if (!result.ok) {
-        status.textContent = visible((result.body.error && result.body.error.message) || "Binding failed.");
+        status.textContent = visible((result.body.error && result.body.error.message) || _("Binding failed."));
         return;
       }
       const change = result.body;
       showWorkspaces(row.querySelector("[data-workspaces]"), change.workspaces);
       row.querySelector("[data-bind-dialog]").dataset.bound = JSON.stringify(change.workspaces);
       const parts = [];
-      if (change.bound.length) parts.push("Bound " + change.space + " to " + label(change.bound) + ".");
-      if (change.unbound.length) parts.push("Unbound " + change.space + " from " + label(change.unbound) + ".");
-      announce(parts.join(" ") || "No change: " + change.space + " keeps its bindings.", "success");
+      if (change.bound.length) parts.push(_("Bound %(space)s to %(names)s.", { space: change.space, names: label(change.bound) }));
+      if (change.unbound.length) parts.push(_("Unbound %(space)s from %(names)s.", { space: change.space, names: label(change.unbound) }));
+      announce(parts.join(" ") || _("No change: %(space)s keeps its bindings.", { space: change.space }), "success");
       dialog.close();
     }).catch(function () {
       ok.disabled = false;
-      status.textContent = "The server could not be reached; nothing was changed.";
+      status.textContent = _("The server could not be reached; nothing was changed.");
     });
   });
 })();

@@ -1,0 +1,257 @@
+"""Chinese and English: the locale a request gets, pages, flashes, JSON messages, the scripts'
+catalogue, localised dates, and the catalogues themselves against the sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from mirror_plugin import i18n
+from mirror_plugin.testing import FakeHostAdapter
+
+from . import factories
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+
+
+def page(client: Any, path: str, **headers: str) -> str:
+    response = client.get("/mirror" + path, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("tag", "locale"),
+    [
+        ("zh", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("zh_Hans", "zh_Hans"),
+        ("zh-TW", "zh_Hans"),
+        ("zh_CN.UTF-8", "zh_Hans"),
+        ("en-US", "en"),
+        ("fr-FR", None),
+        ("", None),
+    ],
+)
+def test_language_tags_map_to_the_catalogues(tag: str, locale: str | None) -> None:
+    assert i18n.normalize_locale(tag) == locale
+
+
+def test_pages_follow_accept_language(client: Any, adapter: FakeHostAdapter) -> None:
+    adapter.login("root")
+    english = page(client, "/")
+    assert '<html lang="en">' in english
+    assert ">Warehouse Integration<" in english
+    chinese = page(client, "/", **ZH)
+    assert '<html lang="zh-Hans">' in chinese
+    assert ">仓库集成<" in chinese and ">审计日志<" in chinese
+    assert "Warehouse Integration" not in chinese
+    # The first language the plugin has a catalogue of wins, in the user's order.
+    assert '<html lang="en">' in page(client, "/", **{"Accept-Language": "fr, en;q=0.9, zh;q=0.8"})
+    assert '<html lang="zh-Hans">' in page(client, "/", **{"Accept-Language": "de, zh;q=0.5"})
+    assert '<html lang="en">' in page(client, "/", **{"Accept-Language": "de"})
+
+
+def test_the_host_adapter_chooses_the_locale(client: Any, adapter: FakeHostAdapter) -> None:
+    adapter.login("root")
+    adapter.language = "zh_Hans"
+    chinese = page(client, "/", **{"Accept-Language": "en"})
+    assert '<html lang="zh-Hans">' in chinese and ">仓库集成<" in chinese
+    adapter.language = "en"
+    assert ">Warehouse Integration<" in page(client, "/", **ZH)
+    adapter.language = None  # no preference: the browser's language decides again
+    assert ">仓库集成<" in page(client, "/", **ZH)
+
+
+# -- the catalogues against the sources -----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+#: (domain, catalogue folder, [(extraction method, glob pattern)], extra keywords), as the
+#: Makefile's `make lint` extracts them with pybabel.
+SOURCES = [
+    (
+        "mirror_plugin",
+        ROOT / "mirror_plugin" / "translations",
+        [("python", "mirror_plugin/**.py"), ("jinja2", "templates/mirror_plugin/**.html")],
+        {"_m": None, "_mn": (1, 2), "_l": None},
+    ),
+    (
+        "mirror_plugin_js",
+        ROOT / "mirror_plugin" / "translations",
+        [("javascript", "mirror_plugin/static/mirror_plugin/**.js")],
+        {},
+    ),
+    (
+        "messages",
+        ROOT / "demo" / "translations",
+        [("python", "demo/**.py"), ("jinja2", "demo/templates/**.html")],
+        {"_l": None},
+    ),
+]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
+
+
+def extracted(method_map: list[tuple[str, str]], keywords: dict[str, Any]) -> set[str | tuple]:
+    """The messages pybabel would extract: Babel's own API over the checkout."""
+    found: set[str | tuple] = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT),
+        method_map=[(pattern, method) for method, pattern in method_map],
+        keywords={**DEFAULT_KEYWORDS, **keywords},
+    ):
+        found.add(message if isinstance(message, str) else tuple(message[:2]))
+    return found
+
+
+@pytest.mark.parametrize(("domain", "folder", "method_map", "keywords"), SOURCES)
+def test_every_message_of_the_sources_is_in_both_catalogues(
+    domain: str, folder: Path, method_map: list[tuple[str, str]], keywords: dict[str, Any]
+) -> None:
+    messages = extracted(method_map, keywords)
+    assert len(messages) > 20, "the extraction found (almost) nothing: check the patterns"
+    for locale in i18n.LOCALES:
+        with (folder / locale / "LC_MESSAGES" / f"{domain}.po").open("rb") as source:
+            po = read_po(source, locale=locale, domain=domain)
+        ids = {m.id if isinstance(m.id, str) else tuple(m.id) for m in po if m.id}
+        missing = sorted(map(str, messages - ids))
+        assert not missing, f"{domain}/{locale} lacks {len(missing)}: {missing[:5]}"
+        if locale == "en":
+            continue  # the sources are English: an empty msgstr is the source text
+        for message in po:
+            if not message.id:
+                continue
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(forms) and not message.fuzzy, f"{domain}/{locale}: {message.id!r} is empty"
+            source_ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            wanted = set(PLACEHOLDER.findall(source_ids[-1]))
+            for form in forms:
+                # Chinese has one plural form: it may name %(num)s where the singular did not.
+                assert set(PLACEHOLDER.findall(form)) <= wanted | {"num"}, (message.id, form)
+                assert wanted - {"num"} <= set(PLACEHOLDER.findall(form)), (message.id, form)
+
+
+# -- what a Chinese-speaking user gets --------------------------------------------------------
+
+
+def test_json_error_messages_are_chinese(client: Any, adapter: FakeHostAdapter) -> None:
+    adapter.login("eddie")
+    english = client.get("/mirror/api/picker/context")
+    assert english.status_code == 400
+    assert english.get_json()["error"]["message"].startswith("Choose a namespace first")
+    chinese = client.get("/mirror/api/picker/context", headers=ZH)
+    assert chinese.status_code == 400
+    assert chinese.get_json()["error"]["message"].startswith("请先选择命名空间")
+    unknown = client.get("/mirror/api/picker/context?namespace=prod/zz", headers=ZH)
+    assert unknown.status_code == 404 and "您没有命名空间" in unknown.get_json()["error"]["message"]
+
+
+def test_deploy_decisions_and_their_checks_are_chinese(
+    app: Any, client: Any, adapter: FakeHostAdapter
+) -> None:
+    adapter.login("bob")
+    owner = factories.integration("harbor", "https://harbor.example.com")
+    factories.space(owner, "alpha", bound=("ws-a",))
+    factories.session().commit()
+    body = client.get(
+        "/mirror/api/check?namespace=prod/b-api&image=harbor.example.com/alpha/web:1", headers=ZH
+    ).get_json()
+    assert body is not None
+    # The reason stays a stable English code; the sentence is Chinese.
+    assert body["reason"] == "space_not_bound" and "工作空间" in body["message"]
+    adapter.login("eddie")
+    page = client.get(
+        "/mirror/explain?namespace=prod/a-web&image=harbor.example.com/alpha/web:1", headers=ZH
+    ).get_data(as_text=True)
+    assert "允许" in page and "镜像空间已绑定到此工作空间" in page and "镜像地址是否有效？" in page
+
+
+def test_flash_messages_and_error_pages_are_chinese(client: Any, adapter: FakeHostAdapter) -> None:
+    adapter.login("root")
+    owner = factories.integration("harbor", "https://harbor.example.com")
+    factories.session().commit()
+    with client.session_transaction() as session:
+        session["_mirror_csrf"] = "token"
+    client.post(
+        f"/mirror/integrations/{owner.id}/spaces/batch",
+        data={"mirror_csrf_token": "token", "operation": "bind", "workspaces": "ws-a"},
+        headers=ZH,
+    )
+    spaces = page(client, f"/integrations/{owner.id}/spaces", **ZH)
+    assert "请至少选择一个镜像空间。" in spaces
+    adapter.login("eddie")
+    denied = client.get("/mirror/audit", headers=ZH)
+    text = denied.get_data(as_text=True)
+    assert denied.status_code == 403 and '<html lang="zh-Hans">' in text
+    assert "审计日志是平台管理员 Admin 的页面" in text and "您的账号无权访问" in text
+
+
+def test_form_errors_are_chinese_wtforms_ones_included(
+    client: Any, adapter: FakeHostAdapter
+) -> None:
+    adapter.login("root")
+    with client.session_transaction() as session:
+        session["_mirror_csrf"] = "token"
+    answer = client.post(
+        "/mirror/integrations/new",
+        data={"mirror_csrf_token": "token", "action": "save", "kind": "harbor", "name": ""},
+        headers=ZH,
+    )
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 422, text[:300]
+    assert "该字段是必填字段。" in text and ">名称</label>" in text
+
+
+def test_scripts_get_the_catalogue_of_the_page_s_language(
+    client: Any, adapter: FakeHostAdapter
+) -> None:
+    adapter.login("root")
+    marker = re.compile(r'data-mirror-i18n="([^"]*)"')
+    english = json.loads(unescape(marker.search(page(client, "/")).group(1)))
+    assert english["messages"] == {}
+    chinese = json.loads(unescape(marker.search(page(client, "/", **ZH)).group(1)))
+    assert chinese["plural"] == 1
+    assert chinese["messages"]["Use digest"] == "使用摘要"
+    assert chinese["messages"]["%(num)s space"] == ["%(num)s 个镜像空间"]
+
+
+def test_dates_numbers_and_relative_times_follow_the_locale(
+    app: Any, client: Any, adapter: FakeHostAdapter
+) -> None:
+    adapter.login("root")
+    owner = factories.integration("harbor", "https://harbor.example.com")
+    owner.last_synced_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=50)
+    factories.session().commit()
+    english = page(client, f"/integrations/{owner.id}")
+    # 50 seconds, or a few more on a slow machine.
+    assert re.search(r"\(5\d seconds ago\)", english)
+    chinese = page(client, f"/integrations/{owner.id}", **ZH)
+    assert re.search(r"（?\(?5\d秒钟前", chinese) and f"{owner.last_synced_at.year}年" in chinese
+    with app.test_request_context(headers=ZH):
+        assert i18n.format_number(12345) == "12,345"
+        assert i18n.ngettext("%(num)s space", "%(num)s spaces", 12345) == "12,345 个镜像空间"
+        when = dt.datetime(2026, 12, 1, 23, 5)
+        assert i18n.format_datetime(when) == "2026年12月1日 23:05 UTC"
+    with app.test_request_context():
+        assert i18n.format_datetime(when) == "Dec 1, 2026, 23:05 UTC"
+
+
+def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = app.test_cli_runner()
+    # The commands set the process's locale outside requests: put it back after the test.
+    monkeypatch.setattr(i18n, "_outside_requests", i18n.DEFAULT_LOCALE)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+    chinese = runner.invoke(args=["mirror", "registry", "list"])
+    assert chinese.exit_code == 0 and "尚未连接仓库。" in chinese.output
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert "No registry connected." in runner.invoke(args=["mirror", "registry", "list"]).output
