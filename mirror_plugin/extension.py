@@ -22,6 +22,7 @@ from .dbfaults import (
     database_unreachable,
     rollback_session,
 )
+from .faq import explanation
 from .health import HealthMonitor
 from .lifecycle import WorkspaceReferences
 from .params import IdConverter
@@ -29,7 +30,7 @@ from .pull_secret import PullSecret
 from .pull_worker import PullWorker
 from .registry.netguard import NetworkPolicy
 from .resolver import CachedResolver
-from .rule import Decision, Explanation, decide, unavailable
+from .rule import Decision, Explanation, Verdict, judge, unavailable
 from .rulecache import RuleCache
 
 EXTENSION_KEY = "mirror_plugin"
@@ -197,6 +198,17 @@ class MirrorPlugin:
         ``MIRROR_RULE_STALE_SECONDS``; after that, and when the host adapter's own database
         lookup fails, the answer is a denial with reason ``unavailable``.
         """
+        return explanation(self._verdict(namespace, image))
+
+    def check_image(self, namespace: str, image: str) -> Decision:
+        """May ``image`` be deployed into ``namespace``? A decision, never an exception.
+
+        The same verdict as :meth:`explain`'s, without the FAQ sentences nobody reads here.
+        """
+        return self._verdict(namespace, image).decision()
+
+    def _verdict(self, namespace: str, image: str) -> Verdict:
+        """The rule applied to the snapshot; the hot path of every deploy check."""
         app = _app()
         state: MirrorState = app.extensions[EXTENSION_KEY]
         workspace_id: str | None = None
@@ -204,7 +216,7 @@ class MirrorPlugin:
         try:
             if namespace_known:
                 try:
-                    workspace_id = namespace_workspace(namespace)
+                    workspace_id = namespace_workspace(namespace, state.host)
                 except UnknownNamespace:
                     namespace_known = False
             facts = state.rules.facts(state.db, state.host)
@@ -214,7 +226,7 @@ class MirrorPlugin:
                     raise
                 rollback_session(state.db)
             return unavailable(image, _namespace_text(namespace), UNAVAILABLE_MESSAGE)
-        return decide(
+        return judge(
             facts,
             image=image,
             namespace=namespace if isinstance(namespace, str) else repr(namespace),
@@ -224,10 +236,6 @@ class MirrorPlugin:
             foreign_policy=app.config["MIRROR_FOREIGN_IMAGES"],
             resolve=state.resolver.resolve,
         )
-
-    def check_image(self, namespace: str, image: str) -> Decision:
-        """May ``image`` be deployed into ``namespace``? A decision, never an exception."""
-        return self.explain(namespace, image).decision
 
     def filter_images(self, namespace: str, images: Iterable[str]) -> FilterResult:
         """Split ``images`` into those ``namespace`` may deploy and the denied decisions."""

@@ -6,9 +6,13 @@ For a namespace N whose workspace is W (or none)::
                ∪ private spaces of platform integrations that are bound to W
                ∪ every space of every workspace warehouse of W
 
-Nothing here touches the database, Flask or the network: :func:`decide` is handed a
-:class:`Facts` lookup and returns an :class:`Explanation` whose checks mirror the FAQ of the
-source document (is the namespace in a workspace? is the space bound to it? is it public?).
+Nothing here touches the database, Flask or the network: :func:`judge` is handed a
+:class:`Facts` lookup and returns a :class:`Verdict`, the rule's answer before any sentence is
+written. The deploy hook turns it into a :class:`Decision` (one message); only when a person
+asks why does :func:`mirror_plugin.faq.explanation` write the FAQ checks of the source
+document (is the namespace in a workspace? is the space bound to it? is it public?) from the
+same verdict. There is one rule, so a decision and its explanation cannot disagree, and the
+hook, called thousands of times a second, does not pay for sentences nobody reads.
 Registries are matched on the parsed host[:port] of the reference, never on string prefixes.
 
 A workspace warehouse grants its workspace the spaces its own sync found, that is what its
@@ -26,7 +30,7 @@ import enum
 import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .hostkey import address_keys, is_ip_literal, registry_key, split_key
 from .reference import ImageReference, InvalidReference, parse_reference
@@ -158,41 +162,59 @@ class Facts(Protocol):
         ...
 
 
-Q_REFERENCE = "Is the image reference valid?"
-Q_REGISTRY = "Is the registry integrated?"
-Q_NAMESPACE = "Is the Kubernetes namespace bound to a workspace?"
-Q_VISIBILITY = "Is the mirror space public or private?"
-Q_BOUND = "Is the mirror space bound to the namespace's workspace?"
+#: The reasons that allow an image; every other reason denies it.
+ALLOWING = frozenset(
+    {
+        Reason.PUBLIC_SPACE,
+        Reason.BOUND_TO_WORKSPACE,
+        Reason.WORKSPACE_WAREHOUSE,
+        Reason.FOREIGN_ALLOWED,
+    }
+)
 
 
-@dataclass(slots=True)
-class _Context:
+class Verdict(NamedTuple):
+    """What the rule found for one image and namespace, before any sentence is written.
+
+    A tuple, not a dataclass: the hook builds one per decision, and nothing in it is more
+    than the rule already looked up.
+    """
+
+    reason: Reason
+    #: The image as shown in sentences (a repr, cut short, when it was not a string).
     image: str
     namespace: str
     workspace_id: str | None
+    #: The workspace's display name for sentences ("" when the namespace has none).
     workspace_label: str
-    checks: list[Check] = field(default_factory=list)
-    ref: ImageReference | None = None
+    ref: ImageReference | None
+    #: The integrations the image's registry is for this namespace (platform ones and the
+    #: namespace's own workspace's warehouses), in the order the facts gave them.
+    candidates: Sequence[RegistryFacts] = ()
+    #: The parser's sentence (invalid reference), the warehouse's name (workspace warehouse,
+    #: unknown space) or the outage sentence (unavailable); "" otherwise.
+    detail: str = ""
 
-    def check(self, key: str, question: str, status: CheckStatus, answer: str) -> None:
-        self.checks.append(Check(key, question, status, answer))
+    @property
+    def allowed(self) -> bool:
+        return self.reason in ALLOWING
 
-    def finish(self, allowed: bool, reason: Reason, message: str) -> Explanation:
+    def decision(self) -> Decision:
+        """The hook's answer: allowed or not, the reason and one sentence."""
         ref = self.ref
-        decision = Decision(
-            allowed=allowed,
-            reason=reason,
-            message=message,
+        return Decision(
+            allowed=self.reason in ALLOWING,
+            reason=self.reason,
+            message=_message(self),
             image=self.image,
             namespace=self.namespace,
             workspace_id=self.workspace_id,
-            registry=ref.domain if ref else None,
-            space=ref.space if ref else None,
+            registry=ref.domain if ref is not None else None,
+            space=ref.space if ref is not None else None,
         )
-        return Explanation(decision, list(self.checks))
 
 
-def decide(
+def judge(
     facts: Facts,
     *,
     image: object,
@@ -202,181 +224,116 @@ def decide(
     workspace_name: str | None = None,
     foreign_policy: str = "allow",
     resolve: Resolve | None = None,
-) -> Explanation:
+) -> Verdict:
     """Apply the rule to one image for one namespace; never raises on bad input.
 
     ``workspace_name`` is the display name used in sentences; codes and ids stay stable.
     ``resolve`` answers a host name's addresses (cached and bounded by the caller); without
     it, host names match integrations by name and alias only.
     """
-    ctx = _Context(
-        image=image if isinstance(image, str) else _shown(repr(image)),
-        namespace=namespace,
-        workspace_id=workspace_id,
-        workspace_label=workspace_name or workspace_id or "",
-    )
+    shown = image if isinstance(image, str) else _shown(repr(image))
+    label = workspace_name or workspace_id or ""
     try:
-        ctx.ref = parse_reference(image)  # type: ignore[arg-type]
+        ref = parse_reference(image)  # type: ignore[arg-type]
     except InvalidReference as exc:
-        ctx.check("reference", Q_REFERENCE, CheckStatus.FAIL, str(exc))
-        return ctx.finish(
-            False,
-            Reason.INVALID_REFERENCE,
-            f"{_shown(ctx.image)!r} is not a valid image "
-            f"reference ({exc}). Use host/space/repository:tag or @sha256:digest.",
+        return Verdict(
+            Reason.INVALID_REFERENCE, shown, namespace, workspace_id, label, None, (), str(exc)
         )
-    ref = ctx.ref
-    ctx.check("reference", Q_REFERENCE, CheckStatus.PASS, f"It names {ref.string}.")
-
     if not namespace_known:
-        ctx.check(
-            "namespace",
-            Q_NAMESPACE,
-            CheckStatus.FAIL,
-            f"The console knows no namespace {namespace!r}.",
-        )
-        return ctx.finish(
-            False,
-            Reason.UNKNOWN_NAMESPACE,
-            f"Namespace {namespace!r} does not exist; choose a namespace first.",
-        )
-
-    in_workspace = workspace_id is not None
-    if in_workspace:
-        ctx.check(
-            "namespace",
-            Q_NAMESPACE,
-            CheckStatus.PASS,
-            f"Namespace {namespace} belongs to workspace {ctx.workspace_label}.",
-        )
-    else:
-        ctx.check(
-            "namespace",
-            Q_NAMESPACE,
-            CheckStatus.FAIL,
-            f"Namespace {namespace} is not bound to any workspace, so only public "
-            "mirror spaces are available to it.",
-        )
-
-    candidates = [
-        registry
-        for registry in integrations_for(facts, ref, workspace_id, resolve)
-        if registry.workspace_id is None or registry.workspace_id == workspace_id
-    ]
+        return Verdict(Reason.UNKNOWN_NAMESPACE, shown, namespace, workspace_id, label, ref)
+    found = integrations_for(facts, ref, workspace_id, resolve)
+    candidates = [r for r in found if r.workspace_id is None or r.workspace_id == workspace_id]
     if not candidates:
-        return _foreign(ctx, foreign_policy)
-    ctx.check("registry", Q_REGISTRY, CheckStatus.PASS, _integrated(ref, candidates))
+        reason = Reason.FOREIGN_DENIED if foreign_policy == "deny" else Reason.FOREIGN_ALLOWED
+        return Verdict(reason, shown, namespace, workspace_id, label, ref)
+    reason, warehouse = _visibility(candidates, workspace_id)
+    return Verdict(reason, shown, namespace, workspace_id, label, ref, candidates, warehouse)
 
-    own = [r for r in candidates if r.workspace_id is not None]
-    platform = [r for r in candidates if r.workspace_id is None]
-    public = next((r for r in platform if r.space and r.space.public), None)
-    if public is not None:
-        ctx.check(
-            "visibility", Q_VISIBILITY, CheckStatus.PASS, f"Mirror space {ref.space} is public."
-        )
-        return ctx.finish(
-            True, Reason.PUBLIC_SPACE, f"{ref.familiar} is in public mirror space {ref.space}."
-        )
-    bound = in_workspace and any(
-        r.space and workspace_id in r.space.bound_workspaces for r in platform
-    )
+
+def _visibility(
+    candidates: Sequence[RegistryFacts], workspace_id: str | None
+) -> tuple[Reason, str]:
+    """The rule for an integrated registry, in one pass: public beats bound beats the
+    workspace's own warehouse. Answers the reason and the warehouse a sentence names."""
+    bound = False
+    on_platform = False
+    own: RegistryFacts | None = None
+    readable: RegistryFacts | None = None
+    for registry in candidates:
+        space = registry.space
+        if registry.workspace_id is None:
+            on_platform = True
+            if space is not None:
+                if space.public:
+                    return Reason.PUBLIC_SPACE, ""
+                if workspace_id is not None and workspace_id in space.bound_workspaces:
+                    bound = True
+        else:
+            own = own or registry
+            if readable is None and space is not None:
+                readable = registry
     if bound:
-        ctx.check(
-            "visibility",
-            Q_VISIBILITY,
-            CheckStatus.FAIL,
-            f"Mirror space {ref.space} is private: only workspaces it is bound to may use it.",
-        )
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.PASS,
-            f"Mirror space {ref.space} is bound to workspace {ctx.workspace_label}.",
-        )
-        return ctx.finish(
-            True,
-            Reason.BOUND_TO_WORKSPACE,
-            f"{ref.familiar} is in private mirror space {ref.space}, bound to "
-            f"workspace {ctx.workspace_label}.",
-        )
-    readable = next((r for r in own if r.space is not None), None)
+        return Reason.BOUND_TO_WORKSPACE, ""
     if readable is not None:
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.PASS,
-            f"Space {ref.space} is in {readable.name}, a warehouse of workspace "
-            f"{ctx.workspace_label}: its spaces are available to the workspace's "
-            "namespaces.",
-        )
-        return ctx.finish(
-            True,
-            Reason.WORKSPACE_WAREHOUSE,
-            f"{ref.familiar} comes from warehouse {readable.name} of workspace "
-            f"{ctx.workspace_label}.",
-        )
-    if not platform:
-        where = f"warehouse {own[0].name}"
-        ctx.check(
-            "visibility",
-            Q_VISIBILITY,
-            CheckStatus.FAIL,
-            f"Mirror space {ref.space!r} is not known in {where}.",
-        )
-        return ctx.finish(
-            False,
-            Reason.UNKNOWN_SPACE,
-            f"Mirror space {ref.space!r} does not exist in {where} (or its account "
-            "cannot read it, or it was not synced yet); refresh the registry.",
-        )
+        return Reason.WORKSPACE_WAREHOUSE, readable.name
+    if not on_platform:
+        assert own is not None  # candidates is not empty
+        return Reason.UNKNOWN_SPACE, own.name
     # From here the space is, for this namespace, neither public nor bound. Whether it is a
     # private space of another tenant or no space at all is deliberately not said: a user
     # learns only what the picker would show them.
-    ctx.check(
-        "visibility",
-        Q_VISIBILITY,
-        CheckStatus.FAIL,
-        f"{ref.space!r} is not a public mirror space of {ref.domain}.",
-    )
-    if not in_workspace:
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.SKIP,
-            "The namespace has no workspace a private space could be bound to.",
-        )
-        return ctx.finish(
-            False,
-            Reason.NAMESPACE_NOT_IN_WORKSPACE,
-            f"{ref.familiar} is not in a public mirror space, and namespace {namespace} is "
-            "not bound to a workspace, so only public mirror spaces are available to it; "
-            "bind the namespace to a workspace the space is bound to.",
-        )
-    ctx.check(
-        "bound",
-        Q_BOUND,
-        CheckStatus.FAIL,
-        f"No mirror space {ref.space!r} is bound to workspace {ctx.workspace_label}.",
-    )
-    return ctx.finish(
-        False,
-        Reason.SPACE_NOT_BOUND,
-        f"{ref.familiar} is not in a public mirror space nor in one bound to workspace "
-        f"{ctx.workspace_label}; check the space name, or ask the platform Admin to bind "
-        "the space to the workspace.",
-    )
+    if workspace_id is None:
+        return Reason.NAMESPACE_NOT_IN_WORKSPACE, ""
+    return Reason.SPACE_NOT_BOUND, ""
 
 
-def unavailable(image: object, namespace: str, message: str) -> Explanation:
+def unavailable(image: object, namespace: str, message: str) -> Verdict:
     """The denial while the rule cannot be checked (database unreachable, snapshot stale)."""
-    ctx = _Context(
-        image=image if isinstance(image, str) else _shown(repr(image)),
-        namespace=namespace,
-        workspace_id=None,
-        workspace_label="",
+    shown = image if isinstance(image, str) else _shown(repr(image))
+    return Verdict(Reason.UNAVAILABLE, shown, namespace, None, "", None, (), message)
+
+
+def _message(verdict: Verdict) -> str:
+    """The decision's sentence for people."""
+    reason, ref, label = verdict.reason, verdict.ref, verdict.workspace_label
+    if ref is None:
+        if reason is Reason.INVALID_REFERENCE:
+            return (
+                f"{_shown(verdict.image)!r} is not a valid image reference ({verdict.detail}). "
+                "Use host/space/repository:tag or @sha256:digest."
+            )
+        return verdict.detail  # unavailable
+    if reason is Reason.PUBLIC_SPACE:
+        return f"{ref.familiar} is in public mirror space {ref.space}."
+    if reason is Reason.BOUND_TO_WORKSPACE:
+        return f"{ref.familiar} is in private mirror space {ref.space}, bound to workspace {label}."
+    if reason is Reason.WORKSPACE_WAREHOUSE:
+        return f"{ref.familiar} comes from warehouse {verdict.detail} of workspace {label}."
+    if reason is Reason.FOREIGN_ALLOWED:
+        return f"{ref.domain} is not an integrated registry; images from it are allowed."
+    if reason is Reason.FOREIGN_DENIED:
+        return (
+            f"{ref.domain} is not an integrated registry; this platform only allows "
+            "images from its Mirror Warehouse."
+        )
+    if reason is Reason.UNKNOWN_NAMESPACE:
+        return f"Namespace {verdict.namespace!r} does not exist; choose a namespace first."
+    if reason is Reason.UNKNOWN_SPACE:
+        return (
+            f"Mirror space {ref.space!r} does not exist in warehouse {verdict.detail} (or its "
+            "account cannot read it, or it was not synced yet); refresh the registry."
+        )
+    if reason is Reason.NAMESPACE_NOT_IN_WORKSPACE:
+        return (
+            f"{ref.familiar} is not in a public mirror space, and namespace "
+            f"{verdict.namespace} is not bound to a workspace, so only public mirror spaces "
+            "are available to it; bind the namespace to a workspace the space is bound to."
+        )
+    return (
+        f"{ref.familiar} is not in a public mirror space nor in one bound to workspace "
+        f"{label}; check the space name, or ask the platform Admin to bind the space to the "
+        "workspace."
     )
-    ctx.check("database", "Could the rule be checked?", CheckStatus.FAIL, message)
-    return ctx.finish(False, Reason.UNAVAILABLE, message)
 
 
 def _shown(text: str) -> str:
@@ -414,45 +371,3 @@ def _key_parts(domain: str) -> tuple[str, str, str, bool]:
     key = registry_key(domain)
     host, port = split_key(key)
     return key, host, port, is_ip_literal(key) or host == "localhost"
-
-
-def _integrated(ref: ImageReference, candidates: Sequence[RegistryFacts]) -> str:
-    """The registry check's answer, saying which integration an alias or address matched."""
-    direct = next((r for r in candidates if not r.matched), None)
-    if direct is not None:
-        return f"{ref.domain} is integrated."
-    first = candidates[0]
-    how, _, key = first.matched.partition(" ")
-    if how == "alias":
-        return f"{ref.domain} is integrated: it is an alias of registry {first.name}."
-    return f"{ref.domain} is integrated: it reaches {key}, an address of registry {first.name}."
-
-
-def _foreign(ctx: _Context, foreign_policy: str) -> Explanation:
-    ref = ctx.ref
-    assert ref is not None
-    if foreign_policy == "deny":
-        ctx.check(
-            "registry",
-            Q_REGISTRY,
-            CheckStatus.FAIL,
-            f"{ref.domain} is not an integrated registry, and this platform only allows "
-            "images from integrated registries.",
-        )
-        return ctx.finish(
-            False,
-            Reason.FOREIGN_DENIED,
-            f"{ref.domain} is not an integrated registry; this platform only allows "
-            "images from its Mirror Warehouse.",
-        )
-    ctx.check(
-        "registry",
-        Q_REGISTRY,
-        CheckStatus.SKIP,
-        f"{ref.domain} is not an integrated registry; such images are allowed here.",
-    )
-    return ctx.finish(
-        True,
-        Reason.FOREIGN_ALLOWED,
-        f"{ref.domain} is not an integrated registry; images from it are allowed.",
-    )
