@@ -195,10 +195,6 @@ class Verdict(NamedTuple):
     #: unknown space) or the outage sentence (unavailable); "" otherwise.
     detail: str = ""
 
-    @property
-    def allowed(self) -> bool:
-        return self.reason in ALLOWING
-
     def decision(self) -> Decision:
         """The hook's answer: allowed or not, the reason and one sentence."""
         ref = self.ref
