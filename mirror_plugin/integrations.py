@@ -125,6 +125,7 @@ def http_for(endpoint: Endpoint, *, workspace: bool, budget: Budget | None = Non
         timeout=float(config["MIRROR_REGISTRY_TIMEOUT"]),
         deadline=float(config["MIRROR_REGISTRY_DEADLINE"]),
         budget=budget or registry_budget(),
+        concurrency=int(config["MIRROR_SYNC_WORKERS"]),
     )
 
 
