@@ -118,6 +118,10 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_PULL_DRIFT_INTERVAL": 300,
     # Longest wait (seconds) between retries of a robot change Harbor refused or missed.
     "MIRROR_PULL_RETRY_MAX_SECONDS": 300,
+    # Workspaces whose robots one reconcile round changes at once (threads, each with its
+    # own database connection: keep it below the host's pool size). Also how many robots
+    # are deleted at once when a platform Harbor integration is removed.
+    "MIRROR_PULL_CONCURRENCY": 8,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }
