@@ -3,6 +3,7 @@ some calls, and changes queued while a round runs, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -10,14 +11,17 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from mirror_plugin import dbmigrate
 from mirror_plugin.models import AuditEvent
 from mirror_plugin.pull_models import PullOutbox, PullRobot
 from mirror_plugin.pull_reconcile import reconcile
+from mirror_plugin.pull_worker import PullWorker
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
 
-from .conftest import Api, make_app, migrated
+from .conftest import Api, make_app, migrated, world
 from .factories import session
+from .test_db_faults import _create, _drop, own_database  # noqa: F401  (fixture)
 from .test_pull_access import robot_projects
 
 WORKSPACES = [f"ws-{n:03d}" for n in range(40)]
@@ -162,3 +166,39 @@ def test_changes_queued_during_a_round_are_not_lost(
     session().expire_all()
     assert _robots_by_workspace(harbor) == _expected(("team-a", WORKSPACES), ("late", WORKSPACES))
     assert _pending() == set()
+
+
+@pytest.mark.postgres
+def test_worker_logs_a_database_outage_once_then_a_line_per_round_and_the_recovery(
+    own_database: str,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database is dropped under the worker (a server that is down): one error naming the
+    cause, no traceback, a short line per later round, and a line when it answers again."""
+    app = make_app(own_database, world(), MIRROR_HEALTH_INTERVAL=0)
+    worker = PullWorker(app)
+    with app.app_context():
+        dbmigrate.upgrade()
+        worker.run_once()
+        _drop(own_database)
+        caplog.set_level(logging.INFO, logger="mirror_plugin.pull_worker")
+        for _ in range(3):
+            worker.run_once()
+        records = [r for r in caplog.records if r.name == "mirror_plugin.pull_worker"]
+        assert [r.levelno for r in records] == [logging.ERROR, logging.INFO, logging.INFO]
+        # The cause, from the driver: the killed connection, or the database missing.
+        assert "cannot be reached (terminating connection" in records[0].getMessage() or (
+            "does not exist" in records[0].getMessage()
+        )
+        assert all(r.exc_info is None and "\n" not in r.getMessage() for r in records)
+        assert "round 3" in records[2].getMessage()
+
+        caplog.clear()
+        _create(own_database)
+        dbmigrate.upgrade()
+        worker.run_once()
+        worker.run_once()
+        (back,) = [r for r in caplog.records if r.name == "mirror_plugin.pull_worker"]
+        assert "answers again" in back.getMessage() and "3 failed rounds" in back.getMessage()
+        app.extensions["mirror_plugin"].db.session.remove()
+        app.extensions["mirror_plugin"].db.engine.dispose()
