@@ -194,8 +194,10 @@ def remove_command(name: str, workspace: str | None, yes: bool) -> None:
     if not yes:
         what = counted(bindings, "binding", "bindings")
         click.confirm(f"Remove {name} and its {what}?", abort=True)
-    service.delete(row, actor=ACTOR)
+    removed = service.delete(row, actor=ACTOR)
     click.echo(f"Removed {name} and its {counted(bindings, 'binding', 'bindings')}.")
+    if removed.robots.warning:
+        click.echo(removed.robots.warning, err=True)
 
 
 def _sync_one(row: Integration) -> bool:

@@ -176,11 +176,13 @@ def delete_view(integration_id: int, workspace_id: str | None = None) -> Respons
         name = row.name
         removed = service.delete(row, actor=require_principal().id)
         flash(
-            f"Deleted {name} and its {counted(removed, 'binding', 'bindings')}."
-            if removed
+            f"Deleted {name} and its {counted(removed.bindings, 'binding', 'bindings')}."
+            if removed.bindings
             else f"Deleted {name}.",
             "success",
         )
+        if removed.robots.warning:
+            flash(removed.robots.warning, "error")
         return redirect(scope_url(scope, "list"))
     return _render("integration_delete.html", scope, row=row, bindings=service.binding_count(row))
 

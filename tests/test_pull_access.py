@@ -446,19 +446,51 @@ def test_platform_docker_registry_credentials_are_handed_out_only_on_opt_in(
     assert "scoped robot" in json.dumps(refused.get_json())
 
 
-def test_removing_the_harbor_integration_drops_its_robots_from_pull_secrets(
+def test_removing_the_harbor_integration_deletes_its_robots_and_drops_them_from_secrets(
     app: Flask,
     api: Api,
+    harbor: HarborEmulator,
     spaces: dict[str, int],
     signals: list[dict[str, Any]],
     tmp_path: Path,
 ) -> None:
     bind(api, spaces["team-a"], "ws-a")
+    bind(api, spaces["shared"], "ws-b")
     reconcile(app)
     assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text())["auths"]
-    integration_id = session().query(PullRobot).one().integration_id
-    assert api.as_user("root").delete(f"/api/integrations/{integration_id}").status_code == 200
+    names = sorted(robot_projects(harbor))
+    integration_id = session().query(PullRobot).first().integration_id
+    removed = api.as_user("root").delete(f"/api/integrations/{integration_id}")
+    assert removed.status_code == 200
+    assert removed.get_json()["pull_robots"] == {"deleted": names, "left": [], "error": None}
+    assert harbor.robot_accounts() == []  # gone from Harbor, not only from the secrets
     assert ("ws-a", "integration_deleted") in [(s["workspace"], s["reason"]) for s in signals]
     assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text()) == {"auths": {}}
+    event = session().query(AuditEvent).filter_by(action="integration.deleted").one()
+    assert event.detail["pull_robots"]["deleted"] == names
     assert reconcile(app).exit_code == 0
     assert session().query(PullRobot).count() == 0
+
+
+def test_removing_the_integration_while_harbor_is_down_names_the_robots_left(
+    app: Flask, api: Api, harbor: HarborEmulator, spaces: dict[str, int]
+) -> None:
+    bind(api, spaces["team-a"], "ws-a", "ws-b")
+    reconcile(app)
+    names = sorted(robot_projects(harbor))
+    assert len(names) == 2
+    integration_id = session().query(PullRobot).first().integration_id
+    harbor.stop()
+    page = api.as_user("root").client.post(
+        f"/mirror/integrations/{integration_id}/delete",
+        data={"mirror_csrf_token": Api.TOKEN},
+        follow_redirects=True,
+    )
+    assert page.status_code == 200  # the removal itself succeeded
+    text = page.get_data(as_text=True)
+    assert "Deleted harbor" in text and "delete them by hand in Harbor" in text
+    assert all(name in text for name in names)
+    assert api.get(f"/api/integrations/{integration_id}").status_code == 404
+    event = session().query(AuditEvent).filter_by(action="integration.deleted").one()
+    assert event.detail["pull_robots"]["left"] == names
+    assert event.detail["pull_robots"]["deleted"] == [] and event.detail["pull_robots"]["error"]
