@@ -38,8 +38,8 @@ def harbor() -> Iterator[HarborEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def spaces(app: Flask, api: Api, harbor: HarborEmulator) -> dict[str, int]:
+def connect_harbor(api: Api, harbor: HarborEmulator) -> dict[str, int]:
+    """The emulator added as the platform Harbor "harbor" (by root): its spaces by name."""
     api.as_user("root")
     created = api.post(
         "/api/integrations",
@@ -49,6 +49,11 @@ def spaces(app: Flask, api: Api, harbor: HarborEmulator) -> dict[str, int]:
     assert created.status_code == 201, created.get_json()
     listed = api.get(f"/api/integrations/{created.get_json()['id']}/spaces?per_page=100")
     return {s["name"]: s["id"] for s in listed.get_json()["items"]}
+
+
+@pytest.fixture
+def spaces(app: Flask, api: Api, harbor: HarborEmulator) -> dict[str, int]:
+    return connect_harbor(api, harbor)
 
 
 @pytest.fixture
@@ -323,14 +328,8 @@ def test_background_worker_applies_changes_within_seconds(
         MIRROR_HEALTH_INTERVAL=0,
     )
     with migrated(host) as app:
-        api = Api(app.test_client(), adapter).as_user("root")
-        created = api.post(
-            "/api/integrations",
-            {"name": "harbor", "kind": "harbor", "url": harbor.url,
-             "username": "admin", "password": "Harbor12345"},
-        )  # fmt: skip
-        listed = api.get(f"/api/integrations/{created.get_json()['id']}/spaces?per_page=100")
-        ids = {s["name"]: s["id"] for s in listed.get_json()["items"]}
+        api = Api(app.test_client(), adapter)
+        ids = connect_harbor(api, harbor)
         try:
             bind(api, ids["team-a"], "ws-a")
             assert _within(5, lambda: robot_projects(harbor) != {})

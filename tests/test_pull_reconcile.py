@@ -22,7 +22,7 @@ from mirror_plugin.testing.harbor import HarborEmulator
 from .conftest import Api, make_app, migrated, world
 from .factories import session
 from .test_db_faults import _create, _drop, own_database  # noqa: F401  (fixture)
-from .test_pull_access import robot_projects
+from .test_pull_access import connect_harbor, robot_projects
 
 WORKSPACES = [f"ws-{n:03d}" for n in range(40)]
 
@@ -36,26 +36,17 @@ def harbor() -> Iterator[HarborEmulator]:
 
 
 @pytest.fixture
-def many(database_url: str) -> Iterator[tuple[Flask, Api]]:
-    """An app whose host has 40 workspaces, reconciling 8 pairs at a time."""
+def many(database_url: str, harbor: HarborEmulator) -> Iterator[tuple[Flask, Api, dict[str, int]]]:
+    """An app whose host has 40 workspaces, reconciling 8 pairs at a time, with the emulator
+    connected as its platform Harbor; its spaces by name."""
     adapter = FakeHostAdapter(
         workspaces={w: w.upper() for w in WORKSPACES},
         namespaces={f"prod/{w}": w for w in WORKSPACES},
         platform_admins={"root"},
     )
     with migrated(make_app(database_url, adapter, MIRROR_PULL_CONCURRENCY=8)) as app:
-        yield app, Api(app.test_client(), adapter).as_user("root")
-
-
-def _spaces(api: Api, harbor: HarborEmulator) -> dict[str, int]:
-    created = api.post(
-        "/api/integrations",
-        {"name": "harbor", "kind": "harbor", "url": harbor.url,
-         "username": "admin", "password": "Harbor12345"},
-    )  # fmt: skip
-    assert created.status_code == 201, created.get_json()
-    listed = api.get(f"/api/integrations/{created.get_json()['id']}/spaces?per_page=100")
-    return {s["name"]: s["id"] for s in listed.get_json()["items"]}
+        api = Api(app.test_client(), adapter)
+        yield app, api, connect_harbor(api, harbor)
 
 
 def _bind(api: Api, space: int, workspaces: list[str]) -> None:
@@ -83,10 +74,9 @@ def _pending() -> set[str]:
 
 
 def test_many_workspaces_are_applied_concurrently_and_exactly(
-    many: tuple[Flask, Api], harbor: HarborEmulator
+    many: tuple[Flask, Api, dict[str, int]], harbor: HarborEmulator
 ) -> None:
-    _, api = many
-    spaces = _spaces(api, harbor)
+    _, api, spaces = many
     _bind(api, spaces["team-a"], WORKSPACES)
     _bind(api, spaces["shared"], WORKSPACES[::3])
     outcomes = reconcile(due_only=False)
@@ -117,10 +107,9 @@ def test_many_workspaces_are_applied_concurrently_and_exactly(
 
 
 def test_harbor_failing_some_calls_leaves_exactly_those_changes_pending(
-    many: tuple[Flask, Api], harbor: HarborEmulator
+    many: tuple[Flask, Api, dict[str, int]], harbor: HarborEmulator
 ) -> None:
-    _, api = many
-    spaces = _spaces(api, harbor)
+    _, api, spaces = many
     _bind(api, spaces["team-a"], WORKSPACES)
     harbor.fail_next(500, times=12)  # Harbor's own error: refused, not retried
     outcomes = reconcile(due_only=False)
@@ -137,12 +126,11 @@ def test_harbor_failing_some_calls_leaves_exactly_those_changes_pending(
 
 
 def test_changes_queued_during_a_round_are_not_lost(
-    many: tuple[Flask, Api], harbor: HarborEmulator
+    many: tuple[Flask, Api, dict[str, int]], harbor: HarborEmulator
 ) -> None:
     """Binds committed while a slow round applies the same workspaces stay queued for the
     next round (a round only removes the entries it read), so the robots end as bound."""
-    app, api = many
-    spaces = _spaces(api, harbor)
+    app, api, spaces = many
     _bind(api, spaces["team-a"], WORKSPACES)
     harbor.latency = 0.03
     errors: list[BaseException] = []
