@@ -31,6 +31,7 @@ from .dbfaults import database_unreachable
 from .integrations import http_for_row, session
 from .models import Binding, Integration, Scope, Space, utcnow
 from .pull import Outcome, _audit, apply_pair, needs_robot, notify
+from .pull_changes import count
 from .pull_models import PullOutbox, PullRobot
 from .registry.budget import bounded_map
 from .registry.errors import RegistryError
@@ -211,6 +212,8 @@ def _apply_one(pair: Pair, up_to: int, reason: str, rotate: bool) -> Outcome | N
         outcome = apply_pair(integration, pair[1], rotate=rotate)
         _audit(outcome, reason)
         _finish(pair, up_to, None)
+        if outcome.changed_credentials:
+            count(pair[1])  # the agents' cursor moves with this commit, not one of its own
         session().commit()
     except (RegistryError, SQLAlchemyError) as exc:
         session().rollback()
@@ -224,7 +227,7 @@ def _apply_one(pair: Pair, up_to: int, reason: str, rotate: bool) -> Outcome | N
         session().commit()
         return Outcome(integration_name, pair[1], "failed", error=message)
     if outcome.changed_credentials:
-        notify(pair[1], f"robot_{outcome.action}")
+        notify(pair[1], f"robot_{outcome.action}", counted=True)
     return outcome
 
 
