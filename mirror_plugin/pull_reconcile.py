@@ -179,8 +179,13 @@ def reconcile(
 
     def job(pair: Pair) -> Outcome | None:
         up_to, reason = pending.get(pair, (0, default))
-        with app.app_context(), _PAIRS.held(pair):
-            return _apply_one(pair, up_to, reason, rotate)
+        with app.app_context():
+            with _PAIRS.held(pair):
+                outcome = _apply_one(pair, up_to, reason, rotate)
+            if outcome is not None and outcome.changed_credentials:
+                # Outside the pair's lock: a receiver may well reconcile again.
+                notify(pair[1], f"robot_{outcome.action}", counted=True)
+            return outcome
 
     done = bounded_map(job, sorted(pairs), _workers())
     return [outcome for outcome in done if outcome is not None]
@@ -226,8 +231,6 @@ def _apply_one(pair: Pair, up_to: int, reason: str, rotate: bool) -> Outcome | N
         _finish(pair, up_to, message)
         session().commit()
         return Outcome(integration_name, pair[1], "failed", error=message)
-    if outcome.changed_credentials:
-        notify(pair[1], f"robot_{outcome.action}", counted=True)
     return outcome
 
 

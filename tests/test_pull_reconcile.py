@@ -16,6 +16,7 @@ from mirror_plugin.models import AuditEvent
 from mirror_plugin.pull_models import PullOutbox, PullRobot
 from mirror_plugin.pull_reconcile import reconcile
 from mirror_plugin.pull_worker import PullWorker
+from mirror_plugin.signals import pull_credentials_changed
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
 
@@ -190,3 +191,32 @@ def test_worker_logs_a_database_outage_once_then_a_line_per_round_and_the_recove
         assert "answers again" in back.getMessage() and "3 failed rounds" in back.getMessage()
         app.extensions["mirror_plugin"].db.session.remove()
         app.extensions["mirror_plugin"].db.engine.dispose()
+
+
+def test_a_receiver_of_the_signal_may_reconcile_again(
+    many: tuple[Flask, Api, dict[str, int]], harbor: HarborEmulator
+) -> None:
+    """``pull_credentials_changed`` is sent once the pair is released: a host receiver that
+    reconciles right away (the same pair among others) does not wait on itself."""
+    app, api, spaces = many
+    _bind(api, spaces["team-a"], WORKSPACES[:3])
+    nested: list[int] = []
+
+    def receive(sender: Flask, **kwargs: object) -> None:
+        if not nested:
+            nested.append(len(reconcile(due_only=False, drift=True)))
+
+    pull_credentials_changed.connect(receive, sender=app)
+    try:
+        worker = threading.Thread(target=lambda: _in_context(app))
+        worker.start()
+        worker.join(timeout=60)
+        assert not worker.is_alive(), "reconcile waited on itself"
+    finally:
+        pull_credentials_changed.disconnect(receive, sender=app)
+    assert nested and len(harbor.robot_accounts()) == 3
+
+
+def _in_context(app: Flask) -> None:
+    with app.app_context():
+        reconcile(due_only=False)
