@@ -1,0 +1,58 @@
+"""Writes to repositories move the rule generation, and a catalogue counter of their own.
+
+The picker searches an in-memory index of repositories in each worker
+(mirror_plugin.searchindex), kept fresh with the rule snapshot. For a repository written by
+any process or tool to reach it, every insert, update and delete of ``mirror_repositories``
+bumps row 1 of ``mirror_rule_generation`` (what every worker watches, as for integrations,
+spaces and bindings: 0003) and row 2, the catalogue counter, which tells the index whether
+it must re-read the repositories or only the (much smaller) visibility facts. Syncs already
+move row 1 through the spaces they write, so snapshots reload no more often than before.
+
+Revision ID: 0008_picker
+Revises: 0007
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0008_picker"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+TABLE = "mirror_repositories"
+BUMP = "UPDATE mirror_rule_generation SET value = value + 1 WHERE id IN (1, 2)"
+
+
+def upgrade() -> None:
+    op.execute("INSERT INTO mirror_rule_generation (id, value) VALUES (2, 0)")
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        # A statement trigger: a sync's bulk insert bumps the counters once per statement.
+        op.execute(
+            "CREATE OR REPLACE FUNCTION mirror_bump_catalogue_generation() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {BUMP}; RETURN NULL; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {TABLE}_bump_catalogue_generation AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {TABLE} FOR EACH STATEMENT EXECUTE FUNCTION mirror_bump_catalogue_generation()"
+        )
+    elif dialect == "sqlite":
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {TABLE}_bump_on_{event.lower()} AFTER {event} ON {TABLE} "
+                f"BEGIN {BUMP}; END"
+            )
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_bump_catalogue_generation ON {TABLE}")
+        op.execute("DROP FUNCTION IF EXISTS mirror_bump_catalogue_generation()")
+    elif dialect == "sqlite":
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_bump_on_{event}")
+    op.execute("DELETE FROM mirror_rule_generation WHERE id = 2")
