@@ -84,12 +84,31 @@ class IndexedRepository:
     space: IndexedSpace
 
 
-@dataclass(frozen=True, slots=True)
 class _Catalogue:
-    """Repositories in the database's order: (id, name, space id, artifact count)."""
+    """Repositories in the database's order, lower-cased, with the rows of each trigram."""
 
-    generation: int | None
-    rows: list[tuple[int, str, int, int | None]]
+    def __init__(self, generation: int | None, rows: Iterable[Any]) -> None:
+        self.generation = generation
+        #: (id, name, space id, artifact count) per row.
+        self.rows: list[tuple[int, str, int, int | None]] = [tuple(row) for row in rows]
+        self.lowered = [name.lower() for _, name, _, _ in self.rows]
+        self.space_ids = [space_id for _, _, space_id, _ in self.rows]
+        postings: dict[str, list[int]] = {}
+        for position, name in enumerate(self.lowered):
+            for gram in {name[i : i + 3] for i in range(len(name) - 2)}:
+                found = postings.get(gram)
+                if found is None:
+                    postings[gram] = [position]
+                else:
+                    found.append(position)
+        self.postings = postings
+
+    def candidates(self, text: str) -> list[int] | None:
+        """Rows holding the rarest trigram of ``text`` (a superset of its matches, in order),
+        or None when ``text`` is shorter than a trigram."""
+        if len(text) < 3:
+            return None
+        return min((self.postings.get(text[i : i + 3], []) for i in range(len(text) - 2)), key=len)
 
 
 @dataclass(slots=True)
@@ -98,6 +117,7 @@ class _View:
 
     rows: list[int]
     names: list[str]
+    spaces: frozenset[int]  # the visible spaces the rows come from
     text: str
     starts: list[int]  # where each row's name begins in ``text``
     plain: bool  # no name holds the separator, so the joined text can be scanned
@@ -160,7 +180,6 @@ class _Facts:
             else None
             for _, name, space_id, count in catalogue.rows
         ]
-        self.lowered = [name.lower() for _, name, _, _ in catalogue.rows]
         self.views: dict[tuple[str | None, str | None, int | None], _View] = {}
 
     def view(self, workspace_id: str | None, tab: str | None, space_id: int | None) -> _View:
@@ -178,38 +197,50 @@ class _Facts:
                 for position, repository in enumerate(self.repositories)
                 if repository is not None and repository.space.id in shown
             ]
-            found = _joined(rows, [self.lowered[position] for position in rows])
+            lowered = self.catalogue.lowered
+            found = _joined(rows, [lowered[position] for position in rows], frozenset(shown))
             if len(self.views) >= MAX_VIEWS:
                 self.views.pop(next(iter(self.views)), None)
             self.views[key] = found
         return found
 
 
-def _joined(rows: list[int], names: list[str]) -> _View:
+def _joined(rows: list[int], names: list[str], spaces: frozenset[int]) -> _View:
     starts, offset = [], 1
     for name in names:
         starts.append(offset)
         offset += len(name) + 1
     text = _SEPARATOR + _SEPARATOR.join(names) + _SEPARATOR
-    return _View(rows, names, text, starts, plain=all(_SEPARATOR not in n for n in names))
+    plain = all(_SEPARATOR not in n for n in names)
+    return _View(rows, names, spaces, text, starts, plain)
 
 
-def _matches(view: _View, text: str) -> tuple[int, Iterable[int]]:
-    """(how many rows of ``view`` contain ``text``, their view positions in order, lazily)."""
+#: The trigram's rows are walked one by one only when they are this share of the view or
+#: less; otherwise scanning the view's joined names at C speed is cheaper.
+POSTINGS_SHARE = 4
+
+
+def _matches(catalogue: _Catalogue, view: _View, text: str) -> tuple[int, Iterable[int]]:
+    """(how many rows of ``view`` contain ``text``, their catalogue positions in order)."""
     if not text:
-        return len(view.rows), range(len(view.rows))
+        return len(view.rows), view.rows
+    candidates = catalogue.candidates(text)
+    if candidates is not None and len(candidates) * POSTINGS_SHARE <= len(view.rows):
+        space_of, lowered, shown = catalogue.space_ids, catalogue.lowered, view.spaces
+        found = [p for p in candidates if space_of[p] in shown and text in lowered[p]]
+        return len(found), found
     if not view.plain or _SEPARATOR in text:
-        found = [i for i, name in enumerate(view.names) if text in name]
+        found = [view.rows[i] for i, name in enumerate(view.names) if text in name]
         return len(found), found
     # The rest of the row is consumed so a name holding the text twice counts once; the
     # empty group makes findall return shared empty strings instead of copying each name.
     pattern = re.compile(re.escape(text) + "[^\0]*()")
     total = len(pattern.findall(view.text))
-    starts = view.starts
+    starts, rows = view.starts, view.rows
 
     def positions() -> Iterable[int]:
         for match in pattern.finditer(view.text):
-            yield bisect.bisect_right(starts, match.start()) - 1
+            yield rows[bisect.bisect_right(starts, match.start()) - 1]
 
     return total, positions()
 
@@ -253,7 +284,7 @@ class SearchIndex:
                         Repository.artifact_count,
                     ).order_by(Repository.name, Repository.id)
                 )
-                catalogue = _Catalogue(generation, [tuple(row) for row in rows])
+                catalogue = _Catalogue(generation, rows)
                 self._catalogue = catalogue
             return _Facts(connection, catalogue)
 
@@ -278,13 +309,13 @@ class SearchIndex:
         in the database's ``name, id`` order; ``space_id`` keeps one space's only."""
         facts = self.facts()
         view = facts.view(workspace_id, tab, space_id)
-        total, positions = _matches(view, text.lower())
+        total, positions = _matches(facts.catalogue, view, text.lower())
         page: list[IndexedRepository] = []
         for number, position in enumerate(positions):
             if number >= offset + limit:
                 break
             if number >= offset:
-                repository = facts.repositories[view.rows[position]]
+                repository = facts.repositories[position]
                 assert repository is not None  # views hold visible, existing rows only
                 page.append(repository)
         return total, page

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from mirror_plugin import catalogue
+from mirror_plugin import catalogue, searchindex
 from mirror_plugin.models import Integration, Repository, Space
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
@@ -68,10 +68,18 @@ def random_catalogue(seed: int) -> None:
     factories.session().commit()
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(("seed", "share"), [(1, 0), (2, 10**9)], ids=["trigrams", "scans"])
 def test_search_answers_what_the_sql_rule_answered(
-    app: Flask, api: Api, adapter: FakeHostAdapter, seed: int
+    app: Flask,
+    api: Api,
+    adapter: FakeHostAdapter,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    share: int,
 ) -> None:
+    """Both ways of matching (a trigram's rows, or a scan of the joined names) are forced in
+    turn by the threshold that picks between them."""
+    monkeypatch.setattr(searchindex, "POSTINGS_SHARE", share)
     random_catalogue(seed)
     api.as_user("root")
     for namespace in NAMESPACES:
