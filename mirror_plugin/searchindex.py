@@ -30,7 +30,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,8 @@ from .models import Binding, Integration, Repository, RuleGeneration, Space
 CATALOGUE_ROW = 2
 #: Views kept per worker; beyond it the oldest is dropped (one per workspace and tab in use).
 MAX_VIEWS = 512
+#: Trigrams whose rows are kept per catalogue; beyond it they are found again on demand.
+MAX_POSTINGS = 8192
 EXTRAS_KEY = "picker_index"
 _SEPARATOR = "\0"  # PostgreSQL cannot store it in a name; SQLite names with it are scanned
 
@@ -84,8 +86,52 @@ class IndexedRepository:
     space: IndexedSpace
 
 
+@dataclass(slots=True)
+class _Joined:
+    """Lower-cased names joined by NUL into one string, so a substring is found at C speed."""
+
+    names: list[str]
+    text: str
+    starts: list[int]  # where each name begins in ``text``
+    plain: bool  # no name holds the separator, so ``text`` can be scanned
+
+    @classmethod
+    def of(cls, names: list[str]) -> _Joined:
+        starts, offset = [], 1
+        for name in names:
+            starts.append(offset)
+            offset += len(name) + 1
+        text = _SEPARATOR + _SEPARATOR.join(names) + _SEPARATOR
+        return cls(names, text, starts, all(_SEPARATOR not in n for n in names))
+
+    def _pattern(self, text: str) -> re.Pattern[str] | None:
+        # The rest of the name is consumed so a name holding the text twice counts once; the
+        # empty group makes findall return shared empty strings instead of copying names.
+        if not self.plain or _SEPARATOR in text:
+            return None
+        return re.compile(re.escape(text) + "[^\0]*()")
+
+    def count(self, text: str) -> int:
+        """How many names contain ``text``."""
+        pattern = self._pattern(text)
+        if pattern is None:
+            return sum(1 for name in self.names if text in name)
+        return len(pattern.findall(self.text))
+
+    def positions(self, text: str) -> Iterator[int]:
+        """The indexes of the names that contain ``text``, in order, lazily."""
+        pattern = self._pattern(text)
+        if pattern is None:
+            yield from (i for i, name in enumerate(self.names) if text in name)
+            return
+        starts = self.starts
+        for match in pattern.finditer(self.text):
+            yield bisect.bisect_right(starts, match.start()) - 1
+
+
 class _Catalogue:
-    """Repositories in the database's order, lower-cased, with the rows of each trigram."""
+    """Repositories in the database's order, lower-cased, and the rows of each trigram
+    asked for so far (found by one scan of the joined names, then kept)."""
 
     def __init__(self, generation: int | None, rows: Iterable[Any]) -> None:
         self.generation = generation
@@ -93,34 +139,32 @@ class _Catalogue:
         self.rows: list[tuple[int, str, int, int | None]] = [tuple(row) for row in rows]
         self.lowered = [name.lower() for _, name, _, _ in self.rows]
         self.space_ids = [space_id for _, _, space_id, _ in self.rows]
-        postings: dict[str, list[int]] = {}
-        for position, name in enumerate(self.lowered):
-            for gram in {name[i : i + 3] for i in range(len(name) - 2)}:
-                found = postings.get(gram)
-                if found is None:
-                    postings[gram] = [position]
-                else:
-                    found.append(position)
-        self.postings = postings
+        self.joined = _Joined.of(self.lowered)
+        self.postings: dict[str, list[int]] = {}
 
     def candidates(self, text: str) -> list[int] | None:
         """Rows holding the rarest trigram of ``text`` (a superset of its matches, in order),
         or None when ``text`` is shorter than a trigram."""
         if len(text) < 3:
             return None
-        return min((self.postings.get(text[i : i + 3], []) for i in range(len(text) - 2)), key=len)
+        return min((self._posting(text[i : i + 3]) for i in range(len(text) - 2)), key=len)
+
+    def _posting(self, gram: str) -> list[int]:
+        found = self.postings.get(gram)
+        if found is None:
+            if len(self.postings) >= MAX_POSTINGS:
+                self.postings.clear()
+            found = self.postings[gram] = list(self.joined.positions(gram))
+        return found
 
 
 @dataclass(slots=True)
 class _View:
-    """One scope's rows (positions in the catalogue) and their lower-cased names, joined."""
+    """One scope: its rows (positions in the catalogue), their spaces and joined names."""
 
     rows: list[int]
-    names: list[str]
-    spaces: frozenset[int]  # the visible spaces the rows come from
-    text: str
-    starts: list[int]  # where each row's name begins in ``text``
-    plain: bool  # no name holds the separator, so the joined text can be scanned
+    spaces: frozenset[int]
+    joined: _Joined
 
 
 class _Facts:
@@ -174,12 +218,6 @@ class _Facts:
             if integration_id in registries
         }
         self.catalogue = catalogue
-        self.repositories = [
-            IndexedRepository(name, count, self.spaces[space_id])
-            if space_id in self.spaces
-            else None
-            for _, name, space_id, count in catalogue.rows
-        ]
         self.views: dict[tuple[str | None, str | None, int | None], _View] = {}
 
     def view(self, workspace_id: str | None, tab: str | None, space_id: int | None) -> _View:
@@ -192,27 +230,13 @@ class _Facts:
                 if (space_id is None or space.id == space_id)
                 and visible_in_memory(space, workspace_id, tab)
             }
-            rows = [
-                position
-                for position, repository in enumerate(self.repositories)
-                if repository is not None and repository.space.id in shown
-            ]
+            rows = [p for p, space in enumerate(self.catalogue.space_ids) if space in shown]
             lowered = self.catalogue.lowered
-            found = _joined(rows, [lowered[position] for position in rows], frozenset(shown))
+            found = _View(rows, frozenset(shown), _Joined.of([lowered[p] for p in rows]))
             if len(self.views) >= MAX_VIEWS:
                 self.views.pop(next(iter(self.views)), None)
             self.views[key] = found
         return found
-
-
-def _joined(rows: list[int], names: list[str], spaces: frozenset[int]) -> _View:
-    starts, offset = [], 1
-    for name in names:
-        starts.append(offset)
-        offset += len(name) + 1
-    text = _SEPARATOR + _SEPARATOR.join(names) + _SEPARATOR
-    plain = all(_SEPARATOR not in n for n in names)
-    return _View(rows, names, spaces, text, starts, plain)
 
 
 #: The trigram's rows are walked one by one only when they are this share of the view or
@@ -229,20 +253,8 @@ def _matches(catalogue: _Catalogue, view: _View, text: str) -> tuple[int, Iterab
         space_of, lowered, shown = catalogue.space_ids, catalogue.lowered, view.spaces
         found = [p for p in candidates if space_of[p] in shown and text in lowered[p]]
         return len(found), found
-    if not view.plain or _SEPARATOR in text:
-        found = [view.rows[i] for i, name in enumerate(view.names) if text in name]
-        return len(found), found
-    # The rest of the row is consumed so a name holding the text twice counts once; the
-    # empty group makes findall return shared empty strings instead of copying each name.
-    pattern = re.compile(re.escape(text) + "[^\0]*()")
-    total = len(pattern.findall(view.text))
-    starts, rows = view.starts, view.rows
-
-    def positions() -> Iterable[int]:
-        for match in pattern.finditer(view.text):
-            yield rows[bisect.bisect_right(starts, match.start()) - 1]
-
-    return total, positions()
+    rows = view.rows
+    return view.joined.count(text), (rows[i] for i in view.joined.positions(text))
 
 
 class SearchIndex:
@@ -315,9 +327,8 @@ class SearchIndex:
             if number >= offset + limit:
                 break
             if number >= offset:
-                repository = facts.repositories[position]
-                assert repository is not None  # views hold visible, existing rows only
-                page.append(repository)
+                _, name, space_id, count = facts.catalogue.rows[position]
+                page.append(IndexedRepository(name, count, facts.spaces[space_id]))
         return total, page
 
 
