@@ -10,9 +10,9 @@ would have needed one for SQLite and a migration that needs the extension's priv
 What it holds, in two layers so that each is rebuilt only when its own data moves:
 
 - the catalogue: every repository in the database's own order (``ORDER BY name, id``, so
-  the order is the database collation's, as before), with lower-cased names. Re-read only
-  when the catalogue counter (row 2 of ``mirror_rule_generation``, bumped by triggers on
-  every repository write: migration 0008_picker) moved;
+  the order is the database collation's, as before), with lower-cased names joined into one
+  string. Re-read only when the catalogue counter (row 2 of ``mirror_rule_generation``,
+  bumped by triggers on every repository write: migration 0008_picker) moved;
 - the visibility facts: integrations, spaces and their bindings, re-read whenever the rule
   snapshot (:mod:`mirror_plugin.rulecache`) is a new one. That snapshot decides freshness
   for both: a commit in this worker makes the very next request re-check the counter; a
@@ -20,9 +20,11 @@ What it holds, in two layers so that each is rebuilt only when its own data move
   revocation for ``check_image``.
 
 Per (workspace, tab) a *view* is made on first use: the visible rows and their names joined
-by NUL into one string. A search is then one C-speed regular-expression scan of that string
-(counting the matching rows) plus a walk to the requested page, instead of a Python test per
-repository. Views are dropped with the layer they came from and capped in number.
+by NUL into one string. A search counts and pages its matches with one C-speed regular
+expression scan of that string, or, when the query's rarest trigram is in at most a quarter
+of the view's rows, walks those rows (a trigram's rows are found by one scan of the whole
+catalogue the first time a query needs them, then kept). Views and trigram rows are dropped
+with the layer they came from and capped in number.
 """
 
 from __future__ import annotations
