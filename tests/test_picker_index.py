@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,17 +16,18 @@ from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
 
 from . import factories
+from . import test_picker_api as picker_api
 from .conftest import Api, make_app, migrated
+from .test_picker_api import names, space_id
+
+#: The picker tests' Harbor: library public (nginx, team/tools/busybox), alpha bound to
+#: Team A, beta bound to Team B.
+harbor = picker_api.harbor
 
 NAMESPACES = ("prod/a-web", "prod/b-api", "dev/sandbox")
 TABS = (None, "public", "private", "workspace")
 QUERIES = ("", "a", "WEB", "web-web", "%", "_", "a_b", "/", "zzz")
 WORDS = ("web", "api", "a_b", "a%b", "ab", "tools", "web-web")
-
-
-def names(response: Any) -> list[str]:
-    assert response.status_code == 200, response.get_json()
-    return [item["name"] for item in response.get_json()["items"]]
 
 
 def reference(workspace_id: str | None, tab: str | None, text: str) -> list[str]:
@@ -98,42 +98,20 @@ def test_search_answers_what_the_sql_rule_answered(
                     assert reply["pages"] == max(1, -(-len(expected) // 4))
 
 
-@pytest.fixture
-def harbor(app: Flask, api: Api) -> Iterator[HarborEmulator]:
-    with HarborEmulator() as emulator:
-        emulator.add_project("library", public=True)
-        emulator.add_repository("library", "nginx", [{"tags": ["1.27"]}])
-        emulator.add_project("beta")
-        emulator.add_repository("beta", "api", [{"tags": ["3.1"]}])
-        api.as_user("root")
-        created = api.post(
-            "/api/integrations",
-            {
-                "name": "harbor",
-                "kind": "harbor",
-                "url": emulator.url,
-                "username": "admin",
-                "password": "Harbor12345",
-            },
-        )
-        assert created.status_code == 201, created.get_json()
-        yield emulator
-
-
-def space_id(name: str) -> int:
-    return int(factories.session().query(Space).filter_by(name=name).one().id)
-
-
 def search(api: Api, namespace: str, text: str, user: str = "eddie") -> list[str]:
     return names(api.as_user(user).get(f"/api/picker/repositories?namespace={namespace}&q={text}"))
 
 
 def test_a_synced_repository_is_found_by_the_next_search(api: Api, harbor: HarborEmulator) -> None:
-    assert search(api, "prod/a-web", "") == ["library/nginx"]
+    assert search(api, "prod/a-web", "library/") == ["library/nginx", "library/team/tools/busybox"]
     harbor.add_repository("library", "redis", [{"tags": ["7"]}])
     integration = factories.session().scalar(sa.select(Integration.id))
     assert api.as_user("root").post(f"/api/integrations/{integration}/sync").status_code == 200
-    assert search(api, "prod/a-web", "") == ["library/nginx", "library/redis"]
+    assert search(api, "prod/a-web", "library/") == [
+        "library/nginx",
+        "library/redis",
+        "library/team/tools/busybox",
+    ]
 
 
 def test_a_refreshed_space_is_searched_with_its_new_repositories(
@@ -142,7 +120,11 @@ def test_a_refreshed_space_is_searched_with_its_new_repositories(
     assert search(api, "prod/a-web", "redis") == []
     harbor.add_repository("library", "redis", [{"tags": ["7"]}])
     url = f"/api/picker/repositories?namespace=prod/a-web&space={space_id('library')}"
-    assert names(api.as_user("eddie").post(url)) == ["library/nginx", "library/redis"]
+    assert names(api.as_user("eddie").post(url)) == [
+        "library/nginx",
+        "library/redis",
+        "library/team/tools/busybox",
+    ]
     assert search(api, "prod/a-web", "redis") == ["library/redis"]
 
 
@@ -150,11 +132,11 @@ def test_binding_and_unbinding_show_and_hide_a_private_space(
     api: Api, harbor: HarborEmulator
 ) -> None:
     assert search(api, "prod/a-web", "api") == []
-    bind = {"spaces": [space_id("beta")], "workspaces": ["ws-a"]}
+    bind = {"spaces": [space_id("beta")], "workspaces": ["ws-a"]}  # beta: bound to ws-b only
     assert api.as_user("root").post("/api/bindings", bind).status_code == 200
     assert search(api, "prod/a-web", "api") == ["beta/api"]
     assert search(api, "prod/a-jobs", "api") == ["beta/api"]  # every namespace of Team A
-    assert search(api, "prod/b-api", "api", user="bob") == []
+    assert search(api, "prod/b-api", "api", user="bob") == ["beta/api"]  # still its own
     unbind = {**bind, "action": "unbind"}
     assert api.as_user("root").post("/api/bindings", unbind).status_code == 200
     assert search(api, "prod/a-web", "api") == []
