@@ -33,7 +33,7 @@ import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -144,14 +144,16 @@ class _Catalogue:
         self.joined = _Joined.of(self.lowered)
         self.postings: dict[str, list[int]] = {}
 
-    def candidates(self, text: str) -> list[int] | None:
-        """Rows holding the rarest trigram of ``text`` (a superset of its matches, in order),
-        or None when ``text`` is shorter than a trigram."""
+    def rarest(self, text: str) -> str | None:
+        """The trigram of ``text`` in the fewest rows, or None when ``text`` is shorter."""
         if len(text) < 3:
             return None
-        return min((self._posting(text[i : i + 3]) for i in range(len(text) - 2)), key=len)
+        return min(
+            (text[i : i + 3] for i in range(len(text) - 2)), key=lambda g: len(self.posting(g))
+        )
 
-    def _posting(self, gram: str) -> list[int]:
+    def posting(self, gram: str) -> list[int]:
+        """The rows holding ``gram``, in order (one scan of every name the first time)."""
         found = self.postings.get(gram)
         if found is None:
             if len(self.postings) >= MAX_POSTINGS:
@@ -162,11 +164,23 @@ class _Catalogue:
 
 @dataclass(slots=True)
 class _View:
-    """One scope: its rows (positions in the catalogue), their spaces and joined names."""
+    """One scope: its rows (positions in the catalogue), their spaces and joined names, and
+    the rows of each trigram asked for so far (the catalogue's, kept to this scope)."""
 
     rows: list[int]
     spaces: frozenset[int]
     joined: _Joined
+    postings: dict[str, list[int]] = field(default_factory=dict)
+
+    def posting(self, catalogue: _Catalogue, gram: str) -> list[int]:
+        found = self.postings.get(gram)
+        if found is None:
+            if len(self.postings) >= MAX_POSTINGS // 32:
+                self.postings.clear()
+            shown, space_of = self.spaces, catalogue.space_ids
+            found = [p for p in catalogue.posting(gram) if space_of[p] in shown]
+            self.postings[gram] = found
+        return found
 
 
 class _Facts:
@@ -250,11 +264,15 @@ def _matches(catalogue: _Catalogue, view: _View, text: str) -> tuple[int, Iterab
     """(how many rows of ``view`` contain ``text``, their catalogue positions in order)."""
     if not text:
         return len(view.rows), view.rows
-    candidates = catalogue.candidates(text)
-    if candidates is not None and len(candidates) * POSTINGS_SHARE <= len(view.rows):
-        space_of, lowered, shown = catalogue.space_ids, catalogue.lowered, view.spaces
-        found = [p for p in candidates if space_of[p] in shown and text in lowered[p]]
-        return len(found), found
+    gram = catalogue.rarest(text)
+    if gram is not None:
+        candidates = view.posting(catalogue, gram)
+        if len(text) == 3:  # the trigram is the text: its rows are the answer
+            return len(candidates), candidates
+        if len(candidates) * POSTINGS_SHARE <= len(view.rows):
+            lowered = catalogue.lowered
+            found = [p for p in candidates if text in lowered[p]]
+            return len(found), found
     rows = view.rows
     return view.joined.count(text), (rows[i] for i in view.joined.positions(text))
 
