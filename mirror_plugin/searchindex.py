@@ -49,6 +49,8 @@ CATALOGUE_ROW = 2
 MAX_VIEWS = 512
 #: Trigrams whose rows are kept per catalogue; beyond it they are found again on demand.
 MAX_POSTINGS = 8192
+#: Likewise per view (each holds only its scope's share of a trigram's rows).
+MAX_VIEW_POSTINGS = 256
 EXTRAS_KEY = "picker_index"
 _SEPARATOR = "\0"  # PostgreSQL cannot store it in a name; SQLite names with it are scanned
 
@@ -66,10 +68,6 @@ class IndexedRegistry:
     health: str
     last_error: str | None
     last_synced_at: datetime | None
-
-    @property
-    def is_platform(self) -> bool:
-        return not self.workspace_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +173,7 @@ class _View:
     def posting(self, catalogue: _Catalogue, gram: str) -> list[int]:
         found = self.postings.get(gram)
         if found is None:
-            if len(self.postings) >= MAX_POSTINGS // 32:
+            if len(self.postings) >= MAX_VIEW_POSTINGS:
                 self.postings.clear()
             shown, space_of = self.spaces, catalogue.space_ids
             found = [p for p in catalogue.posting(gram) if space_of[p] in shown]
