@@ -12,7 +12,8 @@ What it holds, in two layers so that each is rebuilt only when its own data move
 - the catalogue: every repository in the database's own order (``ORDER BY name, id``, so
   the order is the database collation's, as before), with lower-cased names joined into one
   string. Re-read only when the catalogue counter (row 2 of ``mirror_rule_generation``,
-  bumped by triggers on every repository write: migration 0008_picker) moved;
+  bumped by triggers on repository writes, on SQLite on space writes: migration
+  0008_picker) moved;
 - the visibility facts: integrations, spaces and their bindings, re-read whenever the rule
   snapshot (:mod:`mirror_plugin.rulecache`) is a new one. That snapshot decides freshness
   for both: a commit in this worker makes the very next request re-check the counter; a
