@@ -34,7 +34,7 @@ from .csrf import csrf_token
 from .disclosure import shown_last_error, shown_message
 from .i18n import N_, gettext, ngettext
 from .integrations import session
-from .models import Integration, Repository, Space
+from .models import Integration, Space
 from .paging import count_rows, page_count
 from .params import parse_int
 from .ratelimit import limit_registry_call

@@ -13,7 +13,7 @@ What it holds, in two layers so that each is rebuilt only when its own data move
   the order is the database collation's, as before), with lower-cased names joined into one
   string. Re-read only when the catalogue counter (row 2 of ``mirror_rule_generation``,
   bumped by triggers on repository writes, on SQLite on space writes: migration
-  0008_picker) moved;
+  0010) moved;
 - the visibility facts: integrations, spaces and their bindings, re-read whenever the rule
   snapshot (:mod:`mirror_plugin.rulecache`) is a new one. That snapshot decides freshness
   for both: a commit in this worker makes the very next request re-check the counter; a
@@ -44,7 +44,7 @@ from sqlalchemy import Engine, select
 from .catalogue import visible_in_memory
 from .models import Binding, Integration, Repository, RuleGeneration, Space
 
-#: Row of ``mirror_rule_generation`` counting repository writes (migration 0008_picker).
+#: Row of ``mirror_rule_generation`` counting repository writes (migration 0010).
 CATALOGUE_ROW = 2
 #: Views kept per worker; beyond it the oldest is dropped (one per workspace and tab in use).
 MAX_VIEWS = 512

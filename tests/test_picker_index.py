@@ -107,7 +107,8 @@ def test_a_synced_repository_is_found_by_the_next_search(api: Api, harbor: Harbo
     assert search(api, "prod/a-web", "library/") == ["library/nginx", "library/team/tools/busybox"]
     harbor.add_repository("library", "redis", [{"tags": ["7"]}])
     integration = factories.session().scalar(sa.select(Integration.id))
-    assert api.as_user("root").post(f"/api/integrations/{integration}/sync").status_code == 200
+    synced = api.as_user("root").post(f"/api/integrations/{integration}/sync?wait=true")
+    assert synced.status_code == 200
     assert search(api, "prod/a-web", "library/") == [
         "library/nginx",
         "library/redis",
@@ -161,7 +162,7 @@ def polling_app(database_url: str, adapter: FakeHostAdapter) -> Iterator[Flask]:
 def test_repositories_written_by_another_process_are_searched(
     polling_app: Flask, database_url: str
 ) -> None:
-    """Migration 0008_picker's triggers move the counters, whoever writes. On PostgreSQL a
+    """Migration 0010's triggers move the counters, whoever writes. On PostgreSQL a
     write to repositories alone is enough; on SQLite (row triggers only, one per space rather
     than per repository) the writer also touches the space, as every writer in the plugin
     does (sync, refresh, deletions)."""
