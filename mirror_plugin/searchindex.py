@@ -42,7 +42,7 @@ from flask import current_app
 from sqlalchemy import Engine, select
 
 from .catalogue import visible_in_memory
-from .models import Binding, Integration, Repository, RuleGeneration, Space
+from .models import Binding, Integration, Repository, RuleGeneration, Scope, Space
 
 #: Row of ``mirror_rule_generation`` counting repository writes (migration 0010).
 CATALOGUE_ROW = 2
@@ -69,6 +69,11 @@ class IndexedRegistry:
     health: str
     last_error: str | None
     last_synced_at: datetime | None
+
+    @property
+    def is_platform(self) -> bool:
+        """As :attr:`Integration.is_platform`: the rule's labels read either."""
+        return self.scope == Scope.PLATFORM.value
 
 
 @dataclass(frozen=True, slots=True)
