@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from . import audit
 from .auth import known_workspaces
+from .bulk import insert_rows
 from .i18n import _
 from .integrations import InvalidInput, session
 from .labels import BINDING_CHANGED
@@ -151,7 +152,7 @@ def _apply(
             )
         changes.append(change)
     if additions:
-        session().execute(insert(Binding), additions)
+        insert_rows(Binding, additions)
     # The robots follow in the same transaction's outbox; Harbor is never called from here.
     enqueue_spaces({c.space_id: c.bound + c.unbound for c in changes}, action)
     session().commit()

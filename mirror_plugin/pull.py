@@ -21,10 +21,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from . import audit
 from .auth import adapter
+from .bulk import insert_rows
 from .integrations import http_for_row, session
 from .models import Binding, Integration, Scope, Space, utcnow
 from .pull_changes import bump
@@ -51,7 +52,7 @@ def enqueue(integration_id: int, workspaces: Iterable[str], reason: str) -> None
         for w in sorted(set(workspaces))
     ]  # fmt: skip
     if rows:
-        session().execute(insert(PullOutbox), rows)
+        insert_rows(PullOutbox, rows)
 
 
 def needs_robot(integration: Integration) -> bool:
