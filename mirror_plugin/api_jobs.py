@@ -38,14 +38,21 @@ def job_or_404(
     return job, row, scope
 
 
+def job_error_text(job: Job) -> str:
+    """The job's failure in full, in the reader's language as far as it can be: the job's own
+    failures are msgids (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no
+    user's language; a registry's sentence was written when it failed, and is kept as it is."""
+    if job.error_category is None and job.error:
+        return _(job.error, num=job.attempts)
+    return job.error or ""
+
+
 def shown_job_error(job: Job) -> RegistryError | None:
     """The job's failure as the current user may see it."""
     if job.status != JobStatus.FAILED.value or not job.error:
         return None
-    if job.error_category is None:
-        # Not a registry failure: one of the job's own msgids (jobs.UNEXPECTED, ...), stored
-        # untranslated because the job ran in no user's language; translated for this reader.
-        return RegistryError(Category.SERVER_ERROR, _(job.error, num=job.attempts))
+    if job.error_category is None:  # not a registry failure: a sentence of ours
+        return RegistryError(Category.SERVER_ERROR, job_error_text(job))
     try:
         category = Category(job.error_category)
     except ValueError:
