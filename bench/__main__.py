@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("sync", "bindings", "check", "picker", "load", "admission")
+BENCHMARKS = ("sync", "bindings", "check", "picker", "load", "admission", "pull")
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from flask_sqlalchemy import SQLAlchemy
 from mirror_plugin import MirrorPlugin, dbmigrate
 from mirror_plugin.facts import DatabaseFacts
 from mirror_plugin.models import Binding, Integration, Space
-from mirror_plugin.rule import decide
+from mirror_plugin.rule import judge
 from mirror_plugin.rulecache import RuleSnapshot
 from mirror_plugin.testing import FakeHostAdapter
 
@@ -145,9 +145,9 @@ def main(quick: bool = False) -> None:
             started = time.perf_counter()
             for ns, image in sample:
                 workspace = adapter.namespaces[ns]
-                decide(
+                judge(
                     facts, image=image, namespace=ns, namespace_known=True, workspace_id=workspace
-                )
+                ).decision()
             slow = len(sample) / (time.perf_counter() - started)
     print(
         f"check: {workspaces} workspaces, {namespaces} namespaces, {spaces} spaces "
@@ -156,7 +156,7 @@ def main(quick: bool = False) -> None:
     )
     print(f"  in-memory snapshot       {fast:10,.0f} decisions/s (target: at least 50,000)")
     print(f"  one query per decision   {slow:10,.0f} decisions/s (baseline)")
-    print(f"  ratio: {fast / slow:.1f}x (target: at least 20x)")
+    print(f"  ratio: {fast / slow:.1f}x (target: at least 50x)")
     print(f"  snapshot memory: {snapshot_bytes / 2**20:.1f} MiB (target: at most 64 MiB)")
 
 

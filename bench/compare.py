@@ -39,7 +39,8 @@ def figures(output: str) -> dict[str, float]:
     for line in output.splitlines():
         match = _NUMBER.search(line)
         if match:
-            label = _NUMBER.sub("#", line).strip()
+            # Spaces collapsed too: a figure's padding changes with its width.
+            label = " ".join(_NUMBER.sub("#", line).split())
             found.setdefault(label, float(match.group().replace(",", "")))
     return found
 

@@ -210,7 +210,10 @@ def api_integration(integration_id: int) -> ResponseReturnValue:
     require_fresh_login()
     if request.method == "DELETE":
         removed = service.delete(row, actor=principal.id)
-        return jsonify({"deleted": integration_id, "bindings_removed": removed})
+        answer: dict[str, Any] = {"deleted": integration_id, "bindings_removed": removed.bindings}
+        if removed.robots:
+            answer["pull_robots"] = removed.robots.to_dict()
+        return jsonify(answer)
     data = input_from(_body(), row)
     limit_registry_call()
     row = _saved(data, actor=principal.id, existing=row)

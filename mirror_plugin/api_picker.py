@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed
 
-from . import catalogue
+from . import catalogue, searchindex
 from .adapter import UnknownNamespace
 from .api_spaces import int_arg
 from .auth import (
@@ -32,15 +32,16 @@ from .auth import (
 )
 from .csrf import csrf_token
 from .disclosure import shown_last_error, shown_message
-from .i18n import gettext, ngettext
+from .i18n import N_, gettext, ngettext
 from .integrations import session
-from .models import Integration, Repository, Space
+from .models import Integration, Space
 from .paging import count_rows, page_count
 from .params import parse_int
 from .ratelimit import limit_registry_call
 from .views import blueprint
 
 PER_PAGE = 20
+SPACE_NOT_FOUND = N_("No such space for this namespace.")
 
 
 def _scope() -> tuple[str, str | None]:
@@ -56,11 +57,13 @@ def _scope() -> tuple[str, str | None]:
         abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
 
 
-def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
-    page, per_page = int_arg("page", 1, high=10**6), int_arg("per_page", PER_PAGE, high=100)
-    total = count_rows(query)
-    rows = session().execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, {
+def _paging_args() -> tuple[int, int]:
+    """(page, per_page) from the query string, or a 400."""
+    return int_arg("page", 1, high=10**6), int_arg("per_page", PER_PAGE, high=100)
+
+
+def _paging(total: int, page: int, per_page: int) -> dict[str, int]:
+    return {
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -68,7 +71,14 @@ def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
     }
 
 
-def _registry_json(integration: Integration) -> dict[str, Any]:
+def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
+    page, per_page = _paging_args()
+    total = count_rows(query)
+    rows = session().execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, _paging(total, page, per_page)
+
+
+def _registry_json(integration: Integration | searchindex.IndexedRegistry) -> dict[str, Any]:
     host = integration.registry_host
     return {
         "id": integration.id,
@@ -187,18 +197,25 @@ def _space_or_404(workspace_id: str | None) -> tuple[Space, Integration]:
     space_id = parse_int(raw)
     found = catalogue.visible_space(workspace_id, space_id) if space_id else None
     if found is None:
-        abort(404, description=gettext("No such space for this namespace."))
+        abort(404, description=gettext(SPACE_NOT_FOUND))
     return found
 
 
-def _repository_json(repo: Repository, space: Space, integration: Integration) -> dict[str, Any]:
+def _repository_json(
+    repo: searchindex.IndexedRepository, registries: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """One search result; ``registries`` keeps each registry's JSON made once per response."""
+    space, integration = repo.space, repo.space.registry
+    registry = registries.get(integration.id)
+    if registry is None:
+        registry = registries[integration.id] = _registry_json(integration)
     return {
         "name": repo.name,
         "space_id": space.id,
         "space": space.name,
         "short_name": repo.name[len(space.name) + 1 :] if "/" in repo.name else repo.name,
         "artifact_count": repo.artifact_count,
-        "registry": _registry_json(integration),
+        "registry": registry,
         "image": f"{integration.registry_host}/{repo.name}",
     }
 
@@ -216,24 +233,37 @@ def _no_refresh_on_get() -> None:
 
 
 def _repositories(*, refresh: bool) -> ResponseReturnValue:
+    """Answered from this worker's search index (:mod:`mirror_plugin.searchindex`), which
+    applies the same visibility rule as the SQL the other picker lists use."""
     _, workspace_id = _scope()
     tab = _tab_arg()
     error = None
+    index = searchindex.index()
+    space_id = None
     if request.args.get("space") or refresh:
-        space, integration = _space_or_404(workspace_id)
         if refresh:
+            space, integration = _space_or_404(workspace_id)
             limit_registry_call()
             error = catalogue.refresh_repositories(space, integration)
-        query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip())
-        query = query.where(Space.id == space.id)
-    else:
-        query = catalogue.search_repositories(workspace_id, request.args.get("q", "").strip(), tab)
-    rows, paging = _page(query.order_by(Repository.name, Repository.id))
+        found = index.space(workspace_id, parse_int(request.args.get("space", "")))
+        if found is None:
+            abort(404, description=gettext(SPACE_NOT_FOUND))
+        space_id, tab = found.id, None
+    page, per_page = _paging_args()
+    total, rows = index.search(
+        workspace_id,
+        request.args.get("q", "").strip(),
+        tab=tab,
+        space_id=space_id,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
+    registries: dict[int, dict[str, Any]] = {}
     return jsonify(
         {
-            **paging,
+            **_paging(total, page, per_page),
             "error": shown_message(None, error) if error else None,
-            "items": [_repository_json(*row) for row in rows],
+            "items": [_repository_json(row, registries) for row in rows],
         }
     )
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from flask import abort, current_app, has_request_context, request
 
-from .adapter import HostAdapter, Principal, Role
+from .adapter import HostAdapter, Principal, Role, UnknownNamespace
 from .i18n import _
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,24 +102,31 @@ def platform_admin_required(view: F) -> F:
 
 
 _UNKNOWN = object()
+_NO_NAMESPACE = object()
 
 
-def namespace_workspace(namespace: str) -> str | None:
+def namespace_workspace(namespace: str, host: HostAdapter | None = None) -> str | None:
     """The adapter's answer for ``namespace``, asked once per request (the hook and the picker
     check access first and then decide: one host lookup, not two).
 
+    ``host`` is the adapter when the caller holds it already (``check_image``, which is called
+    outside requests too, thousands of times a second): no proxy lookup, no closure.
     Raises :class:`~mirror_plugin.adapter.UnknownNamespace` like the adapter does.
     """
-    from .adapter import UnknownNamespace
-
-    def lookup() -> object:
-        try:
-            return adapter().workspace_of_namespace(namespace)
-        except UnknownNamespace:
-            return _UNKNOWN
-
-    found = _per_request(f"mirror_plugin.namespace:{namespace}", lookup)
+    if host is None:
+        host = adapter()
+    if not has_request_context():
+        return host.workspace_of_namespace(namespace)
+    environ = request.environ
+    key = f"mirror_plugin.namespace:{namespace}"
+    found = environ.get(key, _UNKNOWN)
     if found is _UNKNOWN:
+        try:
+            found = host.workspace_of_namespace(namespace)
+        except UnknownNamespace:
+            found = _NO_NAMESPACE
+        environ[key] = found
+    if found is _NO_NAMESPACE:
         raise UnknownNamespace(namespace)
     return cast(str | None, found)
 
@@ -131,8 +138,6 @@ def may_use_namespace(principal: Principal, namespace: str) -> bool:
     workspace is open to every signed-in user. An unknown namespace is answered like one the
     user may not see, so existence does not leak across tenants.
     """
-    from .adapter import UnknownNamespace
-
     try:
         workspace_id = namespace_workspace(namespace)
     except UnknownNamespace:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, exists, false, or_, select
@@ -21,6 +21,9 @@ from .params import aware
 from .registry.docker import INDEX_TYPES, DockerRegistryClient
 from .registry.errors import RegistryError
 from .registry.harbor import HarborClient
+
+if TYPE_CHECKING:
+    from .searchindex import IndexedSpace
 
 TABS = ("public", "private", "workspace")
 MAX_DOCKER_TAGS = 100  # a plain registry needs one request per tag for digests and sizes
@@ -58,16 +61,19 @@ def visible_space(workspace_id: str | None, space_id: int) -> tuple[Space, Integ
     return (row[0], row[1]) if row else None
 
 
-def search_repositories(workspace_id: str | None, text: str, tab: str | None = None) -> Select[Any]:
-    query = (
-        select(Repository, Space, Integration)
-        .join(Space, Repository.space_id == Space.id)
-        .join(Integration, Space.integration_id == Integration.id)
-        .where(visibility(workspace_id, tab))
+def visible_in_memory(space: IndexedSpace, workspace_id: str | None, tab: str | None) -> bool:
+    """:func:`visibility`, for the picker's in-memory index: change one, change the other
+    (tests/test_picker_index.py compares the two on random catalogues)."""
+    platform = space.registry.workspace_id == ""
+    public = platform and space.public
+    if workspace_id is None:
+        private = own = False
+    else:
+        private = platform and not space.public and workspace_id in space.bound
+        own = space.registry.workspace_id == workspace_id
+    return {"public": public, "private": private, "workspace": own}.get(
+        tab or "", public or private or own
     )
-    if text:
-        query = query.where(Repository.name.contains(text.lower(), autoescape=True))
-    return query
 
 
 def _ttl() -> timedelta:

@@ -216,7 +216,7 @@ def remove_command(name: str, workspace: str | None, yes: bool) -> None:
             ),
             abort=True,
         )
-    service.delete(row, actor=ACTOR)
+    removed = service.delete(row, actor=ACTOR)
     click.echo(
         ngettext(
             "Removed %(name)s and its %(num)s binding.",
@@ -225,6 +225,8 @@ def remove_command(name: str, workspace: str | None, yes: bool) -> None:
             name=name,
         )
     )
+    if removed.robots.warning:
+        click.echo(removed.robots.warning, err=True)
 
 
 def _sync_one(row: Integration) -> bool:

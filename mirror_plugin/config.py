@@ -133,6 +133,10 @@ DEFAULTS: dict[str, Any] = {
     # A running job whose heartbeat is older than this (seconds) lost its worker (a restart,
     # a crash) and is taken over by another one.
     "MIRROR_JOBS_STALE_SECONDS": 60.0,
+    # Workspaces whose robots one reconcile round changes at once (threads, each with its
+    # own database connection: keep it below the host's pool size). Also how many robots
+    # are deleted at once when a platform Harbor integration is removed.
+    "MIRROR_PULL_CONCURRENCY": 8,
     # Fernet keys (urlsafe base64, newest first) that encrypt registry passwords at rest.
     "MIRROR_SECRET_KEYS": [],
 }

@@ -22,6 +22,7 @@ from .dbfaults import (
     database_unreachable,
     rollback_session,
 )
+from .faq import explanation
 from .health import HealthMonitor
 from .i18n import gettext
 from .jobs import JobRunner
@@ -31,7 +32,7 @@ from .pull_secret import PullSecret
 from .pull_worker import PullWorker
 from .registry.netguard import NetworkPolicy
 from .resolver import CachedResolver
-from .rule import Decision, Explanation, decide, unavailable
+from .rule import Decision, Explanation, Verdict, judge, unavailable
 from .rulecache import RuleCache
 
 EXTENSION_KEY = "mirror_plugin"
@@ -214,11 +215,26 @@ class MirrorPlugin:
         ``MIRROR_RULE_STALE_SECONDS``; after that, and when the host adapter's own database
         lookup fails, the answer is a denial with reason ``unavailable``.
         """
-        return self._judge(namespace)(image)
+        return explanation(self._judge(namespace)(image))
 
-    def _judge(self, namespace: str) -> Callable[[str], Explanation]:
-        """What :meth:`explain` asks once per namespace (the host's workspace, the rule
-        snapshot), bound into a function that explains one image of that namespace."""
+    def check_image(self, namespace: str, image: str) -> Decision:
+        """May ``image`` be deployed into ``namespace``? A decision, never an exception.
+
+        The same verdict as :meth:`explain`'s, without the FAQ sentences nobody reads here.
+        """
+        return self._judge(namespace)(image).decision()
+
+    def check_images(self, namespace: str, images: Iterable[str]) -> list[Decision]:
+        """:meth:`check_image` for each of ``images``, in order, with the namespace and the
+        rule snapshot looked up once: a workload's images (the admission webhook) are decided
+        together, and per image those lookups cost as much as the decision."""
+        judge_image = self._judge(namespace)
+        return [judge_image(image).decision() for image in images]
+
+    def _judge(self, namespace: str) -> Callable[[str], Verdict]:
+        """What a decision asks once per namespace (the host's workspace, the rule snapshot),
+        bound into a function that judges one image of that namespace: the hot path of every
+        deploy check."""
         app = _app()
         state: MirrorState = app.extensions[EXTENSION_KEY]
         workspace_id: str | None = None
@@ -226,7 +242,7 @@ class MirrorPlugin:
         try:
             if namespace_known:
                 try:
-                    workspace_id = namespace_workspace(namespace)
+                    workspace_id = namespace_workspace(namespace, state.host)
                 except UnknownNamespace:
                     namespace_known = False
             facts = state.rules.facts(state.db, state.host)
@@ -245,18 +261,7 @@ class MirrorPlugin:
             "foreign_policy": app.config["MIRROR_FOREIGN_IMAGES"],
             "resolve": state.resolver.resolve,
         }
-        return lambda image: decide(facts, image=image, **options)
-
-    def check_image(self, namespace: str, image: str) -> Decision:
-        """May ``image`` be deployed into ``namespace``? A decision, never an exception."""
-        return self.explain(namespace, image).decision
-
-    def check_images(self, namespace: str, images: Iterable[str]) -> list[Decision]:
-        """:meth:`check_image` for each of ``images``, in order, with the namespace and the
-        rule snapshot looked up once: a workload's images (the admission webhook) are decided
-        together, and per image those lookups cost as much as the decision."""
-        judge = self._judge(namespace)
-        return [judge(image).decision for image in images]
+        return lambda image: judge(facts, image=image, **options)
 
     def filter_images(self, namespace: str, images: Iterable[str]) -> FilterResult:
         """Split ``images`` into those ``namespace`` may deploy and the denied decisions."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from flask import current_app
@@ -29,6 +29,9 @@ from .registry.probe import ConnectionReport, probe
 from .registry_hosts import parse_aliases, record_addresses, same_registry, set_aliases
 from .rule import registry_key
 from .signals import integration_changed
+
+if TYPE_CHECKING:
+    from .pull_removal import RobotRemoval
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 KINDS = {"harbor": "Harbor", "docker": "Docker Registry"}
@@ -125,6 +128,7 @@ def http_for(endpoint: Endpoint, *, workspace: bool, budget: Budget | None = Non
         timeout=float(config["MIRROR_REGISTRY_TIMEOUT"]),
         deadline=float(config["MIRROR_REGISTRY_DEADLINE"]),
         budget=budget or registry_budget(),
+        concurrency=int(config["MIRROR_SYNC_WORKERS"]),
     )
 
 
@@ -384,8 +388,21 @@ def purge_spaces(space_ids: list[int]) -> dict[int, list[str]]:
     return bound
 
 
-def delete(row: Integration, *, actor: str) -> int:
-    """Remove an integration with its spaces and bindings in one transaction; audited."""
+@dataclass
+class Removed:
+    """What removing an integration took with it."""
+
+    bindings: int
+    #: Its pull robots in Harbor (platform Harbor integrations only).
+    robots: RobotRemoval
+
+
+def delete(row: Integration, *, actor: str) -> Removed:
+    """Remove an integration with its spaces and bindings in one transaction; audited.
+    A platform Harbor's pull robots are deleted from Harbor first, best effort."""
+    from .pull_removal import delete_robots
+
+    robots = delete_robots(row)  # while its credentials are still stored
     space_ids = list(session().scalars(select(Space.id).where(Space.integration_id == row.id)))
     bound = purge_spaces(space_ids)
     workspaces = sorted({w for ws in bound.values() for w in ws})
@@ -400,6 +417,7 @@ def delete(row: Integration, *, actor: str) -> int:
         workspaces=workspaces or ([row.workspace_id] if row.workspace_id else []),
         spaces=spaces,
         bindings=bindings,
+        **({"pull_robots": robots.to_dict()} if robots else {}),
     )
     session().commit()
     integration_changed.send(
@@ -409,4 +427,4 @@ def delete(row: Integration, *, actor: str) -> int:
         actor=actor,
         unbound_workspaces=workspaces,
     )
-    return bindings
+    return Removed(bindings, robots)

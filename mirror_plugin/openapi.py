@@ -401,7 +401,19 @@ def _schemas() -> dict[str, Schema]:
             }
         ),
         "IntegrationDeleted": record(
-            {"deleted": integer(), "bindings_removed": integer(minimum=0)}
+            {
+                "deleted": integer(),
+                "bindings_removed": integer(minimum=0),
+                # A platform Harbor's pull robots: deleted, and left to delete by hand.
+                "pull_robots": record(
+                    {
+                        "deleted": array(string()),
+                        "left": array(string()),
+                        "error": nullable(string()),
+                    }
+                ),
+            },
+            optional=["pull_robots"],
         ),
         "IntegrationInput": integration_input(creating=True),
         "IntegrationUpdate": integration_input(creating=False),

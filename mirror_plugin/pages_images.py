@@ -15,13 +15,11 @@ from typing import Any
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from . import catalogue, scopes
+from . import catalogue, scopes, searchindex
 from .auth import login_required
 from .disclosure import shown_message
 from .i18n import N_, _
-from .integrations import session
-from .models import Repository
-from .paging import count_rows, page_count
+from .paging import page_count
 from .params import parse_int
 from .ratelimit import limit_registry_call
 from .views import blueprint
@@ -44,13 +42,18 @@ def _tab() -> str:
     return tab
 
 
-def _page_of(query: Any) -> dict[str, Any]:
-    """One page of ``query``'s rows with the counts the pager shows; a page past the end
+def _page_of(workspace_id: str, search: str, tab: str | None) -> dict[str, Any]:
+    """One page of the picker's search (its in-memory index, so both list the same
+    repositories in the same order) with the counts the pager shows; a page past the end
     shows the last one."""
-    total = count_rows(query)
+    index = searchindex.index()
+    total, _ = index.search(workspace_id, search, tab=tab, limit=0)
     pages = page_count(total, PER_PAGE)
     number = min(parse_int(request.args.get("page", "1"), high=10**6) or 1, pages)
-    rows = session().execute(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+    _, found = index.search(
+        workspace_id, search, tab=tab, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+    )
+    rows = [(repo, repo.space, repo.space.registry) for repo in found]
     return {"rows": rows, "total": total, "page": number, "pages": pages}
 
 
@@ -74,7 +77,6 @@ def images_page(workspace_id: str) -> ResponseReturnValue:
     """The workspace's images, searched by repository name and filtered by the picker's tabs."""
     scope = scopes.resolve(workspace_id)
     tab, search = _tab(), request.args.get("q", "").strip()
-    query = catalogue.search_repositories(workspace_id, search, tab or None)
     return render_template(
         "mirror_plugin/images.html",
         scope=scope,
@@ -82,7 +84,7 @@ def images_page(workspace_id: str) -> ResponseReturnValue:
         tabs={key: _(title) for key, title in TAB_TITLES.items()},
         search=search,
         access=catalogue.access,
-        page=_page_of(query.order_by(Repository.name, Repository.id)),
+        page=_page_of(workspace_id, search, tab or None),
     )
 
 

@@ -179,13 +179,15 @@ def delete_view(integration_id: int, workspace_id: str | None = None) -> Respons
             ngettext(
                 "Deleted %(name)s and its binding.",
                 "Deleted %(name)s and its %(num)s bindings.",
-                removed,
+                removed.bindings,
                 name=name,
             )
-            if removed
+            if removed.bindings
             else _("Deleted %(name)s.", name=name),
             "success",
         )
+        if removed.robots.warning:
+            flash(removed.robots.warning, "error")
         return redirect(scope_url(scope, "list"))
     return _render("integration_delete.html", scope, row=row, bindings=service.binding_count(row))
 

@@ -271,10 +271,12 @@ def notify_shared(space_workspaces: dict[int, list[str]], reason: str) -> None:
         notify(workspace, reason)
 
 
-def notify(workspace_id: str, reason: str) -> None:
-    """Count the change (the cluster agents' cursor, :mod:`mirror_plugin.pull_changes`) and
-    send ``pull_credentials_changed`` for the workspace's namespaces."""
-    bump(workspace_id)
+def notify(workspace_id: str, reason: str, *, counted: bool = False) -> None:
+    """Count the change (the cluster agents' cursor, :mod:`mirror_plugin.pull_changes`; not
+    when ``counted`` with the change's own commit) and send ``pull_credentials_changed``
+    for the workspace's namespaces."""
+    if not counted:
+        bump(workspace_id)
     try:
         namespaces = sorted(adapter().namespaces_of_workspace(workspace_id))
     except Exception:  # noqa: BLE001 - a host failure must not undo a committed change

@@ -2,9 +2,11 @@
 
 :func:`mirror_plugin.pull.notify` (the one place every change to a namespace's pull secret
 passes, right after the change committed) calls :func:`bump`: the counter goes up by one and
-the workspace remembers the new value. ``GET /api/clusters/<cluster>/pull-secrets?since=N``
-then returns the namespaces of the workspaces whose value is above ``N``. Keeping the last
-value per workspace (not a log of changes) bounds the table by the number of workspaces.
+the workspace remembers the new value. The reconciler counts its robot changes with
+:func:`count` inside the change's own transaction instead (one commit per robot, not two).
+``GET /api/clusters/<cluster>/pull-secrets?since=N`` then returns the namespaces of the
+workspaces whose value is above ``N``. Keeping the last value per workspace (not a log of
+changes) bounds the table by the number of workspaces.
 """
 
 from __future__ import annotations
@@ -37,17 +39,24 @@ def _next_value() -> int:
     return int(value)
 
 
+def count(workspace_id: str) -> int:
+    """Record that ``workspace_id``'s pull credentials change, in the caller's transaction
+    (its commit carries the count; call it last, as the counter row stays locked till then)."""
+    value = _next_value()
+    row = session().get(PullChange, workspace_id)
+    if row is None:
+        session().add(PullChange(workspace_id=workspace_id, seq=value, changed_at=utcnow()))
+    else:
+        row.seq, row.changed_at = value, utcnow()
+    return value
+
+
 def bump(workspace_id: str) -> int | None:
-    """Record that ``workspace_id``'s pull credentials changed; commits. ``None`` when the
-    database failed: the change itself is committed already, so it is logged, not raised (a
-    cluster agent's periodic full poll repairs what it missed)."""
+    """:func:`count` a change that is committed already, and commit. ``None`` when the
+    database failed: the change itself stands, so it is logged, not raised (a cluster
+    agent's periodic full poll repairs what it missed)."""
     try:
-        value = _next_value()
-        row = session().get(PullChange, workspace_id)
-        if row is None:
-            session().add(PullChange(workspace_id=workspace_id, seq=value, changed_at=utcnow()))
-        else:
-            row.seq, row.changed_at = value, utcnow()
+        value = count(workspace_id)
         session().commit()
         return value
     except SQLAlchemyError as exc:

@@ -85,7 +85,8 @@ class PullChange(MirrorBase):
 
 class PullOutbox(MirrorBase):
     """A robot change still to apply: "make (integration, workspace)'s robot match the
-    bindings". Rows are written with the binding change and marked done once applied."""
+    bindings". Rows are written with the binding change and deleted once applied, so the
+    table holds only what is still to do."""
 
     __tablename__ = "mirror_pull_outbox"
     __table_args__ = (Index("ix_mirror_pull_outbox_pending", "done_at", "next_attempt_at"),)
@@ -100,6 +101,8 @@ class PullOutbox(MirrorBase):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Set by the first version of pull access, which kept applied rows; pending rows have
+    #: None, and rows with a value are ignored and deleted with their pair's next success.
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     def to_dict(self) -> dict[str, Any]:

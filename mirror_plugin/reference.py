@@ -124,8 +124,9 @@ def parse_reference(text: str) -> ImageReference:
     """Parse ``text`` with ``ParseNormalizedNamed`` semantics; raise InvalidReference.
 
     Nothing is stripped: surrounding whitespace or a trailing newline makes the input
-    invalid, exactly as it does for kubelet. Valid references are memoised: a platform
-    deploys the same few thousand images over and over.
+    invalid, exactly as it does for kubelet. References up to the length limit are memoised,
+    invalid ones with their sentence: a platform deploys the same few thousand images over
+    and over, and a broken manifest is retried just as often.
     """
     if not isinstance(text, str):
         raise InvalidReference(
@@ -136,11 +137,23 @@ def parse_reference(text: str) -> ImageReference:
             f"invalid reference format: {len(text):,} characters is longer than the "
             f"{MAX_REFERENCE_LENGTH} an image reference may have"
         )
-    return _parse_cached(text)
+    parsed = _parse_cached(text)
+    if isinstance(parsed, str):
+        raise InvalidReference(parsed)
+    return parsed
 
 
 @functools.lru_cache(maxsize=16384)
-def _parse_cached(text: str) -> ImageReference:
+def _parse_cached(text: str) -> ImageReference | str:
+    """The reference, or the sentence saying why it is invalid: a deploy hook retried with
+    the same bad image is answered from the memo too, not by the regular expressions."""
+    try:
+        return _parse_text(text)
+    except InvalidReference as exc:
+        return str(exc)
+
+
+def _parse_text(text: str) -> ImageReference:
     if _IDENTIFIER_RE.fullmatch(text):
         raise InvalidReference(
             f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings: "

@@ -6,9 +6,13 @@ For a namespace N whose workspace is W (or none)::
                ∪ private spaces of platform integrations that are bound to W
                ∪ every space of every workspace warehouse of W
 
-Nothing here touches the database, Flask or the network: :func:`decide` is handed a
-:class:`Facts` lookup and returns an :class:`Explanation` whose checks mirror the FAQ of the
-source document (is the namespace in a workspace? is the space bound to it? is it public?).
+Nothing here touches the database, Flask or the network: :func:`judge` is handed a
+:class:`Facts` lookup and returns a :class:`Verdict`, the rule's answer before any sentence is
+written. The deploy hook turns it into a :class:`Decision` (one message); only when a person
+asks why does :func:`mirror_plugin.faq.explanation` write the FAQ checks of the source
+document (is the namespace in a workspace? is the space bound to it? is it public?) from the
+same verdict. There is one rule, so a decision and its explanation cannot disagree, and the
+hook, called thousands of times a second, does not pay for sentences nobody reads.
 Registries are matched on the parsed host[:port] of the reference, never on string prefixes.
 
 A workspace warehouse grants its workspace the spaces its own sync found, that is what its
@@ -26,10 +30,10 @@ import enum
 import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .hostkey import address_keys, is_ip_literal, registry_key, split_key
-from .i18n import N_, gettext
+from .i18n import gettext
 from .reference import ImageReference, InvalidReference, parse_reference
 
 #: Answers a host name's addresses (``mirror_plugin.resolver.CachedResolver.resolve``).
@@ -159,41 +163,55 @@ class Facts(Protocol):
         ...
 
 
-Q_REFERENCE = N_("Is the image reference valid?")
-Q_REGISTRY = N_("Is the registry integrated?")
-Q_NAMESPACE = N_("Is the Kubernetes namespace bound to a workspace?")
-Q_VISIBILITY = N_("Is the mirror space public or private?")
-Q_BOUND = N_("Is the mirror space bound to the namespace's workspace?")
+#: The reasons that allow an image; every other reason denies it.
+ALLOWING = frozenset(
+    {
+        Reason.PUBLIC_SPACE,
+        Reason.BOUND_TO_WORKSPACE,
+        Reason.WORKSPACE_WAREHOUSE,
+        Reason.FOREIGN_ALLOWED,
+    }
+)
 
 
-@dataclass(slots=True)
-class _Context:
+class Verdict(NamedTuple):
+    """What the rule found for one image and namespace, before any sentence is written.
+
+    A tuple, not a dataclass: the hook builds one per decision, and nothing in it is more
+    than the rule already looked up.
+    """
+
+    reason: Reason
+    #: The image as shown in sentences (a repr, cut short, when it was not a string).
     image: str
     namespace: str
     workspace_id: str | None
+    #: The workspace's display name for sentences ("" when the namespace has none).
     workspace_label: str
-    checks: list[Check] = field(default_factory=list)
-    ref: ImageReference | None = None
+    ref: ImageReference | None
+    #: The integrations the image's registry is for this namespace (platform ones and the
+    #: namespace's own workspace's warehouses), in the order the facts gave them.
+    candidates: Sequence[RegistryFacts] = ()
+    #: The parser's sentence (invalid reference), the warehouse's name (workspace warehouse,
+    #: unknown space) or the outage sentence (unavailable); "" otherwise.
+    detail: str = ""
 
-    def check(self, key: str, question: str, status: CheckStatus, answer: str) -> None:
-        self.checks.append(Check(key, gettext(question), status, answer))
-
-    def finish(self, allowed: bool, reason: Reason, message: str) -> Explanation:
+    def decision(self) -> Decision:
+        """The hook's answer: allowed or not, the reason and one sentence."""
         ref = self.ref
-        decision = Decision(
-            allowed=allowed,
-            reason=reason,
-            message=message,
+        return Decision(
+            allowed=self.reason in ALLOWING,
+            reason=self.reason,
+            message=_message(self),
             image=self.image,
             namespace=self.namespace,
             workspace_id=self.workspace_id,
-            registry=ref.domain if ref else None,
-            space=ref.space if ref else None,
+            registry=ref.domain if ref is not None else None,
+            space=ref.space if ref is not None else None,
         )
-        return Explanation(decision, list(self.checks))
 
 
-def decide(
+def judge(
     facts: Facts,
     *,
     image: object,
@@ -203,251 +221,143 @@ def decide(
     workspace_name: str | None = None,
     foreign_policy: str = "allow",
     resolve: Resolve | None = None,
-) -> Explanation:
+) -> Verdict:
     """Apply the rule to one image for one namespace; never raises on bad input.
 
     ``workspace_name`` is the display name used in sentences; codes and ids stay stable.
     ``resolve`` answers a host name's addresses (cached and bounded by the caller); without
     it, host names match integrations by name and alias only.
     """
-    ctx = _Context(
-        image=image if isinstance(image, str) else _shown(repr(image)),
-        namespace=namespace,
-        workspace_id=workspace_id,
-        workspace_label=workspace_name or workspace_id or "",
-    )
+    shown = image if isinstance(image, str) else _shown(repr(image))
+    label = workspace_name or workspace_id or ""
     try:
-        ctx.ref = parse_reference(image)  # type: ignore[arg-type]
+        ref = parse_reference(image)  # type: ignore[arg-type]
     except InvalidReference as exc:
-        ctx.check("reference", Q_REFERENCE, CheckStatus.FAIL, str(exc))
-        return ctx.finish(
-            False,
-            Reason.INVALID_REFERENCE,
-            gettext(
-                "%(image)r is not a valid image reference (%(error)s). Use "
-                "host/space/repository:tag or @sha256:digest.",
-                image=_shown(ctx.image),
-                error=exc,
-            ),
+        return Verdict(
+            Reason.INVALID_REFERENCE, shown, namespace, workspace_id, label, None, (), str(exc)
         )
-    ref = ctx.ref
-    ctx.check(
-        "reference",
-        Q_REFERENCE,
-        CheckStatus.PASS,
-        gettext("It names %(reference)s.", reference=ref.string),
-    )
-
     if not namespace_known:
-        ctx.check(
-            "namespace",
-            Q_NAMESPACE,
-            CheckStatus.FAIL,
-            gettext("The console knows no namespace %(namespace)r.", namespace=namespace),
-        )
-        return ctx.finish(
-            False,
-            Reason.UNKNOWN_NAMESPACE,
-            gettext(
-                "Namespace %(namespace)r does not exist; choose a namespace first.",
-                namespace=namespace,
-            ),
-        )
-
-    in_workspace = workspace_id is not None
-    if in_workspace:
-        ctx.check(
-            "namespace",
-            Q_NAMESPACE,
-            CheckStatus.PASS,
-            gettext(
-                "Namespace %(namespace)s belongs to workspace %(workspace)s.",
-                namespace=namespace,
-                workspace=ctx.workspace_label,
-            ),
-        )
-    else:
-        ctx.check(
-            "namespace",
-            Q_NAMESPACE,
-            CheckStatus.FAIL,
-            gettext(
-                "Namespace %(namespace)s is not bound to any workspace, so only public "
-                "mirror spaces are available to it.",
-                namespace=namespace,
-            ),
-        )
-
-    candidates = [
-        registry
-        for registry in integrations_for(facts, ref, workspace_id, resolve)
-        if registry.workspace_id is None or registry.workspace_id == workspace_id
-    ]
+        return Verdict(Reason.UNKNOWN_NAMESPACE, shown, namespace, workspace_id, label, ref)
+    found = integrations_for(facts, ref, workspace_id, resolve)
+    candidates = [r for r in found if r.workspace_id is None or r.workspace_id == workspace_id]
     if not candidates:
-        return _foreign(ctx, foreign_policy)
-    ctx.check("registry", Q_REGISTRY, CheckStatus.PASS, _integrated(ref, candidates))
+        reason = Reason.FOREIGN_DENIED if foreign_policy == "deny" else Reason.FOREIGN_ALLOWED
+        return Verdict(reason, shown, namespace, workspace_id, label, ref)
+    reason, warehouse = _visibility(candidates, workspace_id)
+    return Verdict(reason, shown, namespace, workspace_id, label, ref, candidates, warehouse)
 
-    own = [r for r in candidates if r.workspace_id is not None]
-    platform = [r for r in candidates if r.workspace_id is None]
-    public = next((r for r in platform if r.space and r.space.public), None)
-    if public is not None:
-        ctx.check(
-            "visibility",
-            Q_VISIBILITY,
-            CheckStatus.PASS,
-            gettext("Mirror space %(space)s is public.", space=ref.space),
-        )
-        return ctx.finish(
-            True,
-            Reason.PUBLIC_SPACE,
-            gettext(
-                "%(image)s is in public mirror space %(space)s.",
-                image=ref.familiar,
-                space=ref.space,
-            ),
-        )
-    bound = in_workspace and any(
-        r.space and workspace_id in r.space.bound_workspaces for r in platform
-    )
+
+def _visibility(
+    candidates: Sequence[RegistryFacts], workspace_id: str | None
+) -> tuple[Reason, str]:
+    """The rule for an integrated registry, in one pass: public beats bound beats the
+    workspace's own warehouse. Answers the reason and the warehouse a sentence names."""
+    bound = False
+    on_platform = False
+    own: RegistryFacts | None = None
+    readable: RegistryFacts | None = None
+    for registry in candidates:
+        space = registry.space
+        if registry.workspace_id is None:
+            on_platform = True
+            if space is not None:
+                if space.public:
+                    return Reason.PUBLIC_SPACE, ""
+                if workspace_id is not None and workspace_id in space.bound_workspaces:
+                    bound = True
+        else:
+            own = own or registry
+            if readable is None and space is not None:
+                readable = registry
     if bound:
-        ctx.check(
-            "visibility",
-            Q_VISIBILITY,
-            CheckStatus.FAIL,
-            gettext(
-                "Mirror space %(space)s is private: only workspaces it is bound to may use it.",
-                space=ref.space,
-            ),
-        )
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.PASS,
-            gettext(
-                "Mirror space %(space)s is bound to workspace %(workspace)s.",
-                space=ref.space,
-                workspace=ctx.workspace_label,
-            ),
-        )
-        return ctx.finish(
-            True,
-            Reason.BOUND_TO_WORKSPACE,
-            gettext(
-                "%(image)s is in private mirror space %(space)s, bound to workspace "
-                "%(workspace)s.",
-                image=ref.familiar,
-                space=ref.space,
-                workspace=ctx.workspace_label,
-            ),
-        )
-    readable = next((r for r in own if r.space is not None), None)
+        return Reason.BOUND_TO_WORKSPACE, ""
     if readable is not None:
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.PASS,
-            gettext(
-                "Space %(space)s is in %(warehouse)s, a warehouse of workspace %(workspace)s: "
-                "its spaces are available to the workspace's namespaces.",
-                space=ref.space,
-                warehouse=readable.name,
-                workspace=ctx.workspace_label,
-            ),
-        )
-        return ctx.finish(
-            True,
-            Reason.WORKSPACE_WAREHOUSE,
-            gettext(
-                "%(image)s comes from warehouse %(warehouse)s of workspace %(workspace)s.",
-                image=ref.familiar,
-                warehouse=readable.name,
-                workspace=ctx.workspace_label,
-            ),
-        )
-    if not platform:
-        where = gettext("warehouse %(name)s", name=own[0].name)
-        ctx.check(
-            "visibility",
-            Q_VISIBILITY,
-            CheckStatus.FAIL,
-            gettext(
-                "Mirror space %(space)r is not known in %(where)s.", space=ref.space, where=where
-            ),
-        )
-        return ctx.finish(
-            False,
-            Reason.UNKNOWN_SPACE,
-            gettext(
-                "Mirror space %(space)r does not exist in %(where)s (or its account cannot "
-                "read it, or it was not synced yet); refresh the registry.",
-                space=ref.space,
-                where=where,
-            ),
-        )
+        return Reason.WORKSPACE_WAREHOUSE, readable.name
+    if not on_platform:
+        assert own is not None  # candidates is not empty
+        return Reason.UNKNOWN_SPACE, own.name
     # From here the space is, for this namespace, neither public nor bound. Whether it is a
     # private space of another tenant or no space at all is deliberately not said: a user
     # learns only what the picker would show them.
-    ctx.check(
-        "visibility",
-        Q_VISIBILITY,
-        CheckStatus.FAIL,
-        gettext(
-            "%(space)r is not a public mirror space of %(registry)s.",
-            space=ref.space,
-            registry=ref.domain,
-        ),
-    )
-    if not in_workspace:
-        ctx.check(
-            "bound",
-            Q_BOUND,
-            CheckStatus.SKIP,
-            gettext("The namespace has no workspace a private space could be bound to."),
-        )
-        return ctx.finish(
-            False,
-            Reason.NAMESPACE_NOT_IN_WORKSPACE,
-            gettext(
-                "%(image)s is not in a public mirror space, and namespace %(namespace)s is "
-                "not bound to a workspace, so only public mirror spaces are available to it; "
-                "bind the namespace to a workspace the space is bound to.",
-                image=ref.familiar,
-                namespace=namespace,
-            ),
-        )
-    ctx.check(
-        "bound",
-        Q_BOUND,
-        CheckStatus.FAIL,
-        gettext(
-            "No mirror space %(space)r is bound to workspace %(workspace)s.",
-            space=ref.space,
-            workspace=ctx.workspace_label,
-        ),
-    )
-    return ctx.finish(
-        False,
-        Reason.SPACE_NOT_BOUND,
-        gettext(
-            "%(image)s is not in a public mirror space nor in one bound to workspace "
-            "%(workspace)s; check the space name, or ask the platform Admin to bind the space "
-            "to the workspace.",
-            image=ref.familiar,
-            workspace=ctx.workspace_label,
-        ),
-    )
+    if workspace_id is None:
+        return Reason.NAMESPACE_NOT_IN_WORKSPACE, ""
+    return Reason.SPACE_NOT_BOUND, ""
 
 
-def unavailable(image: object, namespace: str, message: str) -> Explanation:
+def unavailable(image: object, namespace: str, message: str) -> Verdict:
     """The denial while the rule cannot be checked (database unreachable, snapshot stale)."""
-    ctx = _Context(
-        image=image if isinstance(image, str) else _shown(repr(image)),
-        namespace=namespace,
-        workspace_id=None,
-        workspace_label="",
+    shown = image if isinstance(image, str) else _shown(repr(image))
+    return Verdict(Reason.UNAVAILABLE, shown, namespace, None, "", None, (), message)
+
+
+def _message(verdict: Verdict) -> str:
+    """The decision's sentence for people, in the request's language."""
+    reason, ref, label = verdict.reason, verdict.ref, verdict.workspace_label
+    if ref is None:
+        if reason is Reason.INVALID_REFERENCE:
+            return gettext(
+                "%(image)r is not a valid image reference (%(error)s). Use "
+                "host/space/repository:tag or @sha256:digest.",
+                image=_shown(verdict.image),
+                error=verdict.detail,
+            )
+        return verdict.detail  # unavailable
+    if reason is Reason.PUBLIC_SPACE:
+        return gettext(
+            "%(image)s is in public mirror space %(space)s.", image=ref.familiar, space=ref.space
+        )
+    if reason is Reason.BOUND_TO_WORKSPACE:
+        return gettext(
+            "%(image)s is in private mirror space %(space)s, bound to workspace %(workspace)s.",
+            image=ref.familiar,
+            space=ref.space,
+            workspace=label,
+        )
+    if reason is Reason.WORKSPACE_WAREHOUSE:
+        return gettext(
+            "%(image)s comes from warehouse %(warehouse)s of workspace %(workspace)s.",
+            image=ref.familiar,
+            warehouse=verdict.detail,
+            workspace=label,
+        )
+    if reason is Reason.FOREIGN_ALLOWED:
+        return gettext(
+            "%(registry)s is not an integrated registry; images from it are allowed.",
+            registry=ref.domain,
+        )
+    if reason is Reason.FOREIGN_DENIED:
+        return gettext(
+            "%(registry)s is not an integrated registry; this platform only allows "
+            "images from its Mirror Warehouse.",
+            registry=ref.domain,
+        )
+    if reason is Reason.UNKNOWN_NAMESPACE:
+        return gettext(
+            "Namespace %(namespace)r does not exist; choose a namespace first.",
+            namespace=verdict.namespace,
+        )
+    if reason is Reason.UNKNOWN_SPACE:
+        return gettext(
+            "Mirror space %(space)r does not exist in %(where)s (or its account cannot "
+            "read it, or it was not synced yet); refresh the registry.",
+            space=ref.space,
+            where=gettext("warehouse %(name)s", name=verdict.detail),
+        )
+    if reason is Reason.NAMESPACE_NOT_IN_WORKSPACE:
+        return gettext(
+            "%(image)s is not in a public mirror space, and namespace %(namespace)s is not "
+            "bound to a workspace, so only public mirror spaces are available to it; bind the "
+            "namespace to a workspace the space is bound to.",
+            image=ref.familiar,
+            namespace=verdict.namespace,
+        )
+    return gettext(
+        "%(image)s is not in a public mirror space nor in one bound to workspace "
+        "%(workspace)s; check the space name, or ask the platform Admin to bind the space to "
+        "the workspace.",
+        image=ref.familiar,
+        workspace=label,
     )
-    ctx.check("database", N_("Could the rule be checked?"), CheckStatus.FAIL, message)
-    return ctx.finish(False, Reason.UNAVAILABLE, message)
 
 
 def _shown(text: str) -> str:
@@ -485,66 +395,3 @@ def _key_parts(domain: str) -> tuple[str, str, str, bool]:
     key = registry_key(domain)
     host, port = split_key(key)
     return key, host, port, is_ip_literal(key) or host == "localhost"
-
-
-def _integrated(ref: ImageReference, candidates: Sequence[RegistryFacts]) -> str:
-    """The registry check's answer, saying which integration an alias or address matched."""
-    direct = next((r for r in candidates if not r.matched), None)
-    if direct is not None:
-        return gettext("%(registry)s is integrated.", registry=ref.domain)
-    first = candidates[0]
-    how, _, key = first.matched.partition(" ")
-    if how == "alias":
-        return gettext(
-            "%(registry)s is integrated: it is an alias of registry %(name)s.",
-            registry=ref.domain,
-            name=first.name,
-        )
-    return gettext(
-        "%(registry)s is integrated: it reaches %(address)s, an address of registry %(name)s.",
-        registry=ref.domain,
-        address=key,
-        name=first.name,
-    )
-
-
-def _foreign(ctx: _Context, foreign_policy: str) -> Explanation:
-    ref = ctx.ref
-    assert ref is not None
-    if foreign_policy == "deny":
-        ctx.check(
-            "registry",
-            Q_REGISTRY,
-            CheckStatus.FAIL,
-            gettext(
-                "%(registry)s is not an integrated registry, and this platform only allows "
-                "images from integrated registries.",
-                registry=ref.domain,
-            ),
-        )
-        return ctx.finish(
-            False,
-            Reason.FOREIGN_DENIED,
-            gettext(
-                "%(registry)s is not an integrated registry; this platform only allows "
-                "images from its Mirror Warehouse.",
-                registry=ref.domain,
-            ),
-        )
-    ctx.check(
-        "registry",
-        Q_REGISTRY,
-        CheckStatus.SKIP,
-        gettext(
-            "%(registry)s is not an integrated registry; such images are allowed here.",
-            registry=ref.domain,
-        ),
-    )
-    return ctx.finish(
-        True,
-        Reason.FOREIGN_ALLOWED,
-        gettext(
-            "%(registry)s is not an integrated registry; images from it are allowed.",
-            registry=ref.domain,
-        ),
-    )

@@ -78,12 +78,24 @@ class RuleSnapshot:
             select(Binding.space_id, Binding.workspace_id)
         ):
             bound[space_id].add(workspace_id)
-        self.spaces: dict[tuple[int, str], SpaceFacts] = {}
+        # Each integration's answer for each of its spaces, built once here rather than per
+        # decision: the hook hands these very objects to the rule.
+        self.direct: dict[int, dict[str, RegistryFacts]] = {
+            integration_id: {} for integration_id in owners
+        }
         for space_id, integration_id, name, public in connection.execute(
             select(Space.id, Space.integration_id, Space.name, Space.public)
         ):
             workspaces = frozenset(bound[space_id]) if space_id in bound else _NO_BINDINGS
-            self.spaces[(integration_id, name)] = SpaceFacts(name, bool(public), workspaces)
+            integration, owner = owners[integration_id]
+            self.direct[integration_id][name] = RegistryFacts(
+                integration, owner, SpaceFacts(name, bool(public), workspaces)
+            )
+        #: Each integration's answer for a space it does not have.
+        self.spaceless = {
+            integration_id: RegistryFacts(name, owner, None)
+            for integration_id, (name, owner) in owners.items()
+        }
 
     def registries_at(
         self, host_key: str, space: str, workspace_id: str | None
@@ -91,6 +103,8 @@ class RuleSnapshot:
         found = self.by_host.get(host_key)
         if not found:
             return ()
+        if len(found) == 1:  # the common case: one integration, no alias, no list
+            return (self._fact(found[0], space),)
         return self._facts(found, space)
 
     def address_ports(self) -> Collection[str]:
@@ -103,10 +117,14 @@ class RuleSnapshot:
         return self._facts(found, space)
 
     def _facts(self, found: Sequence[_Entry], space: str) -> list[RegistryFacts]:
-        return [
-            RegistryFacts(name, owner, self.spaces.get((integration_id, space)), matched)
-            for integration_id, name, owner, matched in found
-        ]
+        return [self._fact(entry, space) for entry in found]
+
+    def _fact(self, entry: _Entry, space: str) -> RegistryFacts:
+        integration_id, name, owner, matched = entry
+        facts = self.direct[integration_id].get(space) or self.spaceless[integration_id]
+        if not matched:
+            return facts
+        return RegistryFacts(name, owner, facts.space, matched)
 
 
 class RuleCache:

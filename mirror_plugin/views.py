@@ -15,7 +15,7 @@ from .auth import (
     workspace_roles,
 )
 from .csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
-from .dbfaults import database_unreachable, rollback_session
+from .dbfaults import RuleUnavailable, database_unreachable, rollback_session
 from .display import visible
 from .errorpages import error_page
 from .i18n import TEMPLATE_FILTERS, _
@@ -219,6 +219,17 @@ def _database_unreachable(error: DBAPIError) -> Any:
     Any other database error is a bug and is raised on, to the host's 500."""
     if not database_unreachable(error):
         raise error
+    return _unavailable()
+
+
+@blueprint.errorhandler(RuleUnavailable)
+def _snapshot_too_old(error: RuleUnavailable) -> Any:
+    """The picker's search index follows the rule snapshot: past its staleness bound, the
+    same 503 as any page whose database is away."""
+    return _unavailable()
+
+
+def _unavailable() -> Any:
     return current_app.handle_http_exception(
         ServiceUnavailable(
             "The console's database cannot be reached right now. Try again in a moment."

@@ -99,6 +99,16 @@ def test_every_spelling_of_the_host_gets_the_same_decision(
     assert public.reason is Reason.PUBLIC_SPACE
 
 
+def test_check_and_explain_agree_on_every_spelling(loopback_harbor: Flask) -> None:
+    plugin = loopback_harbor.extensions["mirror_plugin"].plugin
+    for host in [*spellings(PORT), f"localhost:{PORT + 1}"]:
+        for namespace in (BOUND_NS, OTHER_NS, NO_WS_NS):
+            for space_name in ("alpha-private", "library", "nowhere"):
+                image = f"{host}/{space_name}/web:1.0"
+                explained = plugin.explain(namespace, image).decision
+                assert explained == check(loopback_harbor, namespace, image), image
+
+
 def test_another_port_is_another_registry(loopback_harbor: Flask) -> None:
     for host in (f"localhost:{PORT + 1}", f"[::1]:{PORT + 1}", "127.1", "localhost:80"):
         decision = check(loopback_harbor, OTHER_NS, f"{host}/alpha-private/web:1.0")

@@ -38,8 +38,8 @@ def harbor() -> Iterator[HarborEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def spaces(app: Flask, api: Api, harbor: HarborEmulator) -> dict[str, int]:
+def connect_harbor(api: Api, harbor: HarborEmulator) -> dict[str, int]:
+    """The emulator added as the platform Harbor "harbor" (by root): its spaces by name."""
     api.as_user("root")
     created = api.post(
         "/api/integrations",
@@ -49,6 +49,11 @@ def spaces(app: Flask, api: Api, harbor: HarborEmulator) -> dict[str, int]:
     assert created.status_code == 201, created.get_json()
     listed = api.get(f"/api/integrations/{created.get_json()['id']}/spaces?per_page=100")
     return {s["name"]: s["id"] for s in listed.get_json()["items"]}
+
+
+@pytest.fixture
+def spaces(app: Flask, api: Api, harbor: HarborEmulator) -> dict[str, int]:
+    return connect_harbor(api, harbor)
 
 
 @pytest.fixture
@@ -323,14 +328,8 @@ def test_background_worker_applies_changes_within_seconds(
         MIRROR_HEALTH_INTERVAL=0,
     )
     with migrated(host) as app:
-        api = Api(app.test_client(), adapter).as_user("root")
-        created = api.post(
-            "/api/integrations",
-            {"name": "harbor", "kind": "harbor", "url": harbor.url,
-             "username": "admin", "password": "Harbor12345"},
-        )  # fmt: skip
-        listed = api.get(f"/api/integrations/{created.get_json()['id']}/spaces?per_page=100")
-        ids = {s["name"]: s["id"] for s in listed.get_json()["items"]}
+        api = Api(app.test_client(), adapter)
+        ids = connect_harbor(api, harbor)
         try:
             bind(api, ids["team-a"], "ws-a")
             assert _within(5, lambda: robot_projects(harbor) != {})
@@ -446,19 +445,51 @@ def test_platform_docker_registry_credentials_are_handed_out_only_on_opt_in(
     assert "scoped robot" in json.dumps(refused.get_json())
 
 
-def test_removing_the_harbor_integration_drops_its_robots_from_pull_secrets(
+def test_removing_the_harbor_integration_deletes_its_robots_and_drops_them_from_secrets(
     app: Flask,
     api: Api,
+    harbor: HarborEmulator,
     spaces: dict[str, int],
     signals: list[dict[str, Any]],
     tmp_path: Path,
 ) -> None:
     bind(api, spaces["team-a"], "ws-a")
+    bind(api, spaces["shared"], "ws-b")
     reconcile(app)
     assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text())["auths"]
-    integration_id = session().query(PullRobot).one().integration_id
-    assert api.as_user("root").delete(f"/api/integrations/{integration_id}").status_code == 200
+    names = sorted(robot_projects(harbor))
+    integration_id = session().query(PullRobot).first().integration_id
+    removed = api.as_user("root").delete(f"/api/integrations/{integration_id}")
+    assert removed.status_code == 200
+    assert removed.get_json()["pull_robots"] == {"deleted": names, "left": [], "error": None}
+    assert harbor.robot_accounts() == []  # gone from Harbor, not only from the secrets
     assert ("ws-a", "integration_deleted") in [(s["workspace"], s["reason"]) for s in signals]
     assert json.loads(authfile(app, "prod/a-web", tmp_path).read_text()) == {"auths": {}}
+    event = session().query(AuditEvent).filter_by(action="integration.deleted").one()
+    assert event.detail["pull_robots"]["deleted"] == names
     assert reconcile(app).exit_code == 0
     assert session().query(PullRobot).count() == 0
+
+
+def test_removing_the_integration_while_harbor_is_down_names_the_robots_left(
+    app: Flask, api: Api, harbor: HarborEmulator, spaces: dict[str, int]
+) -> None:
+    bind(api, spaces["team-a"], "ws-a", "ws-b")
+    reconcile(app)
+    names = sorted(robot_projects(harbor))
+    assert len(names) == 2
+    integration_id = session().query(PullRobot).first().integration_id
+    harbor.stop()
+    page = api.as_user("root").client.post(
+        f"/mirror/integrations/{integration_id}/delete",
+        data={"mirror_csrf_token": Api.TOKEN},
+        follow_redirects=True,
+    )
+    assert page.status_code == 200  # the removal itself succeeded
+    text = page.get_data(as_text=True)
+    assert "Deleted harbor" in text and "delete them by hand in Harbor" in text
+    assert all(name in text for name in names)
+    assert api.get(f"/api/integrations/{integration_id}").status_code == 404
+    event = session().query(AuditEvent).filter_by(action="integration.deleted").one()
+    assert event.detail["pull_robots"]["left"] == names
+    assert event.detail["pull_robots"]["deleted"] == [] and event.detail["pull_robots"]["error"]

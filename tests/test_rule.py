@@ -181,10 +181,26 @@ def test_explain_walks_the_faq_checks(platform: Flask) -> None:
     assert bound.to_dict()["decision"]["allowed"] is True
 
 
+@pytest.mark.parametrize("policy", ["allow", "deny"])
+def test_check_and_explain_reach_one_decision(platform: Flask, policy: str) -> None:
+    """check_image skips the FAQ sentences; explain writes them from the same verdict, so
+    the page that says why can never tell a different answer than the hook gave."""
+    platform.config["MIRROR_FOREIGN_IMAGES"] = policy
+    plugin = platform.extensions["mirror_plugin"].plugin
+    for namespace, image, _, _ in CASES:
+        explanation = plugin.explain(namespace, image)
+        assert explanation.decision == plugin.check_image(namespace, image), (namespace, image)
+        statuses = {check.key: check.status.value for check in explanation.checks}
+        if explanation.decision.allowed:
+            assert "fail" not in {statuses.get("registry"), statuses.get("bound")}, image
+        else:
+            assert "fail" in statuses.values() or "skip" in statuses.values(), image
+
+
 def test_snapshot_agrees_with_the_database_reference(platform: Flask) -> None:
     """The in-memory snapshot and the plain database lookups give the same decision."""
     from mirror_plugin.facts import DatabaseFacts
-    from mirror_plugin.rule import decide
+    from mirror_plugin.rule import judge
 
     state = platform.extensions["mirror_plugin"]
     for namespace, image, _, _ in CASES:
@@ -193,7 +209,7 @@ def test_snapshot_agrees_with_the_database_reference(platform: Flask) -> None:
             known = True
         except LookupError:
             workspace, known = None, False
-        reference = decide(
+        reference = judge(
             DatabaseFacts(session()),
             image=image,
             namespace=namespace,
@@ -201,4 +217,4 @@ def test_snapshot_agrees_with_the_database_reference(platform: Flask) -> None:
             workspace_id=workspace,
             workspace_name={"ws-a": "Team A", "ws-b": "Team B"}.get(workspace or ""),
         )
-        assert reference.decision == check(platform, namespace, image), (namespace, image)
+        assert reference.decision() == check(platform, namespace, image), (namespace, image)

@@ -114,11 +114,13 @@ class Budget:
 
 
 def bounded_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """``fn`` over ``items`` with at most ``workers`` calls queued or running, in order.
+    """``fn`` over ``items``, ``workers`` calls running at once, results in order.
 
     Unlike ``ThreadPoolExecutor.map``, which submits every item up front, this never holds
-    more than ``workers`` futures, and on an error (a deadline, a cap) or an early stop it
-    cancels what has not started instead of running the rest to completion.
+    more than ``2 * workers`` futures, and on an error (a deadline, a cap) or an early stop it
+    cancels what has not started instead of running the rest to completion. The second
+    ``workers`` are queued, not running: while the oldest call is still out, threads that
+    finished theirs start the next item instead of idling behind it.
     """
     source = iter(items)
     pending: deque[Future[R]] = deque()
@@ -126,7 +128,7 @@ def bounded_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
     try:
         for item in source:
             pending.append(pool.submit(fn, item))
-            if len(pending) >= workers:
+            if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -151,13 +153,15 @@ class Watchdog:
         with self._wake:
             handle = next(self._ids)
             self._callbacks[handle] = callback
+            earliest = not self._heap or at < self._heap[0][0]
             heapq.heappush(self._heap, (at, handle))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="mirror-registry-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            if earliest:  # else the watchdog already wakes no later than this deadline
+                self._wake.notify()
         return handle
 
     def cancel(self, handle: int) -> None:
