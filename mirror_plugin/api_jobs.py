@@ -13,6 +13,7 @@ from flask import abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .disclosure import shown_error
+from .i18n import N_, _
 from .integrations import session
 from .jobs import run_or_wait, wait_timeout
 from .jobs_models import Job, JobStatus
@@ -20,9 +21,10 @@ from .models import Integration
 from .params import is_id, iso
 from .registry.errors import Category, RegistryError
 from .scopes import RegistryScope, integration_or_404
+from .sync import SyncReport
 from .views import blueprint
 
-NOT_FOUND = "No such job here."
+NOT_FOUND = N_("No such job here.")
 
 
 def job_or_404(
@@ -31,9 +33,18 @@ def job_or_404(
     """A job the current user may see (through its integration), or 404."""
     job = session().get(Job, job_id) if is_id(job_id) else None
     if job is None or (integration_id is not None and job.integration_id != integration_id):
-        abort(404, description=NOT_FOUND)
+        abort(404, description=_(NOT_FOUND))
     row, scope = integration_or_404(job.integration_id)
     return job, row, scope
+
+
+def job_error_text(job: Job) -> str:
+    """The job's failure in full, in the reader's language as far as it can be: the job's own
+    failures are msgids (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no
+    user's language; a registry's sentence was written when it failed, and is kept as it is."""
+    if job.error_category is None and job.error:
+        return _(job.error, num=job.attempts)
+    return job.error or ""
 
 
 def shown_job_error(job: Job) -> RegistryError | None:
@@ -41,12 +52,21 @@ def shown_job_error(job: Job) -> RegistryError | None:
     if job.status != JobStatus.FAILED.value or not job.error:
         return None
     if job.error_category is None:  # not a registry failure: a sentence of ours
-        return RegistryError(Category.SERVER_ERROR, job.error)
+        return RegistryError(Category.SERVER_ERROR, job_error_text(job))
     try:
         category = Category(job.error_category)
     except ValueError:
         category = Category.UNREACHABLE
     return shown_error(RegistryError(category, job.error))
+
+
+def result_summary(job: Job) -> str | None:
+    """A finished sync's summary in the reader's language: made again from the stored counts,
+    since the job wrote its own summary in no user's language (it ran outside any request)."""
+    if not job.result:
+        return None
+    names = SyncReport.__dataclass_fields__
+    return SyncReport(**{k: v for k, v in job.result.items() if k in names}).summary
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -57,7 +77,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "integration_id": job.integration_id,
         "status": job.status,
         "progress": job.progress or {},
-        "result": job.result,
+        "result": {**job.result, "summary": result_summary(job)} if job.result else job.result,
         "error": {"category": error.category.value, "message": error.message} if error else None,
         "attempts": job.attempts,
         "created_at": iso(job.created_at),
@@ -71,7 +91,7 @@ def wants_wait() -> bool:
     """``?wait=true``: the caller (a script that used to get the report) waits for the job."""
     value = request.args.get("wait", "false").strip().lower()
     if value not in ("true", "false", "1", "0"):
-        abort(422, description="wait must be true or false.")
+        abort(422, description=_("wait must be true or false."))
     return value in ("true", "1")
 
 

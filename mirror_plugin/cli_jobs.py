@@ -14,6 +14,7 @@ import click
 from flask import current_app
 
 from .cli import mirror_cli
+from .i18n import _, ngettext
 from .integrations import session
 from .jobs import run_pending
 
@@ -27,7 +28,7 @@ def jobs_cli() -> None:
 def run_command() -> None:
     """Run every queued job once, then exit."""
     ran = run_pending()
-    click.echo(f"Ran {ran} job{'s' if ran != 1 else ''}.")
+    click.echo(ngettext("Ran %(num)s job.", "Ran %(num)s jobs.", ran))
 
 
 @jobs_cli.command("work")
@@ -50,7 +51,7 @@ def work_command(interval: float) -> None:
                 session().rollback()
             time.sleep(max(interval, 0.05))
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        click.echo(_("Stopped."))
 
 
 @jobs_cli.command("rq-worker")

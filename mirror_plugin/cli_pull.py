@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from .adapter import UnknownNamespace
 from .cli import mirror_cli
+from .i18n import _, ngettext
 from .integrations import http_for_row, session
 from .models import Integration
 from .pull_models import PullOutbox, PullRobot
@@ -44,12 +45,15 @@ def pull_secret_command(
     try:
         secret = pull_secret(namespace)
     except UnknownNamespace:
-        click.echo(f"Unknown namespace {namespace!r}: the host does not know it.", err=True)
+        click.echo(
+            _("Unknown namespace %(namespace)r: the host does not know it.", namespace=namespace),
+            err=True,
+        )
         sys.exit(2)
     try:
         manifest = secret.manifest(k8s_namespace or namespace, name)
     except ValueError as exc:
-        click.echo(f"{exc} Use --k8s-namespace NS / --name NAME.", err=True)
+        click.echo(_("%(error)s Use --k8s-namespace NS / --name NAME.", error=exc), err=True)
         sys.exit(2)
     if output == "json":
         click.echo(json.dumps(manifest, indent=2))
@@ -114,7 +118,7 @@ def status_command() -> None:
             + (f"\tlast error: {error}" if error else "")
         )
     if not rows and not pending:
-        click.echo("No pull robots: no private space is bound to a workspace.")
+        click.echo(_("No pull robots: no private space is bound to a workspace."))
 
 
 def _report(outcomes: list) -> None:
@@ -128,7 +132,14 @@ def _report(outcomes: list) -> None:
                 f"{outcome.integration}\t{outcome.workspace}\t{outcome.action}\t"
                 + ", ".join(outcome.projects)
             )
-    click.echo(f"{len(outcomes)} robot(s) checked, {failed} failed.")
+    click.echo(
+        ngettext(
+            "%(num)s robot checked, %(failed)s failed.",
+            "%(num)s robots checked, %(failed)s failed.",
+            len(outcomes),
+            failed=failed,
+        )
+    )
     if failed:
         sys.exit(1)
 

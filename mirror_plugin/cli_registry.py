@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from . import integrations as service
+from .api_jobs import job_error_text, result_summary
 from .cli import mirror_cli
 from .i18n import _, ngettext
 from .jobs import enqueue, run_or_wait, wait_timeout
@@ -252,11 +253,11 @@ def _sync_one(row: Integration) -> bool:
         return False
     if finished.status != JobStatus.SUCCEEDED.value:
         click.echo(
-            "\n" + _("%(name)s: sync failed: %(error)s", name=name, error=finished.error),
+            "\n" + _("%(name)s: sync failed: %(error)s", name=name, error=job_error_text(finished)),
             err=True,
         )
         return False
-    click.echo(f"{name}: {(finished.result or {}).get('summary', '')}")
+    click.echo(f"{name}: {result_summary(finished) or ''}")
     return True
 
 

@@ -119,6 +119,13 @@ def current_locale() -> str:
     return locale
 
 
+def set_request_locale(locale: str) -> None:
+    """Fix the current request's locale, whatever the adapter or the browser would choose: for
+    callers that have no language of their own (the admission webhook, whose messages the API
+    server hands to kubectl users of any language, is answered in English)."""
+    request.environ[_ENVIRON_KEY] = locale
+
+
 def _request_locale() -> str:
     from .auth import adapter
 

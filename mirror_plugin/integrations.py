@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
-from .i18n import _
+from .i18n import N_, _
 from .models import Binding, Health, Integration, Repository, Scope, Space, TagCache, utcnow
 from .params import has_nul
 from .registry.budget import Budget
@@ -113,7 +113,7 @@ def registry_budget(*, sync: bool = False) -> Budget:
         max_pages=int(config["MIRROR_SYNC_MAX_PAGES"]),
         max_spaces=int(config["MIRROR_SYNC_MAX_SPACES"]),
         max_repositories=int(config["MIRROR_SYNC_MAX_REPOSITORIES"]),
-        what="the sync" if sync else "the registry call",
+        what=N_("the sync") if sync else N_("the registry call"),
         deadline_setting="MIRROR_SYNC_DEADLINE" if sync else "MIRROR_REGISTRY_DEADLINE",
     )
 

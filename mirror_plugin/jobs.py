@@ -35,6 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .i18n import N_
 from .integrations import session
 from .jobs_models import Job, JobStatus
 from .models import Integration, utcnow
@@ -47,11 +48,13 @@ log = logging.getLogger(__name__)
 #: A job is retaken after its worker died at most this many times in all; then it fails, so
 #: a job that kills its worker (out of memory, say) does not take every worker down in turn.
 MAX_ATTEMPTS = 3
-UNEXPECTED = "The job failed unexpectedly; nothing was changed. The server log has the details."
-REMOVED = "The registry was removed before the job could run."
-DIED = (
-    "The worker running this job stopped {n} times (restarts or crashes); the job was given up. "
-    "Start it again."
+#: The job's own failures are stored as these English msgids (a job runs outside any
+#: request, so in no user's language) and translated when shown (:func:`.api_jobs.shown_job_error`).
+UNEXPECTED = N_("The job failed unexpectedly; nothing was changed. The server log has the details.")
+REMOVED = N_("The registry was removed before the job could run.")
+DIED = N_(
+    "The worker running this job stopped %(num)s times (restarts or crashes); the job was given "
+    "up. Start it again."
 )
 
 Progress = Callable[[int, int], None]
@@ -202,7 +205,7 @@ def _give_up(abandoned: Any, now: Any) -> None:
             job.worker,
             now,
             status=JobStatus.FAILED.value,
-            error=DIED.format(n=job.attempts),
+            error=DIED,
         )
     session().commit()
 

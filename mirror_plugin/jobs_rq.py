@@ -15,9 +15,11 @@ from typing import Any
 
 from flask import current_app
 
+from .i18n import N_
+
 log = logging.getLogger(__name__)
 
-QUEUE_DOWN = (
+QUEUE_DOWN = N_(
     "The job queue (Redis at MIRROR_JOBS_REDIS_URL) cannot be reached, so the job was not "
     "started. Try again in a moment."
 )

@@ -23,6 +23,7 @@ REASON_LABELS: dict[str, LazyString] = {
     Reason.NAMESPACE_NOT_IN_WORKSPACE: _l("Namespace in no workspace"),
     Reason.SPACE_NOT_BOUND: _l("Private space not bound to this workspace"),
     Reason.UNKNOWN_SPACE: _l("No such space"),
+    Reason.UNAVAILABLE: _l("Rules unavailable (the database cannot be reached)"),
 }
 
 #: One code per operation. ``binding.changed`` is written by Bind Workspace (dialog and page)
@@ -42,6 +43,8 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "space.removed_upstream": _l("Space gone from the registry"),
     BINDING_CHANGED: _l("Bindings changed"),
     "workspace.forgotten": _l("Workspace removed"),
+    "admission.denied": _l("Workload refused in a cluster"),
+    "admission.warned": _l("Workload admitted with warnings in a cluster"),
 }
 
 #: Codes earlier versions wrote, read as the action that replaced them (rows are never

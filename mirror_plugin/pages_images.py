@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from . import catalogue, scopes, searchindex
 from .auth import login_required
 from .disclosure import shown_message
+from .i18n import N_, _
 from .paging import page_count
 from .params import parse_int
 from .ratelimit import limit_registry_call
@@ -25,18 +26,19 @@ from .views import blueprint
 
 PER_PAGE = 25
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+#: The tabs' titles, translated when a page shows them.
 TAB_TITLES = {
-    "": "All",
-    "public": "Public",
-    "private": "Private",
-    "workspace": "Workspace warehouses",
+    "": N_("All"),
+    "public": N_("Public"),
+    "private": N_("Private"),
+    "workspace": N_("Workspace warehouses"),
 }
 
 
 def _tab() -> str:
     tab = request.args.get("tab", "")
     if tab and tab not in catalogue.TABS:
-        abort(400, description="'tab' must be public, private or workspace.")
+        abort(400, description=_("'tab' must be public, private or workspace."))
     return tab
 
 
@@ -79,7 +81,7 @@ def images_page(workspace_id: str) -> ResponseReturnValue:
         "mirror_plugin/images.html",
         scope=scope,
         tab=tab,
-        tabs=TAB_TITLES,
+        tabs={key: _(title) for key, title in TAB_TITLES.items()},
         search=search,
         access=catalogue.access,
         page=_page_of(workspace_id, search, tab or None),
@@ -99,7 +101,7 @@ def image_tags_page(workspace_id: str, space_id: int) -> ResponseReturnValue:
     found = catalogue.visible_space(workspace_id, space_id)
     repository = request.args.get("repository", "")
     if found is None or not catalogue.known_repository(found[0], repository):
-        abort(404, description="No such image in this workspace's Image List.")
+        abort(404, description=_("No such image in this workspace's Image List."))
     space, integration = found
     result = catalogue.tags(space, integration, repository, before_fetch=limit_registry_call)
     image = f"{integration.registry_host}/{repository}"

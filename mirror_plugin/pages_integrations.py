@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from . import integrations as service
 from . import spaces
 from .api import integration_counts, list_in
-from .api_jobs import job_or_404, shown_job_error
+from .api_jobs import job_or_404, result_summary, shown_job_error
 from .auth import require_fresh_login, require_principal
 from .disclosure import first_sync_shown, shown_last_error, shown_report
 from .forms import IntegrationForm
@@ -225,7 +225,9 @@ def job_view(
     """A job's progress and result; reloads itself (no script needed) until it finished."""
     row, scope = _scoped(integration_id, workspace_id, manage=False)
     job, _owner, _scope = job_or_404(job_id, row.id)
-    return _render("job.html", scope, row=row, job=job, error=shown_job_error(job))
+    return _render(
+        "job.html", scope, row=row, job=job, error=shown_job_error(job), summary=result_summary(job)
+    )
 
 
 def warehouse_spaces_view(integration_id: int, workspace_id: str) -> ResponseReturnValue:

@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from .i18n import ngettext
 from .integrations import http_for_row, session
 from .models import Integration
 from .pull import needs_robot
@@ -45,9 +46,14 @@ class RobotRemoval:
         """The sentence for the page and the CLI when robots are left, else None."""
         if not self.left:
             return None
-        return (
-            f"Harbor did not confirm that {len(self.left)} pull robot account(s) were deleted "
-            f"({self.error}); delete them by hand in Harbor: {', '.join(self.left)}."
+        return ngettext(
+            "Harbor did not confirm that %(num)s pull robot account was deleted (%(error)s); "
+            "delete it by hand in Harbor: %(robots)s.",
+            "Harbor did not confirm that %(num)s pull robot accounts were deleted (%(error)s); "
+            "delete them by hand in Harbor: %(robots)s.",
+            len(self.left),
+            error=self.error,
+            robots=", ".join(self.left),
         )
 
     def to_dict(self) -> dict[str, Any]:

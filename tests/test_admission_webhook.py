@@ -14,6 +14,7 @@ from flask import Flask
 
 from mirror_plugin import Reason
 from mirror_plugin.models import AuditEvent, Binding, Cluster
+from mirror_plugin.testing import FakeHostAdapter
 
 from . import leakcheck
 from .admission_objects import RESOURCES, review, workload
@@ -232,3 +233,16 @@ def test_workers_add_their_counts_in_batches(prod: Webhook) -> None:
     prod.app.config["MIRROR_ADMISSION_COUNT_SECONDS"] = 0
     assert prod.pod("a-web", BOUND)["allowed"] is True
     assert counts("prod") == (4, 1, 0)
+
+
+def test_admission_messages_stay_english_whatever_language_the_host_picks(
+    prod: Webhook, adapter: FakeHostAdapter
+) -> None:
+    """The API server has no user language: its message reaches whoever ran kubectl."""
+    adapter.language = "zh_Hans"  # a host whose locale() answers Chinese for every request
+    answer = prod.answer(
+        review(workload("Pod", [BOUND]), namespace="b-api", username="kube:mallory")
+    )
+    message = answer["status"]["message"]
+    assert answer["allowed"] is False and "space_not_bound" in message
+    assert "bound to workspace" in message and "工作空间" not in message

@@ -27,7 +27,34 @@ from .test_browser_picker import picker, row
 pytestmark = pytest.mark.browser
 
 USERS = ("admin", "alice", "eddie")
-LANGUAGES = ("en",)
+LANGUAGES = ("en", "zh-Hans")
+#: What the hand-driven states click, in each of LANGUAGES (the catalogues' words).
+WORDS = {
+    "en": {
+        "Deploy": "Deploy",
+        "Warehouse Space": "Warehouse Space",
+        "Bind Workspace": "Bind Workspace",
+        "Save": "Save",
+        "Test connection": "Test connection",
+        "Select Image": "Select Image",
+        "Public": "Public",
+        "Private": "Private",
+        "Workspace warehouses": "Workspace warehouses",
+        "Can't find your image?": "Can't find your image?",
+    },
+    "zh-Hans": {
+        "Deploy": "部署",
+        "Warehouse Space": "仓库空间",
+        "Bind Workspace": "绑定工作空间",
+        "Save": "保存",
+        "Test connection": "测试连接",
+        "Select Image": "选择镜像",
+        "Public": "公开",
+        "Private": "私有",
+        "Workspace warehouses": "工作空间关联仓库",
+        "Can't find your image?": "找不到镜像？",
+    },
+}
 #: WCAG 2.0 and 2.1, levels A and AA: the rules the issue asks for, nothing stricter.
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -144,13 +171,14 @@ def test_pages_no_link_reaches_have_no_violation(
     """A refused deploy, the Bind Workspace dialog, forms sent back with their errors, the
     explain page's answer and an error page inside the console layout."""
     base_url, sandbox = demo
+    words = WORDS[language]
     found: list[str] = []
     eddie = signed_in("eddie", language)
     eddie.goto(f"{base_url}/deploy")
     eddie.select_option("#namespace", "cluster-1/alpha-web")
     eddie.fill("#name", "web")
     eddie.fill("#image", f"{sandbox.harbor_host}/beta-private/api:3.1")
-    eddie.get_by_role("button", name="Deploy").click()
+    eddie.get_by_role("button", name=words["Deploy"]).click()
     eddie.wait_for_selector(".alert--error")
     found += violations(eddie, "eddie: deploy refused")
     eddie.goto(
@@ -164,20 +192,20 @@ def test_pages_no_link_reaches_have_no_violation(
     admin = signed_in("admin", language)
     admin.goto(f"{base_url}/mirror/integrations/")
     admin.get_by_role("link", name="harbor-sandbox").click()
-    admin.get_by_role("link", name="Warehouse Space").click()
+    admin.get_by_role("link", name=words["Warehouse Space"]).click()
     admin.locator("tr[data-space-name='alpha-tools']").get_by_role(
-        "link", name="Bind Workspace"
+        "link", name=words["Bind Workspace"]
     ).click()
     admin.locator("#mirror-bind-dialog label").first.wait_for()
     found += violations(admin, "admin: Bind Workspace dialog")
     admin.goto(f"{base_url}/mirror/integrations/new")
-    admin.get_by_role("button", name="Save").click()
+    admin.get_by_role("button", name=words["Save"]).click()
     admin.wait_for_selector(".mirror-field--error")
     found += violations(admin, "admin: integration form with errors")
 
     alice = signed_in("alice", language)
     alice.goto(f"{base_url}/mirror/workspaces/alpha/warehouses/new")
-    alice.get_by_role("button", name="Test connection").click()
+    alice.get_by_role("button", name=words["Test connection"]).click()
     alice.wait_for_selector(".mirror-field--error, [data-mirror-report]")
     found += violations(alice, "alice: warehouse form after a test")
     assert not found, "\n".join(found)
@@ -189,19 +217,20 @@ def test_the_open_picker_has_no_violation(
     from playwright.sync_api import expect
 
     username, page = user_page
+    words = WORDS[page.evaluate("document.documentElement.lang") or "en"]
     page.goto(f"{demo[0]}/deploy")
-    dialog = picker(page, "cluster-1/alpha-web")
+    dialog = picker(page, "cluster-1/alpha-web", words)
     found: list[str] = []
-    for tab in ("Public", "Private", "Workspace warehouses"):
+    for tab in (words["Public"], words["Private"], words["Workspace warehouses"]):
         dialog.get_by_role("tab", name=tab).click()
         expect(dialog.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
         found += violations(page, f"{username}: picker, {tab} tab")
-    dialog.get_by_role("tab", name="Public").click()
+    dialog.get_by_role("tab", name=words["Public"]).click()
     row(dialog, "library").click()
     row(dialog, "library/nginx").click()
     expect(dialog.locator("li[data-tag]").first).to_be_visible()
     found += violations(page, f"{username}: picker, a tag list")
-    dialog.get_by_role("button", name="Can't find your image?").click()
+    dialog.get_by_role("button", name=words["Can't find your image?"]).click()
     expect(dialog.locator("[data-check]").first).to_be_visible()
     found += violations(page, f"{username}: picker, the FAQ")
     assert not found, "\n".join(found)

@@ -623,7 +623,15 @@ def test_the_demo_cluster_and_its_admission_decisions(browser: FlaskClient, host
     assert "<code>cluster-1</code>" in page and "enforce" in page
     # the seed's sample reviews: Team Beta's namespace refused Team Alpha's private image
     assert "system:serviceaccount:ci:deployer" in page and "<code>bob</code>" in page
-    assert f"{host}/alpha-private/web:1.0" in page and "space_not_bound" in page
+    assert f"{host}/alpha-private/web:1.0" in page
+    # Refusals are named in words, in the reader's language; the code stays for a tooltip.
+    shown = _shown(page)
+    assert "Private space not bound to this workspace" in shown and "space_not_bound" not in shown
+    assert "Workload refused in a cluster" in shown
+    chinese = _shown(
+        browser.get("/admission", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    )
+    assert "私有镜像空间未绑定到此工作空间" in chinese and "集群拒绝了工作负载" in chinese
 
 
 def _shown(html: str) -> str:

@@ -14,10 +14,15 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from mirror_plugin import i18n
+from mirror_plugin import i18n, jobs
+from mirror_plugin.models import Integration
 from mirror_plugin.testing import FakeHostAdapter
+from mirror_plugin.testing.harbor import HarborEmulator
 
 from . import factories
+from .test_harbor_integration import body
+from .test_picker_api import harbor as harbor  # noqa: F401 (fixture)
+from .test_picker_api import space_id
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 
@@ -255,3 +260,69 @@ def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.Monkey
     assert chinese.exit_code == 0 and "尚未连接仓库。" in chinese.output
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert "No registry connected." in runner.invoke(args=["mirror", "registry", "list"]).output
+
+
+# -- what the merged work shows a Chinese-speaking user -------------------------------------
+
+
+def test_a_sync_job_page_is_chinese(api: Any, harbor: HarborEmulator) -> None:
+    api.as_user("root")
+    integration_id = factories.session().query(Integration).one().id
+    posted = api.client.post(
+        f"/mirror/integrations/{integration_id}/sync", data={"mirror_csrf_token": api.TOKEN}
+    )
+    job_page = posted.headers["Location"]
+    waiting = api.client.get(job_page, headers=ZH).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in waiting and ">排队中<" in waiting
+    assert "等待工作进程" in waiting and "离开此页面后同步仍会继续。" in waiting
+    jobs.run_pending()
+    done = api.client.get(job_page, headers=ZH).get_data(as_text=True)
+    assert ">已完成<" in done and "已列出 3 个镜像空间" in done
+    # The summary the job stored was written in no one's language; it is made again in Chinese.
+    assert "已同步：3 个镜像空间：新增 0 个" in done
+    english = api.client.get(job_page).get_data(as_text=True)
+    assert "Synced: 3 spaces: " in english and "已同步" not in english
+
+
+def test_the_image_list_and_its_tags_are_chinese(api: Any, harbor: HarborEmulator) -> None:
+    api.as_user("eddie")
+    listing = api.client.get("/mirror/workspaces/ws-a/images", headers=ZH).get_data(as_text=True)
+    assert "<h1>镜像列表</h1>" in listing and "搜索镜像" in listing
+    assert ">工作空间关联仓库<" in listing and "Image List" not in listing
+    library = space_id("library")
+    tags = api.client.get(
+        f"/mirror/workspaces/ws-a/images/{library}/tags?repository=library/nginx", headers=ZH
+    ).get_data(as_text=True)
+    assert ">按标签复制<" in tags and ">按摘要复制<" in tags
+    assert "公开，所有命名空间均可使用" in tags
+    # copy.js says "Copied" through the page's script catalogue.
+    catalogue = re.search(r'data-mirror-i18n="([^"]+)"', tags)
+    assert catalogue is not None
+    assert json.loads(unescape(catalogue.group(1)))["messages"]["Copied"] == "已复制"
+    harbor.fail_next(503, times=10)
+    alpha = space_id("alpha")
+    failed = api.client.get(
+        f"/mirror/workspaces/ws-a/images/{alpha}/tags?repository=alpha/web", headers=ZH
+    ).get_data(as_text=True)
+    assert "仓库没有响应：" in failed and "无法访问" in failed
+
+
+def test_registry_errors_and_connection_results_are_chinese(
+    api: Any, harbor: HarborEmulator
+) -> None:
+    api.as_user("root")
+    headers = {**ZH, "X-Mirror-CSRF": api.TOKEN}
+    bad = api.client.post(
+        "/mirror/api/integrations/test", json={**body(harbor), "url": "ftp://x"}, headers=headers
+    )
+    assert bad.status_code == 422
+    said = json.dumps(bad.get_json(), ensure_ascii=False)
+    assert "请按 https://host[:port] 格式输入仓库地址。" in said
+    good = api.client.post(
+        "/mirror/api/integrations/test", json=body(harbor), headers=headers
+    ).get_json()
+    assert good["ok"] is True and good["message"].startswith("已以 Harbor 管理员 admin 身份连接")
+    refused = api.client.post(
+        "/mirror/api/integrations/test", json=body(harbor, password="wrong"), headers=headers
+    ).get_json()
+    assert refused["ok"] is False and "Harbor 拒绝了用户名或密码" in refused["message"]

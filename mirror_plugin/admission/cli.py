@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ..cli import mirror_cli
+from ..i18n import _
 from . import clusters, manifests
 
 cluster_cli = click.Group(
@@ -83,8 +84,12 @@ def add_command(
             mutate=mutate == "on",
         )
     click.echo(
-        f"Cluster {name!r} registered ({mode}). Its token is in the kubeconfig below (3.) and "
-        "is shown only this once.",
+        _(
+            "Cluster %(name)r registered (%(mode)s). Its token is in the kubeconfig below (3.) "
+            "and is shown only this once.",
+            name=name,
+            mode=mode,
+        ),
         err=True,
     )
     click.echo(manifests.render(issued.cluster, issued.token), nl=False)
@@ -103,7 +108,7 @@ def list_command() -> None:
             f"rotated {cluster.rotated_at:%Y-%m-%d %H:%M}"
         )
     if not rows:
-        click.echo("No clusters (flask mirror cluster add NAME --url https://...).")
+        click.echo(_("No clusters (flask mirror cluster add NAME --url https://...)."))
 
 
 @cluster_cli.command("mode")
@@ -113,7 +118,7 @@ def mode_command(name: str, mode: str) -> None:
     """Switch NAME to MODE: warn (allowed with warnings) or enforce (refused)."""
     with _cluster_errors():
         clusters.set_mode(name, mode)
-    click.echo(f"Cluster {name!r} is in {mode} mode.")
+    click.echo(_("Cluster %(name)r is in %(mode)s mode.", name=name, mode=mode))
 
 
 @cluster_cli.command("mutate")
@@ -125,13 +130,21 @@ def mutate_command(name: str, state: str) -> None:
         clusters.set_mutate(name, state == "on")
     if state == "on":
         click.echo(
-            f"Mutating webhook of {name!r} is on. Apply its configuration and update the "
-            f"API server's admission configuration: flask mirror cluster config {name}"
+            _(
+                "Mutating webhook of %(name)r is on. Apply its configuration and update the "
+                "API server's admission configuration: %(command)s",
+                name=name,
+                command=f"flask mirror cluster config {name}",
+            )
         )
     else:
         click.echo(
-            f"Mutating webhook of {name!r} is off (it now adds nothing). Remove it from the "
-            f"cluster: kubectl delete mutatingwebhookconfiguration mirror-plugin-{name}"
+            _(
+                "Mutating webhook of %(name)r is off (it now adds nothing). Remove it from the "
+                "cluster: %(command)s",
+                name=name,
+                command=f"kubectl delete mutatingwebhookconfiguration mirror-plugin-{name}",
+            )
         )
 
 
@@ -142,8 +155,11 @@ def rotate_command(name: str) -> None:
     with _cluster_errors():
         issued = clusters.rotate(name)
     click.echo(
-        f"New token for {name!r} in the kubeconfig below (3.), shown only this once; the old "
-        "one no longer works.",
+        _(
+            "New token for %(name)r in the kubeconfig below (3.), shown only this once; the old "
+            "one no longer works.",
+            name=name,
+        ),
         err=True,
     )
     click.echo(manifests.to_yaml(manifests.kubeconfig(issued.cluster, issued.token)), nl=False)
@@ -158,8 +174,12 @@ def remove_command(name: str) -> None:
         clusters.remove(name)
     kinds = "validatingwebhookconfiguration" + (",mutatingwebhookconfiguration" if mutating else "")
     click.echo(
-        f"Removed {name!r}. Its token no longer works: with failurePolicy Fail the cluster "
-        f"refuses workloads until you run: kubectl delete {kinds} mirror-plugin-{name}"
+        _(
+            "Removed %(name)r. Its token no longer works: with failurePolicy Fail the cluster "
+            "refuses workloads until you run: %(command)s",
+            name=name,
+            command=f"kubectl delete {kinds} mirror-plugin-{name}",
+        )
     )
 
 

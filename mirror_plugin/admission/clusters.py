@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
 from ..dbfaults import UNAVAILABLE_MESSAGE, RuleUnavailable
+from ..i18n import N_, _
 from ..models import Cluster, utcnow
 
 MODES = ("warn", "enforce")
@@ -57,11 +58,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _name(value: str, what: str = "The cluster name") -> str:
+def _name(value: str, what: str = N_("The cluster name")) -> str:
     if not DNS_LABEL.fullmatch(value or ""):
         raise ClusterError(
-            f"{what} {value!r} must be a DNS label: lower-case letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 63 characters."
+            _(
+                "%(what)s %(value)r must be a DNS label: lower-case letters, digits and '-', "
+                "starting and ending with a letter or digit, at most 63 characters.",
+                what=_(what),
+                value=value,
+            )
         )
     return value
 
@@ -70,11 +75,14 @@ def _url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme != "https" or not parts.hostname:
         raise ClusterError(
-            f"--url {value!r} must be the console's https:// address as the API server "
-            "reaches it (Kubernetes calls webhooks over HTTPS only)."
+            _(
+                "--url %(value)r must be the console's https:// address as the API server "
+                "reaches it (Kubernetes calls webhooks over HTTPS only).",
+                value=value,
+            )
         )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ClusterError("--url must have no query, fragment or user name.")
+        raise ClusterError(_("--url must have no query, fragment or user name."))
     return value.strip().rstrip("/")
 
 
@@ -87,14 +95,21 @@ def _settings(
     ca_bundle: str,
 ) -> dict[str, Any]:
     if mode not in MODES:
-        raise ClusterError(f"--mode must be 'warn' or 'enforce', not {mode!r}.")
+        raise ClusterError(_("--mode must be 'warn' or 'enforce', not %(mode)r.", mode=mode))
     if failure_policy not in FAILURE_POLICIES:
-        raise ClusterError(f"--failure-policy must be 'Fail' or 'Ignore', not {failure_policy!r}.")
+        raise ClusterError(
+            _("--failure-policy must be 'Fail' or 'Ignore', not %(policy)r.", policy=failure_policy)
+        )
     if not 1 <= timeout <= 30:
-        raise ClusterError(f"--timeout must be 1 to 30 seconds (Kubernetes' range), not {timeout}.")
+        raise ClusterError(
+            _(
+                "--timeout must be 1 to 30 seconds (Kubernetes' range), not %(timeout)s.",
+                timeout=timeout,
+            )
+        )
     namespaces = list(DEFAULT_EXEMPT if exempt is None else exempt)
     for namespace in namespaces:
-        _name(namespace, "The exempt namespace")
+        _name(namespace, N_("The exempt namespace"))
     return {
         "mode": mode,
         "exempt_namespaces": sorted(set(namespaces)),
@@ -111,7 +126,9 @@ def get(name: str) -> Cluster | None:
 def require(name: str) -> Cluster:
     cluster = get(name)
     if cluster is None:
-        raise ClusterError(f"No cluster {name!r}; `flask mirror cluster list` shows them.")
+        raise ClusterError(
+            _("No cluster %(name)r; `flask mirror cluster list` shows them.", name=name)
+        )
     return cluster
 
 
@@ -133,7 +150,13 @@ def add(
     """Register a cluster and mint its token (``mutate``: also the mutating webhook)."""
     _name(name)
     if get(name) is not None:
-        raise ClusterError(f"A cluster {name!r} exists; `cluster rotate {name}` gives a new token.")
+        raise ClusterError(
+            _(
+                "A cluster %(name)r exists; `%(command)s` gives a new token.",
+                name=name,
+                command=f"cluster rotate {name}",
+            )
+        )
     token = secrets.token_urlsafe(32)
     cluster = Cluster(
         name=name,
@@ -234,7 +257,7 @@ def _forget() -> None:
 def set_mode(name: str, mode: str) -> Cluster:
     """Switch a cluster between ``warn`` and ``enforce`` (same token, same configuration)."""
     if mode not in MODES:
-        raise ClusterError(f"The mode must be 'warn' or 'enforce', not {mode!r}.")
+        raise ClusterError(_("The mode must be 'warn' or 'enforce', not %(mode)r.", mode=mode))
     cluster = require(name)
     cluster.mode = mode
     session().commit()

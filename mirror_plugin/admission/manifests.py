@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from ..i18n import _
 from ..models import Cluster
 
 #: The workload kinds the webhook judges, as admission rules (API group, resources).
@@ -68,7 +69,7 @@ def _scalar(value: Any) -> str:
 def ca_bundle_from_pem(pem: bytes) -> str:
     """``caBundle``: the PEM file base64-encoded, after checking it holds certificates."""
     if b"-----BEGIN CERTIFICATE-----" not in pem:
-        raise ValueError("The --ca-bundle file holds no PEM certificate (BEGIN CERTIFICATE).")
+        raise ValueError(_("The --ca-bundle file holds no PEM certificate (BEGIN CERTIFICATE)."))
     return base64.b64encode(pem).decode("ascii")
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import audit
 from ..adapter import default_console_namespace, default_kubernetes_namespace
 from ..display import visible
+from ..i18n import DEFAULT_LOCALE, set_request_locale
 from ..rule import Decision, Reason
 from ..views import _json_error, blueprint
 from . import clusters
@@ -155,7 +156,12 @@ Responder = Callable[[clusters.Caller, Review, Any], dict[str, Any]]
 def serve(cluster: str, respond: Responder) -> ResponseReturnValue:
     """One admission request to ``cluster``'s URL, for both webhooks: only that cluster's
     bearer token (else the one 401), the body read within its bound, parsed as a v1 review,
-    answered by ``respond``; a review this endpoint cannot answer is a 400 saying why."""
+    answered by ``respond``; a review this endpoint cannot answer is a 400 saying why.
+
+    In English: the API server has no user language (its message reaches whoever ran
+    kubectl), so the adapter's ``locale()`` is not asked; reason codes are English ids anyway.
+    """
+    set_request_locale(DEFAULT_LOCALE)
     found = clusters.authenticate(cluster, request.headers.get("Authorization"))
     if found is None:
         return _unauthorized()

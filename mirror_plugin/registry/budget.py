@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..i18n import N_, _, ngettext
 from .errors import Category, RegistryError
 
 T = TypeVar("T")
@@ -33,16 +34,16 @@ R = TypeVar("R")
 class Budget:
     """A total deadline (seconds from creation) and a cap on list pages, shared by threads.
 
-    ``what`` names the conversation in messages ("the sync", "the connection test") and
-    ``setting`` the configuration keys that raise the limits, so a refusal tells the Admin
-    the way out.
+    ``what`` names the conversation in messages ("the sync", "the connection test"), a msgid
+    translated when a message is made, and ``setting`` the configuration keys that raise the
+    limits, so a refusal tells the Admin the way out.
     """
 
     seconds: float | None = None
     max_pages: int | None = None
     max_spaces: int | None = None
     max_repositories: int | None = None
-    what: str = "the registry conversation"
+    what: str = N_("the registry conversation")
     deadline_setting: str = "MIRROR_REGISTRY_DEADLINE"
     expires: float | None = field(init=False)
     pages: int = field(default=0, init=False)
@@ -64,8 +65,13 @@ class Budget:
     def expired(self) -> RegistryError:
         return RegistryError(
             Category.DEADLINE,
-            f"The registry took too long: {self.what} stopped after {self.seconds:g} s "
-            f"({self.deadline_setting}); nothing was changed.",
+            _(
+                "The registry took too long: %(what)s stopped after %(seconds)s s "
+                "(%(setting)s); nothing was changed.",
+                what=_(self.what),
+                seconds=f"{self.seconds:g}",
+                setting=self.deadline_setting,
+            ),
         )
 
     def count_page(self) -> None:
@@ -75,7 +81,10 @@ class Budget:
             self.pages += 1
             over = self.max_pages is not None and self.pages > self.max_pages
         if over:
-            raise self._limit(f"{self.max_pages} list pages", "MIRROR_SYNC_MAX_PAGES")
+            raise self._limit(
+                ngettext("%(num)s list page", "%(num)s list pages", self.max_pages or 0),
+                "MIRROR_SYNC_MAX_PAGES",
+            )
 
     def count(self, kind: str, n: int) -> None:
         """Account for ``n`` more ``"spaces"`` or ``"repositories"``; raise ``LIMIT`` past
@@ -84,13 +93,23 @@ class Budget:
         with self._lock:
             self.counted[kind] = total = self.counted.get(kind, 0) + n
         if cap is not None and total > cap:
-            raise self._limit(f"{cap} {kind}", f"MIRROR_SYNC_MAX_{kind.upper()}")
+            counted = (
+                ngettext("%(num)s space", "%(num)s spaces", cap)
+                if kind == "spaces"
+                else ngettext("%(num)s repository", "%(num)s repositories", cap)
+            )
+            raise self._limit(counted, f"MIRROR_SYNC_MAX_{kind.upper()}")
 
     def _limit(self, what: str, setting: str) -> RegistryError:
         return RegistryError(
             Category.LIMIT,
-            f"The registry lists more than {what} ({setting}): {self.what} stopped and "
-            "nothing was changed.",
+            _(
+                "The registry lists more than %(what)s (%(setting)s): %(conversation)s stopped "
+                "and nothing was changed.",
+                what=what,
+                setting=setting,
+                conversation=_(self.what),
+            ),
         )
 
 

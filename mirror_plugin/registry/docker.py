@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from publicsuffixlist import PublicSuffixList
 
+from ..i18n import _
 from .errors import Category, RegistryError
 from .http import RegistryHTTP, Reply, _origin
 
@@ -101,8 +102,10 @@ def next_link(reply: Reply, base: str) -> str | None:
             if _origin(url) != _origin(base):
                 raise RegistryError(
                     Category.BAD_RESPONSE,
-                    "The registry's next-page link points to another address; the plugin "
-                    "follows links within the registry only.",
+                    _(
+                        "The registry's next-page link points to another address; the plugin "
+                        "follows links within the registry only."
+                    ),
                 )
             return url
     return None
@@ -129,7 +132,7 @@ class DockerRegistryClient:
             return cached[0]
         if not realm.startswith(("https://", "http://")):
             raise RegistryError(
-                Category.BAD_RESPONSE, "The registry's token challenge names no usable realm."
+                Category.BAD_RESPONSE, _("The registry's token challenge names no usable realm.")
             )
         realm_host = urlsplit(realm).hostname or ""
         trusted = _same_site(self.host, realm_host)
@@ -144,19 +147,19 @@ class DockerRegistryClient:
         if reply.status == 401:
             raise RegistryError(
                 Category.AUTH_FAILED,
-                "The registry's token service rejected the user name or password.",
+                _("The registry's token service rejected the user name or password."),
                 status=401,
             )
         if reply.status != 200:
             raise RegistryError(
                 Category.BAD_RESPONSE,
-                f"The registry's token service answered HTTP {reply.status}.",
+                _("The registry's token service answered HTTP %(status)s.", status=reply.status),
                 status=reply.status,
             )
         body = reply.json()
         token = body.get("token") or body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise RegistryError(Category.BAD_RESPONSE, "The token service sent no token.")
+            raise RegistryError(Category.BAD_RESPONSE, _("The token service sent no token."))
         lifetime = body.get("expires_in", 60)
         lifetime = lifetime if isinstance(lifetime, int) and lifetime > 0 else 60
         with _token_lock:
@@ -184,11 +187,13 @@ class DockerRegistryClient:
             if self.credentials is None:
                 raise RegistryError(
                     Category.AUTH_FAILED,
-                    "The registry requires a user name and password.",
+                    _("The registry requires a user name and password."),
                     status=401,
                 )
             raise RegistryError(
-                Category.AUTH_FAILED, "The registry rejected the user name or password.", status=401
+                Category.AUTH_FAILED,
+                _("The registry rejected the user name or password."),
+                status=401,
             )
         token = self._token(challenge, scope)
         reply = self.http.request(
@@ -197,7 +202,7 @@ class DockerRegistryClient:
         if reply.status == 401:
             raise RegistryError(
                 Category.FORBIDDEN,
-                "The registry account may not do this (insufficient scope).",
+                _("The registry account may not do this (insufficient scope)."),
                 status=401,
             )
         return reply
@@ -215,17 +220,20 @@ class DockerRegistryClient:
         if reply.status == 404 or not is_registry:
             raise RegistryError(
                 Category.NOT_A_REGISTRY,
-                f"No Docker Registry API answers at this address (GET /v2/ gave "
-                f"HTTP {reply.status}); check the URL.",
+                _(
+                    "No Docker Registry API answers at this address (GET /v2/ gave "
+                    "HTTP %(status)s); check the URL.",
+                    status=reply.status,
+                ),
                 status=reply.status,
             )
         if reply.status == 403:
             raise RegistryError(
-                Category.FORBIDDEN, "The registry refused this account.", status=403
+                Category.FORBIDDEN, _("The registry refused this account."), status=403
             )
         raise RegistryError(
             Category.SERVER_ERROR,
-            f"The registry answered HTTP {reply.status}.",
+            _("The registry answered HTTP %(status)s.", status=reply.status),
             status=reply.status,
         )
 
@@ -237,18 +245,20 @@ class DockerRegistryClient:
             reply = self._get(url, scope=scope, params=query)
             if reply.status == 404:
                 raise RegistryError(
-                    Category.NOT_FOUND, "The registry does not know this name.", status=404
+                    Category.NOT_FOUND, _("The registry does not know this name."), status=404
                 )
             if reply.status != 200:
                 raise RegistryError(
                     Category.SERVER_ERROR if reply.status >= 500 else Category.FORBIDDEN,
-                    f"The registry answered HTTP {reply.status}.",
+                    _("The registry answered HTTP %(status)s.", status=reply.status),
                     status=reply.status,
                 )
             body = reply.json()
             items = body.get(key) if isinstance(body, dict) else None
             if items is not None and not isinstance(items, list):
-                raise RegistryError(Category.BAD_RESPONSE, f"The registry sent a malformed {key}.")
+                raise RegistryError(
+                    Category.BAD_RESPONSE, _("The registry sent a malformed %(key)s.", key=key)
+                )
             yield from items or []
             url, query = next_link(reply, self.http.base), None
 
@@ -281,12 +291,14 @@ class DockerRegistryClient:
         )
         if reply.status == 404:
             raise RegistryError(
-                Category.NOT_FOUND, f"{repository}:{reference} does not exist.", status=404
+                Category.NOT_FOUND,
+                _("%(image)s does not exist.", image=f"{repository}:{reference}"),
+                status=404,
             )
         if reply.status != 200:
             raise RegistryError(
                 Category.SERVER_ERROR,
-                f"The registry answered HTTP {reply.status}.",
+                _("The registry answered HTTP %(status)s.", status=reply.status),
                 status=reply.status,
             )
         digest = reply.headers.get("Docker-Content-Digest") or (
@@ -294,5 +306,5 @@ class DockerRegistryClient:
         )
         body = reply.json()
         if not isinstance(body, dict):
-            raise RegistryError(Category.BAD_RESPONSE, "The registry sent a malformed manifest.")
+            raise RegistryError(Category.BAD_RESPONSE, _("The registry sent a malformed manifest."))
         return digest, body

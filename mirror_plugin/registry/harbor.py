@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from flask_babel import LazyString
+
+from ..i18n import _
+from ..i18n import lazy_gettext as _l
 from .errors import Category, RegistryError
 from .http import RegistryHTTP, Reply
 
@@ -64,7 +68,12 @@ def repository_path(project: str, repository: str) -> str:
     return f"{API}/projects/{quote(project, safe='')}/repositories/{twice}"
 
 
-def _error(reply: Reply, what: str) -> RegistryError:
+#: What a Harbor call was doing, for its error sentence: a lazy msgid ("list projects"),
+#: translated only if the call fails, in the language of whoever reads it then.
+What = str | LazyString
+
+
+def _error(reply: Reply, what: What) -> RegistryError:
     category = _STATUS_CATEGORIES.get(reply.status, Category.SERVER_ERROR)
     detail = ""
     if 400 <= reply.status < 500 and reply.content_type == "application/json":
@@ -73,11 +82,20 @@ def _error(reply: Reply, what: str) -> RegistryError:
         except (RegistryError, KeyError, IndexError, TypeError):
             detail = ""
     if category is Category.SERVER_ERROR:
-        message = f"Harbor failed to {what} (HTTP {reply.status}); try again later."
-    else:
-        message = f"Harbor refused to {what} (HTTP {reply.status})" + (
-            f": {detail}" if detail else "."
+        message = _(
+            "Harbor failed to %(what)s (HTTP %(status)s); try again later.",
+            what=what,
+            status=reply.status,
         )
+    elif detail:
+        message = _(
+            "Harbor refused to %(what)s (HTTP %(status)s): %(detail)s",
+            what=what,
+            status=reply.status,
+            detail=detail,
+        )
+    else:
+        message = _("Harbor refused to %(what)s (HTTP %(status)s).", what=what, status=reply.status)
     return RegistryError(category, message, status=reply.status)
 
 
@@ -90,7 +108,7 @@ class HarborClient:
         self.auth = http.endpoint.credentials
 
     def _call(
-        self, method: str, path: str, what: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any
+        self, method: str, path: str, what: What, *, ok: tuple[int, ...] = (200,), **kwargs: Any
     ) -> Reply:
         reply = self.http.request(method, path, auth=self.auth, **kwargs)
         if reply.status not in ok:
@@ -105,8 +123,12 @@ class HarborClient:
         if reply.status != 200 or reply.content.strip() != b"Pong":
             raise RegistryError(
                 Category.NOT_A_REGISTRY,
-                f"No Harbor API answers at this address (GET {API}/ping gave HTTP "
-                f"{reply.status}); check the URL, or choose the Docker Registry type.",
+                _(
+                    "No Harbor API answers at this address (GET %(path)s gave HTTP "
+                    "%(status)s); check the URL, or choose the Docker Registry type.",
+                    path=f"{API}/ping",
+                    status=reply.status,
+                ),
                 status=reply.status,
             )
 
@@ -125,16 +147,16 @@ class HarborClient:
             )
         if reply.status == 401:
             raise RegistryError(
-                Category.AUTH_FAILED, "Harbor rejected the user name or password.", status=401
+                Category.AUTH_FAILED, _("Harbor rejected the user name or password."), status=401
             )
         # Harbor 2.3+ answers 412 for robots, 2.0-2.2 answer 500: both mean "valid robot".
         if username.startswith(ROBOT_PREFIX) and reply.status in (412, 500):
-            self._call("GET", f"{API}/projects", "list projects", params={"page_size": 1})
+            self._call("GET", f"{API}/projects", _l("list projects"), params={"page_size": 1})
             return HarborAccount(username, is_admin=False, is_robot=True)
-        raise _error(reply, "tell who the account is")
+        raise _error(reply, _l("tell who the account is"))
 
     def version(self) -> str:
-        body = self._call("GET", f"{API}/systeminfo", "read system info").json()
+        body = self._call("GET", f"{API}/systeminfo", _l("read system info")).json()
         return str(body.get("harbor_version", "")) if isinstance(body, dict) else ""
 
     # -- projects (mirror spaces) -------------------------------------------------------------
@@ -142,7 +164,7 @@ class HarborClient:
     def _paged(
         self,
         path: str,
-        what: str,
+        what: What,
         params: dict[str, Any] | None = None,
         on_page: Callable[[int, int], None] | None = None,
         kind: str | None = None,
@@ -161,7 +183,7 @@ class HarborClient:
             body = self._call("GET", path, what, params={**query, "page": page}).json()
             if not isinstance(body, list):
                 raise RegistryError(
-                    Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}."
+                    Category.BAD_RESPONSE, _("Harbor sent a malformed list to %(what)s.", what=what)
                 )
             if kind:
                 budget.count(kind, len(body))
@@ -171,7 +193,9 @@ class HarborClient:
         first = self._call("GET", path, what, params=query)
         items = first.json()
         if not isinstance(items, list):
-            raise RegistryError(Category.BAD_RESPONSE, f"Harbor sent a malformed list to {what}.")
+            raise RegistryError(
+                Category.BAD_RESPONSE, _("Harbor sent a malformed list to %(what)s.", what=what)
+            )
         if kind:
             budget.count(kind, len(items))
         header = first.headers.get("X-Total-Count", "").strip()
@@ -209,7 +233,7 @@ class HarborClient:
     def projects(self, on_page: Callable[[int, int], None] | None = None) -> list[HarborProject]:
         result = []
         for item in self._paged(
-            f"{API}/projects", "list projects", {"with_detail": "true"}, on_page, kind="spaces"
+            f"{API}/projects", _l("list projects"), {"with_detail": "true"}, on_page, kind="spaces"
         ):
             try:
                 metadata = item.get("metadata") or {}
@@ -223,14 +247,18 @@ class HarborClient:
                 )
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise RegistryError(
-                    Category.BAD_RESPONSE, "Harbor sent a project without a name or id."
+                    Category.BAD_RESPONSE, _("Harbor sent a project without a name or id.")
                 ) from None
         return result
 
     def create_project(self, name: str, *, public: bool) -> int | None:
         body = {"project_name": name, "metadata": {"public": "true" if public else "false"}}
         reply = self._call(
-            "POST", f"{API}/projects", f"create project {name!r}", ok=(201,), json_body=body
+            "POST",
+            f"{API}/projects",
+            _l("create project %(name)r", name=name),
+            ok=(201,),
+            json_body=body,
         )
         location = reply.headers.get("Location", "")
         tail = location.rstrip("/").rsplit("/", 1)[-1]
@@ -240,7 +268,7 @@ class HarborClient:
         self._call(
             "PUT",
             f"{API}/projects/{quote(name, safe='')}",
-            f"change project {name!r}",
+            _l("change project %(name)r", name=name),
             json_body={"metadata": {"public": "true" if public else "false"}},
             headers={"X-Is-Resource-Name": "true"},
         )
@@ -249,7 +277,7 @@ class HarborClient:
         self._call(
             "DELETE",
             f"{API}/projects/{quote(name, safe='')}",
-            f"delete project {name!r}",
+            _l("delete project %(name)r", name=name),
             headers={"X-Is-Resource-Name": "true"},
         )
 
@@ -257,12 +285,16 @@ class HarborClient:
 
     def repositories(self, project: str) -> list[dict[str, Any]]:
         path = f"{API}/projects/{quote(project, safe='')}/repositories"
-        return list(self._paged(path, f"list repositories of {project!r}", kind="repositories"))
+        return list(
+            self._paged(
+                path, _l("list repositories of %(name)r", name=project), kind="repositories"
+            )
+        )
 
     def artifacts(self, project: str, repository: str) -> list[dict[str, Any]]:
         path = repository_path(project, repository) + "/artifacts"
         params = {"with_tag": "true"}
-        items = list(self._paged(path, f"list artifacts of {repository!r}", params))
+        items = list(self._paged(path, _l("list artifacts of %(name)r", name=repository), params))
         for item in items:
             item["tags"] = item.get("tags") or []  # Harbor sends null for untagged artifacts
         return items

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..i18n import _
+from ..i18n import lazy_gettext as _l
 from .errors import Category, RegistryError
 from .harbor import API, HarborClient, _error
 
@@ -48,7 +50,7 @@ def _expiry(value: Any) -> datetime | None:
 
 def _state(body: Any) -> RobotState:
     if not isinstance(body, dict) or not isinstance(body.get("id"), int):
-        raise RegistryError(Category.BAD_RESPONSE, "Harbor sent a malformed robot account.")
+        raise RegistryError(Category.BAD_RESPONSE, _("Harbor sent a malformed robot account."))
     pulls, extra = set(), False
     for perm in body.get("permissions") or []:
         access = perm.get("access") or [] if isinstance(perm, dict) else []
@@ -94,14 +96,20 @@ class RobotClient:
             "permissions": pull_permissions(projects),
         }
         reply = self.harbor._call(
-            "POST", f"{API}/robots", f"create robot {name!r}", ok=(201,), json_body=body
+            "POST",
+            f"{API}/robots",
+            _l("create robot %(name)r", name=name),
+            ok=(201,),
+            json_body=body,
         )
         created = reply.json()
         if not isinstance(created, dict) or not isinstance(created.get("id"), int):
-            raise RegistryError(Category.BAD_RESPONSE, "Harbor sent a malformed robot account.")
+            raise RegistryError(Category.BAD_RESPONSE, _("Harbor sent a malformed robot account."))
         secret = created.get("secret")
         if not isinstance(secret, str) or not secret:
-            raise RegistryError(Category.BAD_RESPONSE, "Harbor created a robot without a secret.")
+            raise RegistryError(
+                Category.BAD_RESPONSE, _("Harbor created a robot without a secret.")
+            )
         return (
             created["id"],
             str(created.get("name", "")),
@@ -115,13 +123,16 @@ class RobotClient:
         if reply.status == 404:
             return None
         if reply.status != 200:
-            raise _error(reply, f"read robot {robot_id}")
+            raise _error(reply, _l("read robot %(id)s", id=robot_id))
         return _state(reply.json())
 
     def find(self, name: str) -> RobotState | None:
         """The system robot named ``name`` (without the prefix), if Harbor has one."""
         reply = self.harbor._call(
-            "GET", f"{API}/robots", f"find robot {name!r}", params={"q": f"name={name}"}
+            "GET",
+            f"{API}/robots",
+            _l("find robot %(name)r", name=name),
+            params={"q": f"name={name}"},
         )
         found = reply.json()
         for body in found if isinstance(found, list) else []:
@@ -138,7 +149,10 @@ class RobotClient:
             "permissions": pull_permissions(projects),
         }
         self.harbor._call(
-            "PUT", f"{API}/robots/{state.id}", f"update robot {state.name!r}", json_body=body
+            "PUT",
+            f"{API}/robots/{state.id}",
+            _l("update robot %(name)r", name=state.name),
+            json_body=body,
         )
 
     def refresh_secret(self, robot_id: int) -> str:
@@ -146,12 +160,14 @@ class RobotClient:
         reply = self.harbor._call(
             "PATCH",
             f"{API}/robots/{robot_id}",
-            f"refresh the secret of robot {robot_id}",
+            _l("refresh the secret of robot %(id)s", id=robot_id),
             json_body={"secret": ""},
         )
         secret = reply.json().get("secret") if isinstance(reply.json(), dict) else None
         if not isinstance(secret, str) or not secret:
-            raise RegistryError(Category.BAD_RESPONSE, "Harbor refreshed a robot without a secret.")
+            raise RegistryError(
+                Category.BAD_RESPONSE, _("Harbor refreshed a robot without a secret.")
+            )
         return secret
 
     def delete(self, robot_id: int) -> None:
@@ -160,4 +176,4 @@ class RobotClient:
             "DELETE", f"{API}/robots/{robot_id}", auth=self.harbor.auth
         )
         if reply.status not in (200, 404):
-            raise _error(reply, f"delete robot {robot_id}")
+            raise _error(reply, _l("delete robot %(id)s", id=robot_id))

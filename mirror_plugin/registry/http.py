@@ -32,6 +32,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
+from ..i18n import _
 from .budget import Budget, SocketReaper
 from .errors import Category, RegistryError
 from .netguard import NetworkPolicy
@@ -83,8 +84,10 @@ class Reply:
         except (UnicodeDecodeError, ValueError):
             raise RegistryError(
                 Category.BAD_RESPONSE,
-                "The registry answered with something that is not JSON; check the URL points "
-                "at the registry itself.",
+                _(
+                    "The registry answered with something that is not JSON; check the URL "
+                    "points at the registry itself."
+                ),
                 status=self.status,
             ) from None
 
@@ -218,40 +221,44 @@ def normalize_registry_url(url: str, policy: NetworkPolicy) -> str:
         parts = urlsplit(text)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         raise RegistryError(
-            Category.INVALID_URL, "Enter the registry's address as https://host[:port]."
+            Category.INVALID_URL, _("Enter the registry's address as https://host[:port].")
         ) from None
     try:
         port = parts.port
     except ValueError:
         raise RegistryError(
-            Category.INVALID_URL, "The URL's port is not a number from 1 to 65535."
+            Category.INVALID_URL, _("The URL's port is not a number from 1 to 65535.")
         ) from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise RegistryError(
-            Category.INVALID_URL, "Enter the registry's address as https://host[:port]."
+            Category.INVALID_URL, _("Enter the registry's address as https://host[:port].")
         )
     if parts.username or parts.password or "@" in parts.netloc:
         raise RegistryError(
             Category.INVALID_URL,
-            "Put the user name and password in their own fields, not in the URL.",
+            _("Put the user name and password in their own fields, not in the URL."),
         )
     if parts.query or parts.fragment or parts.path not in {"", "/"}:
         raise RegistryError(
             Category.INVALID_URL,
-            "The registry URL must be just https://host[:port], without a path or query.",
+            _("The registry URL must be just https://host[:port], without a path or query."),
         )
     if port == 0:
-        raise RegistryError(Category.INVALID_URL, "The URL's port must be from 1 to 65535.")
+        raise RegistryError(Category.INVALID_URL, _("The URL's port must be from 1 to 65535."))
     try:
         host = parts.hostname.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise RegistryError(Category.INVALID_URL, "The host name is not a valid domain.") from None
+        raise RegistryError(
+            Category.INVALID_URL, _("The host name is not a valid domain.")
+        ) from None
     default = 443 if parts.scheme == "https" else 80
     if parts.scheme == "http" and not policy.all_allow_listed(host, port or default):
         raise RegistryError(
             Category.INVALID_URL,
-            "Plain http is only allowed for registries inside networks the platform Admin "
-            "allow-listed; use https.",
+            _(
+                "Plain http is only allowed for registries inside networks the platform Admin "
+                "allow-listed; use https."
+            ),
         )
     if ":" in host:
         host = f"[{host}]"
@@ -367,8 +374,11 @@ class RegistryHTTP:
             return self.budget.expired()
         return RegistryError(
             Category.DEADLINE,
-            f"The registry did not finish answering within {self.deadline:g} s "
-            "(MIRROR_REGISTRY_DEADLINE).",
+            _(
+                "The registry did not finish answering within %(seconds)s s "
+                "(MIRROR_REGISTRY_DEADLINE).",
+                seconds=f"{self.deadline:g}",
+            ),
         )
 
     def _follow(
@@ -381,7 +391,7 @@ class RegistryHTTP:
         auth: Any,
         trusted: tuple[str, str, int],
     ) -> Reply:
-        for _ in range(MAX_REDIRECTS + 1):
+        for _attempt in range(MAX_REDIRECTS + 1):
             if _origin(url) != trusted:
                 # Another scheme, host or port: the registry's credentials stay behind, in
                 # ``auth`` and in headers alike (a Bearer token travels in ``headers``).
@@ -400,7 +410,7 @@ class RegistryHTTP:
             except ValueError:
                 url = ""  # _origin refuses it below
             params = None
-        raise RegistryError(Category.BAD_RESPONSE, "The registry redirected too many times.")
+        raise RegistryError(Category.BAD_RESPONSE, _("The registry redirected too many times."))
 
     def _send(
         self,
@@ -423,17 +433,20 @@ class RegistryHTTP:
         except requests.exceptions.SSLError:
             raise RegistryError(
                 Category.TLS_ERROR,
-                "TLS failed: the certificate is not trusted for this host, or the port does not "
-                "speak TLS. Add the registry's CA bundle, or check the URL's scheme and port.",
+                _(
+                    "TLS failed: the certificate is not trusted for this host, or the port does "
+                    "not speak TLS. Add the registry's CA bundle, or check the URL's scheme and "
+                    "port."
+                ),
             ) from None
         except requests.exceptions.ConnectTimeout:
             raise RegistryError(
-                Category.CONNECT_TIMEOUT, "The registry did not accept a connection in time."
+                Category.CONNECT_TIMEOUT, _("The registry did not accept a connection in time.")
             ) from None
         except requests.exceptions.ReadTimeout:
             raise RegistryError(
                 Category.READ_TIMEOUT,
-                "The registry accepted the connection but did not answer in time.",
+                _("The registry accepted the connection but did not answer in time."),
             ) from None
         except (
             requests.exceptions.ConnectionError,
@@ -442,15 +455,15 @@ class RegistryHTTP:
             if any(_not_http(cause) for cause in _causes(exc)):
                 raise RegistryError(
                     Category.BAD_RESPONSE,
-                    "The server at this address did not answer with HTTP; check the URL's port.",
+                    _("The server at this address did not answer with HTTP; check the URL's port."),
                 ) from None
             raise RegistryError(
                 Category.UNREACHABLE,
-                "The registry could not be reached (connection refused or closed).",
+                _("The registry could not be reached (connection refused or closed)."),
             ) from None
         except requests.exceptions.RequestException:
             raise RegistryError(
-                Category.UNREACHABLE, "The request to the registry failed."
+                Category.UNREACHABLE, _("The request to the registry failed.")
             ) from None
         with response:
             body = self._read_capped(response)
@@ -485,26 +498,28 @@ class RegistryHTTP:
     def _read_capped(self, response: requests.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body:
-            raise RegistryError(Category.TOO_LARGE, "The registry's answer is too large.")
+            raise RegistryError(Category.TOO_LARGE, _("The registry's answer is too large."))
         chunks: list[bytes] = []
         size = 0
         try:
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > self.max_body:
-                    raise RegistryError(Category.TOO_LARGE, "The registry's answer is too large.")
+                    raise RegistryError(
+                        Category.TOO_LARGE, _("The registry's answer is too large.")
+                    )
                 chunks.append(chunk)
         except requests.exceptions.ContentDecodingError:
             raise RegistryError(
-                Category.BAD_RESPONSE, "The registry's answer could not be decompressed."
+                Category.BAD_RESPONSE, _("The registry's answer could not be decompressed.")
             ) from None
         except requests.exceptions.RequestException as exc:
             if any(isinstance(cause, ReadTimeoutError) for cause in _causes(exc)):
                 raise RegistryError(
-                    Category.READ_TIMEOUT, "The registry stopped sending its answer midway."
+                    Category.READ_TIMEOUT, _("The registry stopped sending its answer midway.")
                 ) from None
             raise RegistryError(
-                Category.UNREACHABLE, "The registry closed the connection mid-answer."
+                Category.UNREACHABLE, _("The registry closed the connection mid-answer.")
             ) from None
         return b"".join(chunks)
 
@@ -513,7 +528,7 @@ def _origin(url: str) -> tuple[str, str, int]:
     """``(scheme, host, port)`` of an http(s) URL; anything else is a BAD_RESPONSE (such URLs
     come from the registry: a redirect's ``Location`` or a token realm)."""
     invalid = RegistryError(
-        Category.BAD_RESPONSE, "The registry pointed to an address that is not a valid URL."
+        Category.BAD_RESPONSE, _("The registry pointed to an address that is not a valid URL.")
     )
     try:
         parts = urlsplit(url)

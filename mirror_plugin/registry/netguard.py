@@ -19,6 +19,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..i18n import _
 from .errors import Category, RegistryError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -209,7 +210,8 @@ class NetworkPolicy:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
             raise RegistryError(
-                Category.DNS_FAILED, f"The registry host name {host!r} does not resolve."
+                Category.DNS_FAILED,
+                _("The registry host name %(host)r does not resolve.", host=host),
             ) from None
         addresses: list[str] = []
         for info in infos:
@@ -218,7 +220,7 @@ class NetworkPolicy:
             if text not in addresses:
                 addresses.append(text)
         if not addresses:
-            raise RegistryError(Category.DNS_FAILED, f"{host!r} has no address.")
+            raise RegistryError(Category.DNS_FAILED, _("%(host)r has no address.", host=host))
         return addresses
 
     def all_allow_listed(self, host: str, port: int) -> bool:
@@ -237,15 +239,21 @@ class NetworkPolicy:
         if not all(self.is_allow_listed(_unwrap(ipaddress.ip_address(a)), port) for a in addresses):
             raise RegistryError(
                 Category.BLOCKED_ADDRESS,
-                "Plain http is only allowed for registries inside networks the platform Admin "
-                f"allow-listed ({self.setting}); use https.",
+                _(
+                    "Plain http is only allowed for registries inside networks the platform "
+                    "Admin allow-listed (%(setting)s); use https.",
+                    setting=self.setting,
+                ),
             )
         return addresses
 
     def _blocked(self) -> RegistryError:
         return RegistryError(
             Category.BLOCKED_ADDRESS,
-            "The registry address is in a private, loopback, link-local or otherwise special "
-            "network the platform does not allow (the platform Admin can allow networks with "
-            f"{self.setting}).",
+            _(
+                "The registry address is in a private, loopback, link-local or otherwise "
+                "special network the platform does not allow (the platform Admin can allow "
+                "networks with %(setting)s).",
+                setting=self.setting,
+            ),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..i18n import _
 from .docker import DockerRegistryClient
 from .errors import Category, RegistryError
 from .harbor import HarborClient
@@ -48,40 +49,54 @@ def _probe_harbor(client: HarborClient, *, platform: bool) -> ConnectionReport:
         if platform:
             return ConnectionReport(
                 False,
-                "A platform Harbor integration needs a Harbor administrator account.",
+                _("A platform Harbor integration needs a Harbor administrator account."),
                 Category.AUTH_FAILED.value,
                 account="anonymous",
             )
         return ConnectionReport(
-            True, "Connected anonymously: only public projects are visible.", account="anonymous"
+            True,
+            _("Connected anonymously: only public projects are visible."),
+            account="anonymous",
         )
     if account.is_robot:
         if platform:
             return ConnectionReport(
                 False,
-                "Robot accounts are accepted for workspace warehouses only; a platform Harbor "
-                "integration needs a Harbor administrator account.",
+                _(
+                    "Robot accounts are accepted for workspace warehouses only; a platform "
+                    "Harbor integration needs a Harbor administrator account."
+                ),
                 Category.FORBIDDEN.value,
                 account="robot",
             )
         return ConnectionReport(
-            True, f"Connected as robot account {account.username}.", account="robot"
+            True, _("Connected as robot account %(user)s.", user=account.username), account="robot"
         )
     version = client.version()
     if platform and not account.is_admin:
         return ConnectionReport(
             False,
-            f"{account.username} is not a Harbor administrator; a platform integration needs "
-            "one (it creates, deletes and publishes projects).",
+            _(
+                "%(user)s is not a Harbor administrator; a platform integration needs one (it "
+                "creates, deletes and publishes projects).",
+                user=account.username,
+            ),
             Category.FORBIDDEN.value,
             account="user",
             version=version,
         )
-    role = "administrator" if account.is_admin else "user"
-    suffix = f" (Harbor {version})" if version else ""
+    who = {"user": account.username, "version": version}
+    if account.is_admin and version:
+        connected = _("Connected as Harbor administrator %(user)s (Harbor %(version)s).", **who)
+    elif account.is_admin:
+        connected = _("Connected as Harbor administrator %(user)s.", **who)
+    elif version:
+        connected = _("Connected as Harbor user %(user)s (Harbor %(version)s).", **who)
+    else:
+        connected = _("Connected as Harbor user %(user)s.", **who)
     return ConnectionReport(
         True,
-        f"Connected as Harbor {role} {account.username}{suffix}.",
+        connected,
         account="admin" if account.is_admin else "user",
         version=version,
     )
@@ -102,12 +117,15 @@ def _probe_docker(client: DockerRegistryClient) -> ConnectionReport:
     if not catalog:
         return ConnectionReport(
             True,
-            "Connected, but the registry does not list its repositories (catalog "
-            "disabled): spaces cannot be synced from it.",
+            _(
+                "Connected, but the registry does not list its repositories (catalog "
+                "disabled): spaces cannot be synced from it."
+            ),
             account=account,
             catalog=False,
         )
-    who = f"as {client.credentials[0]}" if client.credentials else "anonymously"
-    return ConnectionReport(
-        True, f"Connected {who} to the Docker Registry.", account=account, catalog=True
-    )
+    if client.credentials:
+        connected = _("Connected as %(user)s to the Docker Registry.", user=client.credentials[0])
+    else:
+        connected = _("Connected anonymously to the Docker Registry.")
+    return ConnectionReport(True, connected, account=account, catalog=True)

@@ -3,9 +3,11 @@
  * reader users hear it too. Loaded as a file (no inline script) for the plugin's CSP.
  *
  * The Clipboard API needs a secure context (https, or localhost); elsewhere the reference is
- * selected instead, for Ctrl+C, and the status says that. */
+ * selected instead, for Ctrl+C, and the status says that. Its sentences come from the page's
+ * catalogue (i18n.js, loaded before it, as for spaces.js). */
 (function () {
   "use strict";
+  const _ = window.mirrorGettext;
 
   function say(text) {
     const status = document.querySelector("[data-mirror-copy-status]");
@@ -25,8 +27,8 @@
   function copied(button) {
     const label = button.firstChild;
     const before = label.textContent;
-    label.textContent = "Copied";
-    say("Copied " + button.dataset.mirrorCopy);
+    label.textContent = _("Copied");
+    say(_("Copied %(reference)s", { reference: button.dataset.mirrorCopy }));
     window.setTimeout(function () { label.textContent = before; }, 1500);
   }
 
@@ -36,14 +38,14 @@
     const text = button.dataset.mirrorCopy;
     if (!navigator.clipboard || !window.isSecureContext) {
       selectBeside(button);
-      say("Selected " + text + ": press Ctrl+C to copy it.");
+      say(_("Selected %(reference)s: press Ctrl+C to copy it.", { reference: text }));
       return;
     }
     navigator.clipboard.writeText(text).then(
       function () { copied(button); },
       function () {
         selectBeside(button);
-        say("The browser refused the clipboard; " + text + " is selected: press Ctrl+C.");
+        say(_("The browser refused the clipboard; %(reference)s is selected: press Ctrl+C.", { reference: text }));
       }
     );
   });
