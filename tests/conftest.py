@@ -159,7 +159,14 @@ def migrated(app: Flask) -> Iterator[Flask]:
     """``app`` in its app context with the plugin's tables migrated, dropped at the end."""
     with app.app_context():
         dbmigrate.upgrade()
-        yield app
+        try:
+            yield app
+        finally:
+            # A background thread (started by the first request when TESTING is off) left
+            # running would take later tests' jobs from the session's shared PostgreSQL.
+            state = app.extensions["mirror_plugin"]
+            for thread in (state.health, state.pull_worker, state.jobs):
+                thread.stop()
         db = app.extensions["mirror_plugin"].db
         db.session.remove()
         drop_plugin_tables(db.engine)
