@@ -47,12 +47,17 @@ def _page_of(workspace_id: str, search: str, tab: str | None) -> dict[str, Any]:
     repositories in the same order) with the counts the pager shows; a page past the end
     shows the last one."""
     index = searchindex.index()
-    total, _ = index.search(workspace_id, search, tab=tab, limit=0)
+
+    def page(number: int) -> tuple[int, list[searchindex.IndexedRepository]]:
+        offset = (number - 1) * PER_PAGE
+        return index.search(workspace_id, search, tab=tab, offset=offset, limit=PER_PAGE)
+
+    number = parse_int(request.args.get("page", "1"), high=10**6) or 1
+    total, found = page(number)
     pages = page_count(total, PER_PAGE)
-    number = min(parse_int(request.args.get("page", "1"), high=10**6) or 1, pages)
-    _, found = index.search(
-        workspace_id, search, tab=tab, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
-    )
+    if number > pages:  # one search in the common case; a second only past the end
+        number = pages
+        total, found = page(number)
     rows = [(repo, repo.space, repo.space.registry) for repo in found]
     return {"rows": rows, "total": total, "page": number, "pages": pages}
 
