@@ -56,6 +56,13 @@ def test_tabs_and_search_narrow_the_list(api: Api, harbor: HarborEmulator) -> No
     )
 
 
+def test_a_page_past_the_end_shows_the_last_page(api: Api, harbor: HarborEmulator) -> None:
+    api.as_user("eddie")
+    first = listed(api.get("/workspaces/ws-a/images"))
+    assert listed(api.get("/workspaces/ws-a/images?page=99")) == first  # one page of three
+    assert listed(api.get("/workspaces/ws-a/images?q=zzz&page=5")) == []
+
+
 def test_another_workspace_and_its_spaces_are_not_found(api: Api, harbor: HarborEmulator) -> None:
     api.as_user("eddie")
     assert api.get("/workspaces/ws-b/images").status_code == 404
