@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
-from mirror_plugin import MirrorPlugin, dbmigrate
+from mirror_plugin import dbmigrate
 from mirror_plugin.models import Binding, Integration, Space, mirror_metadata
 from mirror_plugin.testing import FakeHostAdapter
+
+from .apps import plugin_app
 
 ROUNDS = 7
 POSTGRES = os.environ.get(
@@ -58,11 +59,7 @@ def make_app(url: str, workspaces: int) -> tuple[Flask, FakeHostAdapter]:
         platform_admins={"root"},
     )
     adapter.login("root")
-    app = Flask("bench_bindings")
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, TESTING=True, SECRET_KEY="bench")
-    SQLAlchemy(app)
-    MirrorPlugin(app, host=adapter)
-    return app, adapter
+    return plugin_app("bench_bindings", url, adapter), adapter
 
 
 def median_ms(rounds: int, setup: Callable[[], None], action: Callable[[], None]) -> float:

@@ -12,7 +12,6 @@ makes one); each is timed through the Flask test client, so a request's whole co
 from __future__ import annotations
 
 import contextlib
-import logging
 import statistics
 import tempfile
 import time
@@ -24,13 +23,13 @@ from typing import Any
 
 import requests
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
-from mirror_plugin import MirrorPlugin, dbmigrate
+from mirror_plugin import dbmigrate
 from mirror_plugin.models import Space
 from mirror_plugin.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 
+from .apps import LOOPBACK_REGISTRY, plugin_app
 from .load import LoadError, postgres_admin, throwaway_database
 from .sync import add_emulated_harbor, harbor_process
 
@@ -42,24 +41,13 @@ SEARCHES = 40
 
 
 def _app(database_url: str) -> tuple[Flask, FakeHostAdapter]:
-    logging.getLogger("mirror_plugin.crypto").setLevel(logging.ERROR)
     adapter = FakeHostAdapter(
         workspaces={"ws-a": "Team A"},
         namespaces={"prod/web": "ws-a"},
         roles={"dev": {"ws-a": "editor"}},
     )
     adapter.login("dev")
-    app = Flask("bench_picker")
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=database_url,
-        TESTING=True,
-        SECRET_KEY="bench",
-        MIRROR_ALLOWED_NETWORKS=["127.0.0.0/8"],
-        MIRROR_REGISTRY_TIMEOUT=30.0,
-    )
-    SQLAlchemy(app)
-    MirrorPlugin(app, host=adapter)
-    return app, adapter
+    return plugin_app("bench_picker", database_url, adapter, **LOOPBACK_REGISTRY), adapter
 
 
 def live_first_page(url: str, projects: list[str]) -> list[str]:

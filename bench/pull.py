@@ -18,7 +18,6 @@ measured in the same run:
 
 from __future__ import annotations
 
-import logging
 import statistics
 import tempfile
 import time
@@ -27,15 +26,15 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
-from mirror_plugin import MirrorPlugin, dbmigrate
+from mirror_plugin import dbmigrate
 from mirror_plugin.models import Binding, Integration, Space, mirror_metadata
 from mirror_plugin.pull_models import PullChange, PullOutbox, PullRobot
 from mirror_plugin.pull_worker import PullWorker
 from mirror_plugin.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 
+from .apps import LOOPBACK_REGISTRY, plugin_app
 from .bindings import databases
 from .sync import LATENCY, add_emulated_harbor, harbor_process
 
@@ -44,24 +43,14 @@ CONCURRENCY = 8
 
 
 def _app(url: str, workspaces: list[str]) -> tuple[Flask, Any]:
-    logging.getLogger("mirror_plugin.crypto").setLevel(logging.ERROR)  # the dev-key notice
     adapter = FakeHostAdapter(
         workspaces={w: w for w in workspaces},
         namespaces={f"prod/{w}": w for w in workspaces},
         platform_admins={"root"},
     )
     adapter.login("root")
-    app = Flask("bench_pull")
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=url,
-        TESTING=True,  # no worker thread of its own: the benchmark runs its rounds
-        SECRET_KEY="bench",
-        MIRROR_ALLOWED_NETWORKS=["127.0.0.0/8"],
-        MIRROR_REGISTRY_TIMEOUT=30.0,
-    )
-    SQLAlchemy(app)
-    MirrorPlugin(app, host=adapter)
-    return app, adapter
+    # No worker thread of its own (TESTING): the benchmark runs the worker's rounds.
+    return plugin_app("bench_pull", url, adapter, **LOOPBACK_REGISTRY), adapter
 
 
 def _clear(db: Any) -> None:

@@ -11,7 +11,6 @@ run is measured with tracemalloc.
 from __future__ import annotations
 
 import contextlib
-import logging
 import multiprocessing
 import tempfile
 import time
@@ -23,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
-from mirror_plugin import MirrorPlugin, dbmigrate
+from mirror_plugin import dbmigrate
 from mirror_plugin.models import Integration, Repository, Space
 from mirror_plugin.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
+
+from .apps import LOOPBACK_REGISTRY, plugin_app
 
 LATENCY = 0.010
 
@@ -84,19 +84,13 @@ def add_emulated_harbor(state: Any, url: str, name: str) -> Integration:
 
 
 def _app(folder: Path, workers: int) -> Flask:
-    logging.getLogger("mirror_plugin.crypto").setLevel(logging.ERROR)  # the dev-key notice
-    app = Flask(f"bench_sync_{workers}")
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/sync-{workers}.db",
-        TESTING=True,
-        SECRET_KEY="bench",
-        MIRROR_ALLOWED_NETWORKS=["127.0.0.0/8"],
+    return plugin_app(
+        f"bench_sync_{workers}",
+        f"sqlite:///{folder}/sync-{workers}.db",
+        FakeHostAdapter(),
         MIRROR_SYNC_WORKERS=workers,
-        MIRROR_REGISTRY_TIMEOUT=30.0,
+        **LOOPBACK_REGISTRY,
     )
-    SQLAlchemy(app)
-    MirrorPlugin(app, host=FakeHostAdapter())
-    return app
 
 
 def _run(
