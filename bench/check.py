@@ -2,7 +2,7 @@
 (30% public) and 50,000 bindings, with mixed references.
 
 The plugin answers from its in-memory rule snapshot; the baseline, measured in the same run
-on the same data, answers every decision with database queries (mirror_plugin.facts). The
+on the same data, answers every decision with database queries (mirror_plugin.services.facts). The
 memory the snapshot keeps is measured with tracemalloc while it is built.
 """
 
@@ -20,10 +20,10 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from mirror_plugin import MirrorPlugin, dbmigrate
-from mirror_plugin.facts import DatabaseFacts
 from mirror_plugin.models import Binding, Integration, Space
-from mirror_plugin.rule import judge
-from mirror_plugin.rulecache import RuleSnapshot
+from mirror_plugin.policy.rule import judge
+from mirror_plugin.services.facts import DatabaseFacts
+from mirror_plugin.services.rulecache import RuleSnapshot
 from mirror_plugin.testing import FakeHostAdapter
 
 HOSTS = (

@@ -1,7 +1,7 @@
 """The picker's first search page over 20,000 visible repositories, on SQLite and PostgreSQL.
 
 The plugin answers from the repositories its sync stored (through its per-worker search
-index, mirror_plugin.searchindex); the baseline, measured in the same run, gets the same
+index, mirror_plugin.services.searchindex); the baseline, measured in the same run, gets the same
 first page live from Harbor the only way that respects visibility without a catalogue: one
 repository listing per visible project (8 at a time), 5 ms per request, then sorted and cut
 to one page. Both run against the same Harbor emulator, in its own process. The catalogue is
@@ -26,7 +26,7 @@ from flask import Flask
 
 from mirror_plugin import dbmigrate
 from mirror_plugin.models import Space
-from mirror_plugin.sync import sync
+from mirror_plugin.services.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 
 from .apps import LOOPBACK_REGISTRY, plugin_app

@@ -29,9 +29,9 @@ from flask import Flask
 
 from mirror_plugin import dbmigrate
 from mirror_plugin.models import Binding, Integration, Space, mirror_metadata
-from mirror_plugin.pull_models import PullChange, PullOutbox, PullRobot
-from mirror_plugin.pull_worker import PullWorker
-from mirror_plugin.sync import sync
+from mirror_plugin.models.pull import PullChange, PullOutbox, PullRobot
+from mirror_plugin.services.pull_worker import PullWorker
+from mirror_plugin.services.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 
 from .apps import LOOPBACK_REGISTRY, plugin_app

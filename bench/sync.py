@@ -25,7 +25,7 @@ from flask import Flask
 
 from mirror_plugin import dbmigrate
 from mirror_plugin.models import Integration, Repository, Space
-from mirror_plugin.sync import sync
+from mirror_plugin.services.sync import sync
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
 

@@ -14,9 +14,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from mirror_plugin import dbmigrate
-from mirror_plugin import integrations as service
 from mirror_plugin.models import Binding, Integration, Space
-from mirror_plugin.sync import sync
+from mirror_plugin.services import integrations as service
+from mirror_plugin.services.sync import sync
 
 from .admission import register_cluster
 from .models import Membership, Namespace, User, Workspace, db

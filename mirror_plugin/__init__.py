@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .adapter import HostAdapter, Principal, Role, UnknownNamespace, Workspace
-from .dbmigrate import exclude_from_host
-from .extension import FilterResult, MenuItem, MirrorPlugin
-from .models import mirror_metadata
-from .rule import Check, Decision, Explanation, Reason
+from mirror_plugin.adapter import HostAdapter, Principal, Role, UnknownNamespace, Workspace
+from mirror_plugin.dbmigrate import exclude_from_host
+from mirror_plugin.extension import FilterResult, MenuItem, MirrorPlugin
+from mirror_plugin.models import mirror_metadata
+from mirror_plugin.policy.rule import Check, Decision, Explanation, Reason
 
 __all__ = [
     "Check",

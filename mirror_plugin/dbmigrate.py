@@ -19,8 +19,8 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import Connection, Engine
 
-from .models import mirror_metadata
-from .resources import migrations_dir
+from mirror_plugin.models import mirror_metadata
+from mirror_plugin.resources import migrations_dir
 
 TABLE_PREFIX = "mirror_"
 DEFAULT_VERSION_TABLE = "alembic_version_mirror_plugin"

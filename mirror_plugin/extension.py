@@ -11,29 +11,35 @@ from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import DBAPIError
 
-from . import lifecycle, ratelimit
-from .adapter import ADAPTER_METHODS, OPTIONAL_ADAPTER_METHODS, HostAdapter, UnknownNamespace
-from .auth import namespace_workspace
-from .config import DEFAULTS, FOREIGN_IMAGE_POLICIES, JOBS_BACKENDS
-from .crypto import SecretBox
-from .dbfaults import (
+from mirror_plugin.adapter import (
+    ADAPTER_METHODS,
+    OPTIONAL_ADAPTER_METHODS,
+    HostAdapter,
+    UnknownNamespace,
+)
+from mirror_plugin.config import DEFAULTS, FOREIGN_IMAGE_POLICIES, JOBS_BACKENDS
+from mirror_plugin.crypto import SecretBox
+from mirror_plugin.i18n import gettext
+from mirror_plugin.params import IdConverter
+from mirror_plugin.policy.rule import Decision, Explanation, Verdict, judge, unavailable
+from mirror_plugin.registry.netguard import NetworkPolicy
+from mirror_plugin.registry.resolver import CachedResolver
+from mirror_plugin.services import lifecycle
+from mirror_plugin.services.dbfaults import (
     UNAVAILABLE_MESSAGE,
     RuleUnavailable,
     database_unreachable,
     rollback_session,
 )
-from .faq import explanation
-from .health import HealthMonitor
-from .i18n import gettext
-from .jobs import JobRunner
-from .lifecycle import WorkspaceReferences
-from .params import IdConverter
-from .pull_secret import PullSecret
-from .pull_worker import PullWorker
-from .registry.netguard import NetworkPolicy
-from .resolver import CachedResolver
-from .rule import Decision, Explanation, Verdict, judge, unavailable
-from .rulecache import RuleCache
+from mirror_plugin.services.faq import explanation
+from mirror_plugin.services.health import HealthMonitor
+from mirror_plugin.services.jobs import JobRunner
+from mirror_plugin.services.lifecycle import WorkspaceReferences
+from mirror_plugin.services.pull_secret import PullSecret
+from mirror_plugin.services.pull_worker import PullWorker
+from mirror_plugin.services.rulecache import RuleCache
+from mirror_plugin.web import ratelimit
+from mirror_plugin.web.access import namespace_workspace
 
 EXTENSION_KEY = "mirror_plugin"
 log = logging.getLogger(__name__)
@@ -169,26 +175,18 @@ class MirrorPlugin:
         )
         ratelimit.init_app(app)
 
-        from . import (  # noqa: F401  (importing them registers their routes and commands)
-            admission,
-            api,
-            api_hook,
-            api_jobs,
-            api_picker,
-            api_spaces,
-            cli_jobs,
-            cli_pull,
-            cli_registry,
-            cli_spaces,
-            jobs_kinds,
-            openapi,
-            pages_images,
-            pages_integrations,
-            pages_overview,
-            pages_spaces,
-        )
-        from .cli import mirror_cli
-        from .views import blueprint, json_routing_errors
+        from mirror_plugin import admission  # noqa: F401  (importing them registers their routes and commands)
+        from mirror_plugin.cli import jobs as cli_jobs  # noqa: F401
+        from mirror_plugin.cli import mirror_cli
+        from mirror_plugin.cli import pull as cli_pull  # noqa: F401
+        from mirror_plugin.cli import registry as cli_registry  # noqa: F401
+        from mirror_plugin.cli import spaces as cli_spaces  # noqa: F401
+        from mirror_plugin.services import jobs_kinds  # noqa: F401
+        from mirror_plugin.web.api import hook, integrations, jobs, openapi, picker, spaces  # noqa: F401
+        from mirror_plugin.web.pages import images, overview  # noqa: F401
+        from mirror_plugin.web.pages import integrations as pages_integrations  # noqa: F401
+        from mirror_plugin.web.pages import spaces as pages_spaces  # noqa: F401
+        from mirror_plugin.web.views import blueprint, json_routing_errors
 
         app.url_map.converters["mirror_id"] = IdConverter
         app.register_blueprint(blueprint, url_prefix=app.config["MIRROR_URL_PREFIX"])
@@ -199,8 +197,8 @@ class MirrorPlugin:
             app.before_request(app.extensions[EXTENSION_KEY].pull_worker.start_once)
             if app.config["MIRROR_JOBS_BACKEND"] == "database":
                 app.before_request(app.extensions[EXTENSION_KEY].jobs.start_once)
-        from .jobs import connect_signals as connect_job_signals
-        from .pull_hooks import connect_signals
+        from mirror_plugin.services.jobs import connect_signals as connect_job_signals
+        from mirror_plugin.services.pull_hooks import connect_signals
 
         connect_signals(app)
         connect_job_signals(app)
@@ -290,14 +288,14 @@ class MirrorPlugin:
     def pull_secret(self, namespace: str) -> PullSecret:
         """The namespace's merged pull credentials (``.dockerconfigjson``, or a Kubernetes
         Secret with ``.manifest(k8s_namespace)``). Raises UnknownNamespace like the adapter."""
-        from .pull_secret import pull_secret
+        from mirror_plugin.services.pull_secret import pull_secret
 
         _app()
         return pull_secret(namespace)
 
     def reconcile_pull_access(self, *, drift: bool = True) -> list[Any]:
         """Apply queued robot changes now (and check every robot with ``drift``)."""
-        from .pull_reconcile import reconcile
+        from mirror_plugin.services.pull_reconcile import reconcile
 
         _app()
         return reconcile(drift=drift, due_only=False)
@@ -314,13 +312,13 @@ def _rotate_csrf_on_sign_in(app: Flask) -> None:
 
     A token from before sign-in (planted by an attacker who set the victim's session cookie,
     or read on a shared machine) must not authorise requests after it. Hosts using
-    ``login_user`` get this for free; others call :func:`mirror_plugin.csrf.rotate_csrf_token`.
+    ``login_user`` get this for free; others call :func:`mirror_plugin.web.csrf.rotate_csrf_token`.
     ``user_loaded_from_cookie`` is a sign-in too: a remember-me cookie restores the user into
     a session that had none.
     """
     from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
 
-    from .csrf import rotate_csrf_token
+    from mirror_plugin.web.csrf import rotate_csrf_token
 
     for signal in (user_logged_in, user_loaded_from_cookie, user_logged_out):
         signal.connect(rotate_csrf_token, sender=app, weak=False)

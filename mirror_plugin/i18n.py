@@ -127,7 +127,7 @@ def set_request_locale(locale: str) -> None:
 
 
 def _request_locale() -> str:
-    from .auth import adapter
+    from mirror_plugin.web.access import adapter
 
     choose: Callable[[], object] | None = getattr(adapter(), "locale", None)
     locale = normalize_locale(choose()) if choose is not None else None

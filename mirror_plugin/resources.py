@@ -34,6 +34,11 @@ def _package_or_checkout(package: str, folder: str) -> Path:
     return path
 
 
+def static_dir() -> Path:
+    """The scripts and stylesheets: always inside the package, beside this module."""
+    return Path(__file__).resolve().parent / "static"
+
+
 def templates_dir() -> Path:
     return _package_or_checkout("mirror_plugin.templates", "templates")
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import current_app
 
-from mirror_plugin.hostkey import registry_key
 from mirror_plugin.models import Binding, Integration, Space
-from mirror_plugin.registry_hosts import record_addresses
+from mirror_plugin.policy.hostkey import registry_key
+from mirror_plugin.services.registry_hosts import record_addresses
 
 
 def session() -> Any:

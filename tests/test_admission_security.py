@@ -17,7 +17,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mirror_plugin import rulecache
+from mirror_plugin.services import rulecache
 
 from .admission_objects import review, workload
 from .conftest import Api

@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from mirror_plugin import dbmigrate, jobs
+from mirror_plugin import dbmigrate
 from mirror_plugin.admission import clusters
 from mirror_plugin.models import AuditEvent, Binding, Integration, Space
+from mirror_plugin.services import jobs
 
 from .conftest import Api, make_app, world
 from .factories import integration, session, space

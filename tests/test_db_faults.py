@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from mirror_plugin import dbmigrate, rulecache
-from mirror_plugin.rule import Reason
+from mirror_plugin import dbmigrate
+from mirror_plugin.policy.rule import Reason
+from mirror_plugin.services import rulecache
 from mirror_plugin.testing import FakeHostAdapter
 
 from .conftest import POSTGRES_URL, Api, make_app, world

@@ -34,10 +34,11 @@ from flask import Flask, has_request_context, session
 from schemathesis.core.result import Ok
 from schemathesis.pytest.lazy import get_all_tests
 
-from mirror_plugin import audit, dbmigrate
+from mirror_plugin import dbmigrate
 from mirror_plugin.models import Repository, TagCache, utcnow
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.netguard import NetworkPolicy
+from mirror_plugin.services import audit
 from mirror_plugin.testing import FakeHostAdapter
 
 from .conftest import Api, make_app, world

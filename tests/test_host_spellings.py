@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 
 from mirror_plugin import Reason
-from mirror_plugin.hostkey import registry_key
-from mirror_plugin.reference import MAX_REFERENCE_LENGTH, _parse_cached
+from mirror_plugin.policy.hostkey import registry_key
+from mirror_plugin.policy.reference import MAX_REFERENCE_LENGTH, _parse_cached
 from mirror_plugin.testing.harbor import HarborEmulator
 
 from .conftest import Api, make_app
@@ -161,7 +161,7 @@ def test_explain_says_which_integration_an_address_matched(loopback_harbor: Flas
 
 def test_a_moved_registry_stops_matching_its_old_address(loopback_harbor: Flask) -> None:
     from mirror_plugin.models import Integration
-    from mirror_plugin.registry_hosts import record_addresses
+    from mirror_plugin.services.registry_hosts import record_addresses
 
     row = session().query(Integration).one()
     row.url, row.registry_host = "http://10.9.8.7:5080", "10.9.8.7:5080"

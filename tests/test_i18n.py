@@ -14,8 +14,9 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from mirror_plugin import i18n, jobs
+from mirror_plugin import i18n
 from mirror_plugin.models import Integration
+from mirror_plugin.services import jobs
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
 

@@ -123,7 +123,7 @@ def test_the_navigation_links_each_members_image_list(api: Api, harbor: HarborEm
 
 @pytest.mark.parametrize("size, shown", [(None, "–"), (512, "512 B"), (1536, "1.5 KiB")])
 def test_sizes_read_like_the_pickers(size: Any, shown: str) -> None:
-    from mirror_plugin.pages_images import human_size
+    from mirror_plugin.web.pages.images import human_size
 
     assert human_size(size) == shown
 

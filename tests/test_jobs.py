@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mirror_plugin import jobs
-from mirror_plugin.api_jobs import shown_job_error
-from mirror_plugin.disclosure import UNREACHABLE
-from mirror_plugin.jobs_models import Job
 from mirror_plugin.models import Integration, Space
+from mirror_plugin.models.jobs import Job
+from mirror_plugin.services import jobs
 from mirror_plugin.testing.harbor import HarborEmulator
+from mirror_plugin.web.api.jobs import shown_job_error
+from mirror_plugin.web.disclosure import UNREACHABLE
 
 from .conftest import Api, make_app, world
 from .factories import integration, session

@@ -12,7 +12,7 @@ from flask import Flask
 from jsonschema import Draft202012Validator
 from schemathesis.specs.openapi.definitions import OPENAPI_31  # the official 3.1 meta-schema
 
-from mirror_plugin.openapi import build_document
+from mirror_plugin.web.api.openapi import build_document
 
 from .conftest import Api, make_app, world
 
@@ -59,15 +59,18 @@ def described(document: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
+SOURCE = "mirror_plugin/web/api/openapi.py"
+
+
 def drift(app: Flask, document: dict[str, Any]) -> list[str]:
     """Sentences naming each route without a description and each description without a route."""
     routes = json_routes(app)
     ops = described(document)
     return [
-        f"{method} {path} ({routes[method, path]}) has no description in mirror_plugin/openapi.py"
+        f"{method} {path} ({routes[method, path]}) has no description in {SOURCE}"
         for method, path in sorted(set(routes) - ops)
     ] + [
-        f"{method} {path} is described in mirror_plugin/openapi.py but no route serves it"
+        f"{method} {path} is described in {SOURCE} but no route serves it"
         for method, path in sorted(ops - set(routes))
     ]
 
@@ -102,8 +105,9 @@ def test_drift_names_the_route_and_the_description() -> None:
     document["paths"]["/mirror/api/gadgets"] = {"get": {"responses": {}}}
     assert drift(app, document) == [
         "DELETE /mirror/api/widgets/{widget_id} (mirror_plugin.api_widget) has no description "
-        "in mirror_plugin/openapi.py",
-        "GET /mirror/api/gadgets is described in mirror_plugin/openapi.py but no route serves it",
+        "in mirror_plugin/web/api/openapi.py",
+        "GET /mirror/api/gadgets is described in mirror_plugin/web/api/openapi.py but no route "
+        "serves it",
     ]
 
 

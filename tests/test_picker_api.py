@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mirror_plugin import disclosure
 from mirror_plugin.models import Space
 from mirror_plugin.testing.harbor import HarborEmulator
+from mirror_plugin.web import disclosure
 
 from .conftest import Api
 from .factories import session

@@ -1,4 +1,4 @@
-"""The picker's search index (mirror_plugin.searchindex): the same answers as the SQL rule,
+"""The picker's search index (mirror_plugin.services.searchindex): the same answers as the SQL rule,
 and every change seen on the very next search, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from mirror_plugin import catalogue, searchindex
 from mirror_plugin.models import Integration, Repository, Space
+from mirror_plugin.services import catalogue, searchindex
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
 

@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 
 from mirror_plugin.models import AuditEvent
-from mirror_plugin.pull_models import PullOutbox, PullRobot
+from mirror_plugin.models.pull import PullOutbox, PullRobot
 from mirror_plugin.signals import pull_credentials_changed
 from mirror_plugin.testing.harbor import HarborEmulator
 

@@ -13,9 +13,9 @@ from flask import Flask
 
 from mirror_plugin import dbmigrate
 from mirror_plugin.models import AuditEvent
-from mirror_plugin.pull_models import PullOutbox, PullRobot
-from mirror_plugin.pull_reconcile import reconcile
-from mirror_plugin.pull_worker import PullWorker
+from mirror_plugin.models.pull import PullOutbox, PullRobot
+from mirror_plugin.services.pull_reconcile import reconcile
+from mirror_plugin.services.pull_worker import PullWorker
 from mirror_plugin.signals import pull_credentials_changed
 from mirror_plugin.testing import FakeHostAdapter
 from mirror_plugin.testing.harbor import HarborEmulator
@@ -170,10 +170,10 @@ def test_worker_logs_a_database_outage_once_then_a_line_per_round_and_the_recove
         dbmigrate.upgrade()
         worker.run_once()
         _drop(own_database)
-        caplog.set_level(logging.INFO, logger="mirror_plugin.pull_worker")
+        caplog.set_level(logging.INFO, logger="mirror_plugin.services.pull_worker")
         for _ in range(3):
             worker.run_once()
-        records = [r for r in caplog.records if r.name == "mirror_plugin.pull_worker"]
+        records = [r for r in caplog.records if r.name == "mirror_plugin.services.pull_worker"]
         assert [r.levelno for r in records] == [logging.ERROR, logging.INFO, logging.INFO]
         # The cause, from the driver: the killed connection, or the database missing.
         assert "cannot be reached (terminating connection" in records[0].getMessage() or (
@@ -187,7 +187,7 @@ def test_worker_logs_a_database_outage_once_then_a_line_per_round_and_the_recove
         dbmigrate.upgrade()
         worker.run_once()
         worker.run_once()
-        (back,) = [r for r in caplog.records if r.name == "mirror_plugin.pull_worker"]
+        (back,) = [r for r in caplog.records if r.name == "mirror_plugin.services.pull_worker"]
         assert "answers again" in back.getMessage() and "3 failed rounds" in back.getMessage()
         app.extensions["mirror_plugin"].db.session.remove()
         app.extensions["mirror_plugin"].db.engine.dispose()

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mirror_plugin import disclosure
 from mirror_plugin.models import Integration, Space
 from mirror_plugin.testing.harbor import HarborEmulator
+from mirror_plugin.web import disclosure
 
 from . import factories
 from .conftest import Api, make_app, world

@@ -1,4 +1,4 @@
-"""mirror_plugin.reference against vectors produced by Go's distribution/reference."""
+"""mirror_plugin.policy.reference against vectors produced by Go's distribution/reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mirror_plugin.reference import ImageReference, InvalidReference, parse_reference
+from mirror_plugin.policy.reference import ImageReference, InvalidReference, parse_reference
 
 VECTORS_FILE = Path(__file__).parent / "data" / "image-ref-vectors.json"
 VECTORS: list[dict[str, Any]] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))["vectors"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from mirror_plugin import dbmigrate
-from mirror_plugin.bindings import unbind
+from mirror_plugin.services.bindings import unbind
 from mirror_plugin.testing import FakeHostAdapter
 
 from .conftest import drop_plugin_tables, make_app, world

@@ -199,8 +199,8 @@ def test_check_and_explain_reach_one_decision(platform: Flask, policy: str) -> N
 
 def test_snapshot_agrees_with_the_database_reference(platform: Flask) -> None:
     """The in-memory snapshot and the plain database lookups give the same decision."""
-    from mirror_plugin.facts import DatabaseFacts
-    from mirror_plugin.rule import judge
+    from mirror_plugin.policy.rule import judge
+    from mirror_plugin.services.facts import DatabaseFacts
 
     state = platform.extensions["mirror_plugin"]
     for namespace, image, _, _ in CASES:

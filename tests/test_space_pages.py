@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mirror_plugin import audit
 from mirror_plugin.models import AuditEvent, Binding, Space
+from mirror_plugin.services import audit
 from mirror_plugin.testing.harbor import HarborEmulator
 
 from .conftest import Api
@@ -192,8 +192,8 @@ def test_concurrent_binds_and_unbinds_on_postgres(postgres_url: str, adapter: An
     space ends in the set of the last writer that changed it."""
 
     from mirror_plugin import dbmigrate
-    from mirror_plugin.bindings import bind, set_workspaces, unbind
     from mirror_plugin.models import AuditEvent
+    from mirror_plugin.services.bindings import bind, set_workspaces, unbind
 
     from .conftest import drop_plugin_tables, make_app
     from .factories import integration as make_integration

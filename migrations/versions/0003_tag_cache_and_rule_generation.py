@@ -1,7 +1,7 @@
 """Tag cache for the picker; a rule generation counter bumped by triggers.
 
 The triggers make every write to integrations, spaces and bindings, by any process or tool,
-visible to the workers' in-memory rule snapshots (mirror_plugin.rulecache). SQLite and
+visible to the workers' in-memory rule snapshots (mirror_plugin.services.rulecache). SQLite and
 PostgreSQL are supported; on other databases the counter is left to the plugin's own
 writes.
 

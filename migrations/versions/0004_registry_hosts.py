@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from mirror_plugin.hostkey import registry_key
+from mirror_plugin.policy.hostkey import registry_key
 
 revision = "0004"
 down_revision = "0003"

@@ -2,7 +2,9 @@
 
 The admission webhook keeps every cluster (token hash, mode, exempt namespaces, mutate) in
 each worker's memory and re-reads them when the counter moved, which each worker checks at
-most every ``MIRROR_RULE_REFRESH_SECONDS`` anyway (mirror_plugin.rulecache): a token rotated
+most every ``MIRROR_RULE_REFRESH_SECONDS`` anyway (mirror_plugin.services.rulecache): a
+token
+rotated
 or a cluster removed by any process, or by SQL, stops working within that bound without a
 query per review. Only those columns are watched: the decision counters, updated every few
 seconds by each worker, must not make every snapshot reload. (SQLite triggers are dropped

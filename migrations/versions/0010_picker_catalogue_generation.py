@@ -1,7 +1,7 @@
 """Writes to repositories move the rule generation, and a catalogue counter of their own.
 
 The picker searches an in-memory index of repositories in each worker
-(mirror_plugin.searchindex), kept fresh with the rule snapshot. Row 2 of
+(mirror_plugin.services.searchindex), kept fresh with the rule snapshot. Row 2 of
 ``mirror_rule_generation``, the catalogue counter, tells the index whether it must re-read
 the repositories or only the (much smaller) visibility facts.
 

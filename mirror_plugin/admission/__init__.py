@@ -9,4 +9,4 @@ commands. Importing the package registers the routes and the commands.
 
 from __future__ import annotations
 
-from . import cli, mutate, pull_agent, webhook  # noqa: F401  (registers commands and routes)
+from mirror_plugin.admission import cli, mutate, pull_agent, webhook  # noqa: F401  (registers commands and routes)

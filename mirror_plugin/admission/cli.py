@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import mirror_cli
-from ..i18n import _
-from . import clusters, manifests
+from mirror_plugin.admission import clusters, manifests
+from mirror_plugin.cli import mirror_cli
+from mirror_plugin.i18n import _
 
 cluster_cli = click.Group(
     "cluster", help="Kubernetes clusters whose API server asks the admission webhook."

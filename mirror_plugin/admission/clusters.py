@@ -24,9 +24,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
-from ..dbfaults import UNAVAILABLE_MESSAGE, RuleUnavailable
-from ..i18n import N_, _
-from ..models import Cluster, utcnow
+from mirror_plugin.i18n import N_, _
+from mirror_plugin.models import Cluster, utcnow
+from mirror_plugin.services.dbfaults import UNAVAILABLE_MESSAGE, RuleUnavailable
 
 MODES = ("warn", "enforce")
 FAILURE_POLICIES = ("Fail", "Ignore")

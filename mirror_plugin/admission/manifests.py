@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..i18n import _
-from ..models import Cluster
+from mirror_plugin.i18n import _
+from mirror_plugin.models import Cluster
 
 #: The workload kinds the webhook judges, as admission rules (API group, resources).
 RULES: list[tuple[str, list[str]]] = [

@@ -18,14 +18,14 @@ from typing import Any
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
-from ..adapter import UnknownNamespace
-from ..hostkey import registry_key
-from ..pull_secret import pull_secret
-from ..reference import InvalidReference, parse_reference
-from ..views import blueprint
-from . import clusters
-from .review import BadReview, Review, answer, images_of, pod_spec
-from .webhook import console_namespace, serve
+from mirror_plugin.adapter import UnknownNamespace
+from mirror_plugin.admission import clusters
+from mirror_plugin.admission.review import BadReview, Review, answer, images_of, pod_spec
+from mirror_plugin.admission.webhook import console_namespace, serve
+from mirror_plugin.policy.hostkey import registry_key
+from mirror_plugin.policy.reference import InvalidReference, parse_reference
+from mirror_plugin.services.pull_secret import pull_secret
+from mirror_plugin.web.views import blueprint
 
 ENDPOINT = "mirror_plugin.admission_mutate"
 

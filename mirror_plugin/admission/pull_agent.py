@@ -17,14 +17,14 @@ from typing import Any
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from .. import pull_changes
-from ..adapter import UnknownNamespace
-from ..auth import adapter
-from ..params import parse_int
-from ..pull_secret import pull_secret
-from ..views import _json_error, blueprint
-from . import clusters
-from .webhook import _unauthorized, kubernetes_namespace
+from mirror_plugin.adapter import UnknownNamespace
+from mirror_plugin.admission import clusters
+from mirror_plugin.admission.webhook import _unauthorized, kubernetes_namespace
+from mirror_plugin.params import parse_int
+from mirror_plugin.services import pull_changes
+from mirror_plugin.services.pull_secret import pull_secret
+from mirror_plugin.web.access import adapter
+from mirror_plugin.web.views import _json_error, blueprint
 
 log = logging.getLogger(__name__)
 ENDPOINT = "mirror_plugin.cluster_pull_secrets"

@@ -18,14 +18,14 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import audit
-from ..adapter import default_console_namespace, default_kubernetes_namespace
-from ..display import visible
-from ..i18n import DEFAULT_LOCALE, set_request_locale
-from ..rule import Decision, Reason
-from ..views import _json_error, blueprint
-from . import clusters
-from .review import BadReview, Review, answer, parse_review
+from mirror_plugin.adapter import default_console_namespace, default_kubernetes_namespace
+from mirror_plugin.admission import clusters
+from mirror_plugin.admission.review import BadReview, Review, answer, parse_review
+from mirror_plugin.display import visible
+from mirror_plugin.i18n import DEFAULT_LOCALE, set_request_locale
+from mirror_plugin.policy.rule import Decision, Reason
+from mirror_plugin.services import audit
+from mirror_plugin.web.views import _json_error, blueprint
 
 log = logging.getLogger(__name__)
 ENDPOINT = "mirror_plugin.admission_validate"

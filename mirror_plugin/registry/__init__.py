@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .errors import RegistryError
+from mirror_plugin.registry.errors import RegistryError
 
 __all__ = ["RegistryError"]

@@ -23,8 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..i18n import N_, _, ngettext
-from .errors import Category, RegistryError
+from mirror_plugin.i18n import N_, _, ngettext
+from mirror_plugin.registry.errors import Category, RegistryError
 
 T = TypeVar("T")
 R = TypeVar("R")

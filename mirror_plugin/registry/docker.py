@@ -27,9 +27,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from publicsuffixlist import PublicSuffixList
 
-from ..i18n import _
-from .errors import Category, RegistryError
-from .http import RegistryHTTP, Reply, _origin
+from mirror_plugin.i18n import _
+from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.http import RegistryHTTP, Reply, _origin
 
 MANIFEST_ACCEPT = ", ".join(
     (

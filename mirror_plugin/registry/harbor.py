@@ -22,10 +22,10 @@ from urllib.parse import quote
 
 from flask_babel import LazyString
 
-from ..i18n import _
-from ..i18n import lazy_gettext as _l
-from .errors import Category, RegistryError
-from .http import RegistryHTTP, Reply
+from mirror_plugin.i18n import _
+from mirror_plugin.i18n import lazy_gettext as _l
+from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.http import RegistryHTTP, Reply
 
 API = "/api/v2.0"
 PAGE_SIZE = 100

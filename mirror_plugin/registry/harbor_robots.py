@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..i18n import _
-from ..i18n import lazy_gettext as _l
-from .errors import Category, RegistryError
-from .harbor import API, HarborClient, _error
+from mirror_plugin.i18n import _
+from mirror_plugin.i18n import lazy_gettext as _l
+from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.harbor import API, HarborClient, _error
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from ..i18n import _
-from .budget import Budget, SocketReaper
-from .errors import Category, RegistryError
-from .netguard import NetworkPolicy
+from mirror_plugin.i18n import _
+from mirror_plugin.registry.budget import Budget, SocketReaper
+from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.netguard import NetworkPolicy
 
 USER_AGENT = "mirror_plugin/0.1 (+registry client)"
 MAX_BODY = 8 * 1024 * 1024

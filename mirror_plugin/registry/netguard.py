@@ -19,8 +19,8 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..i18n import _
-from .errors import Category, RegistryError
+from mirror_plugin.i18n import _
+from mirror_plugin.registry.errors import Category, RegistryError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..i18n import _
-from .docker import DockerRegistryClient
-from .errors import Category, RegistryError
-from .harbor import HarborClient
-from .http import RegistryHTTP
+from mirror_plugin.i18n import _
+from mirror_plugin.registry.docker import DockerRegistryClient
+from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.harbor import HarborClient
+from mirror_plugin.registry.http import RegistryHTTP
 
 
 @dataclass(frozen=True)

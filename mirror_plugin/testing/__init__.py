@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..adapter import Principal, Role, UnknownNamespace, Workspace
-from .harbor import HarborEmulator
+from mirror_plugin.adapter import Principal, Role, UnknownNamespace, Workspace
+from mirror_plugin.testing.harbor import HarborEmulator
 
 
 class FakeHostAdapter:

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ..admission.review import API_VERSION, KIND, KINDS
-from ..reference import InvalidReference, parse_reference
+from mirror_plugin.admission.review import API_VERSION, KIND, KINDS
+from mirror_plugin.policy.reference import InvalidReference, parse_reference
 
 #: kind -> (API group, version, resource) of every kind the webhook judges.
 RESOURCES: dict[str, tuple[str, str, str]] = {

@@ -42,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, unquote
 
-from .harbor_http import (
+from mirror_plugin.testing.harbor_http import (
     _ANONYMOUS,
     _INTEGER,
     _ApiError,
@@ -60,8 +60,8 @@ from .harbor_http import (
     _unprocessable,
     _User,
 )
-from .harbor_registry import RegistryEndpoints
-from .harbor_robots import RobotEndpoints
+from mirror_plugin.testing.harbor_registry import RegistryEndpoints
+from mirror_plugin.testing.harbor_robots import RobotEndpoints
 
 __all__ = ["HarborEmulator"]
 

@@ -21,8 +21,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .harbor_http import _ANONYMOUS, _Caller, _fmt, _now
-from .harbor_http import _Response as Response
+from mirror_plugin.testing.harbor_http import _ANONYMOUS, _Caller, _fmt, _now
+from mirror_plugin.testing.harbor_http import _Response as Response
 
 SERVICE = "harbor-registry"
 TOKEN_SECONDS = 1800

@@ -18,8 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .harbor_http import _ApiError, _Caller, _fmt, _json, _now, _Paging, _parse_q, _Request
-from .harbor_http import _Response as Response
+from mirror_plugin.testing.harbor_http import (
+    _ApiError,
+    _Caller,
+    _fmt,
+    _json,
+    _now,
+    _Paging,
+    _parse_q,
+    _Request,
+)
+from mirror_plugin.testing.harbor_http import _Response as Response
 
 ROBOT_PREFIX = "robot$"
 _ROBOT_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")

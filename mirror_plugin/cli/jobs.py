@@ -1,0 +1,63 @@
+"""``flask mirror jobs run|work|rq-worker``: run background jobs outside the web workers.
+
+``run`` empties the queue once (cron, or a one-off after an outage); ``work`` is a dedicated
+worker process for platforms that set ``MIRROR_JOBS_POLL_INTERVAL = 0`` so their web workers
+never run jobs; ``rq-worker`` serves the RQ backend. Any number of each may run beside the
+embedded runners: claiming is safe.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+
+from mirror_plugin.cli import mirror_cli
+from mirror_plugin.i18n import _, ngettext
+from mirror_plugin.services.integrations import session
+from mirror_plugin.services.jobs import run_pending
+
+
+@mirror_cli.group("jobs")
+def jobs_cli() -> None:
+    """Run queued background jobs (syncs)."""
+
+
+@jobs_cli.command("run")
+def run_command() -> None:
+    """Run every queued job once, then exit."""
+    ran = run_pending()
+    click.echo(ngettext("Ran %(num)s job.", "Ran %(num)s jobs.", ran))
+
+
+@jobs_cli.command("work")
+@click.option(
+    "--interval",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks for queued jobs.",
+)
+def work_command(interval: float) -> None:
+    """Run queued jobs until stopped (Ctrl-C, SIGTERM)."""
+    current_app.logger.info("mirror jobs worker started")
+    try:
+        while True:
+            try:
+                run_pending()
+            except Exception:  # noqa: BLE001 - a worker must outlive any single failure
+                current_app.logger.exception("mirror_plugin job round failed")
+                session().rollback()
+            time.sleep(max(interval, 0.05))
+    except KeyboardInterrupt:
+        click.echo(_("Stopped."))
+
+
+@jobs_cli.command("rq-worker")
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+def rq_worker_command(burst: bool) -> None:
+    """Run an RQ worker for MIRROR_JOBS_BACKEND = "rq" (needs pip install rq)."""
+    from mirror_plugin.services.jobs_rq import work
+
+    work(burst=burst)

@@ -1,0 +1,2 @@
+"""What the plugin does, with no request or response in sight: the pages, the JSON API, the CLI
+and the background jobs call these."""

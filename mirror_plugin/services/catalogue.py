@@ -1,0 +1,257 @@
+"""What the Select Image picker browses: the spaces a namespace may see, their repositories
+and tags, with tags kept in a cache every worker shares (``mirror_tag_cache``).
+
+Visibility queries express the same rule as :mod:`mirror_plugin.policy.rule`, in SQL: public spaces
+of platform registries, private ones bound to the namespace's workspace, and every synced
+space of the workspace's own warehouses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, exists, false, or_, select
+
+from mirror_plugin.models import Binding, Integration, Repository, Space, TagCache, utcnow
+from mirror_plugin.params import aware
+from mirror_plugin.registry.docker import INDEX_TYPES, DockerRegistryClient
+from mirror_plugin.registry.errors import RegistryError
+from mirror_plugin.registry.harbor import HarborClient
+from mirror_plugin.services.integrations import http_for_row, session
+
+if TYPE_CHECKING:
+    from mirror_plugin.services.searchindex import IndexedSpace
+
+TABS = ("public", "private", "workspace")
+MAX_DOCKER_TAGS = 100  # a plain registry needs one request per tag for digests and sizes
+
+
+def visibility(workspace_id: str | None, tab: str | None = None) -> Any:
+    """SQL condition on Space/Integration: visible to a namespace of ``workspace_id``."""
+    platform = Integration.workspace_id == ""
+    public = and_(platform, Space.public.is_(True))
+    if workspace_id is None:
+        private: Any = false()
+        own: Any = false()
+    else:
+        private = and_(
+            platform,
+            Space.public.is_(False),
+            exists().where(Binding.space_id == Space.id, Binding.workspace_id == workspace_id),
+        )
+        own = Integration.workspace_id == workspace_id
+    return {"public": public, "private": private, "workspace": own}.get(
+        tab or "", or_(public, private, own)
+    )
+
+
+def visible_spaces(workspace_id: str | None, tab: str | None = None) -> Select[Any]:
+    return (
+        select(Space, Integration)
+        .join(Integration, Space.integration_id == Integration.id)
+        .where(visibility(workspace_id, tab))
+    )
+
+
+def visible_space(workspace_id: str | None, space_id: int) -> tuple[Space, Integration] | None:
+    row = session().execute(visible_spaces(workspace_id).where(Space.id == space_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def visible_in_memory(space: IndexedSpace, workspace_id: str | None, tab: str | None) -> bool:
+    """:func:`visibility`, for the picker's in-memory index: change one, change the other
+    (tests/test_picker_index.py compares the two on random catalogues)."""
+    platform = space.registry.workspace_id == ""
+    public = platform and space.public
+    if workspace_id is None:
+        private = own = False
+    else:
+        private = platform and not space.public and workspace_id in space.bound
+        own = space.registry.workspace_id == workspace_id
+    return {"public": public, "private": private, "workspace": own}.get(
+        tab or "", public or private or own
+    )
+
+
+def _ttl() -> timedelta:
+    return timedelta(seconds=float(current_app.config["MIRROR_CATALOGUE_TTL"]))
+
+
+def age_seconds(value: datetime | None) -> int | None:
+    value = aware(value)
+    return None if value is None else max(0, int((utcnow() - value).total_seconds()))
+
+
+def tags(
+    space: Space,
+    integration: Integration,
+    repository: str,
+    *,
+    refresh: bool = False,
+    before_fetch: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """A repository's tags from the shared cache, fetched from the registry when stale.
+
+    A registry that fails leaves the cached list in place, served with ``stale`` and the
+    error, so the picker keeps working on what it knew. ``before_fetch`` runs only when the
+    registry is about to be asked (the web layer's rate limit: cache hits are free).
+    """
+    cached = session().scalar(
+        select(TagCache).where(TagCache.space_id == space.id, TagCache.repository == repository)
+    )
+    fresh = (
+        cached is not None
+        and not cached.error
+        and (utcnow() - (aware(cached.fetched_at) or utcnow()) < _ttl())
+    )
+    if refresh or not fresh:
+        if before_fetch is not None:
+            before_fetch()
+        try:
+            artifacts = fetch_artifacts(integration, space.name, repository)
+        except RegistryError as exc:
+            if cached is None:
+                return {"items": [], "stale": True, "error": exc.message, "age_seconds": None}
+            cached.error = exc.message
+            session().commit()
+        else:
+            if cached is None:
+                cached = TagCache(space_id=space.id, repository=repository)
+                session().add(cached)
+            cached.artifacts, cached.fetched_at, cached.error = artifacts, utcnow(), None
+            session().commit()
+    return {
+        "items": cached.artifacts,
+        "stale": bool(cached.error),
+        "error": cached.error,
+        "age_seconds": age_seconds(cached.fetched_at),
+    }
+
+
+def fetch_artifacts(integration: Integration, space: str, repository: str) -> list[dict[str, Any]]:
+    """One entry per tag (and one per untagged artifact), newest first."""
+    http = http_for_row(integration)
+    try:
+        if integration.kind == "harbor":
+            return _harbor_artifacts(HarborClient(http), space, repository)
+        return _docker_artifacts(DockerRegistryClient(http), repository)
+    finally:
+        http.close()
+
+
+def _harbor_artifacts(client: HarborClient, space: str, repository: str) -> list[dict[str, Any]]:
+    entries = []
+    for artifact in client.artifacts(space, repository):
+        index = artifact.get("manifest_media_type") in INDEX_TYPES
+        platforms = [
+            f"{p.get('os')}/{p.get('architecture')}"
+            for p in (r.get("platform") or {} for r in artifact.get("references") or [])
+            if p
+        ]
+        base = {
+            "digest": artifact.get("digest"),
+            "size": artifact.get("size"),
+            "push_time": artifact.get("push_time"),
+            "index": index,
+            "platforms": platforms,
+            "type": artifact.get("type"),
+        }
+        names = [t.get("name") for t in artifact.get("tags") or [] if t.get("name")]
+        entries += [{**base, "tag": name} for name in names] or [{**base, "tag": None}]
+    entries.sort(key=lambda e: e.get("push_time") or "", reverse=True)
+    return entries
+
+
+def _docker_artifacts(client: DockerRegistryClient, repository: str) -> list[dict[str, Any]]:
+    entries = []
+    for tag in sorted(client.tags(repository), reverse=True)[:MAX_DOCKER_TAGS]:
+        digest, manifest = client.manifest(repository, tag)
+        index = manifest.get("mediaType") in INDEX_TYPES or "manifests" in manifest
+        if index:
+            size = None
+            platforms = [
+                f"{m['platform'].get('os')}/{m['platform'].get('architecture')}"
+                for m in manifest.get("manifests", [])
+                if m.get("platform")
+            ]
+        else:
+            layers = manifest.get("layers") or []
+            size = sum(
+                int(part.get("size") or 0) for part in [manifest.get("config") or {}, *layers]
+            )
+            platforms = []
+        entries.append(
+            {
+                "tag": tag,
+                "digest": digest,
+                "size": size,
+                "push_time": None,
+                "index": index,
+                "platforms": platforms,
+                "type": "IMAGE",
+            }
+        )
+    return entries
+
+
+def refresh_repositories(space: Space, integration: Integration) -> str | None:
+    """Re-list one space's repositories from the registry; the error sentence, if any."""
+    http = http_for_row(integration)
+    try:
+        if integration.kind == "harbor":
+            found = [
+                (str(r["name"]), r.get("artifact_count"))
+                for r in HarborClient(http).repositories(space.name)
+            ]
+        else:
+            found = [
+                (name, None)
+                for name in DockerRegistryClient(http).catalog()
+                if name.split("/", 1)[0] == space.name
+            ]
+    except RegistryError as exc:
+        return exc.message
+    finally:
+        http.close()
+    session().query(Repository).filter(Repository.space_id == space.id).delete()
+    session().add_all(
+        Repository(
+            space_id=space.id, name=name, artifact_count=count if isinstance(count, int) else None
+        )
+        for name, count in found
+    )
+    space.repo_count, space.synced_at = len(found), utcnow()
+    session().commit()
+    return None
+
+
+def access(space: Space, integration: Integration) -> str:
+    """Which part of the rule makes a visible space visible: ``public``, ``bound`` (a private
+    platform space bound to the workspace) or ``warehouse`` (the workspace's own registry).
+    The picker and the Image List label their rows with it, so both say the same thing."""
+    if not integration.is_platform:
+        return "warehouse"
+    return "public" if space.public else "bound"
+
+
+def known_repository(space: Space, repository: str) -> bool:
+    """Did the last listing of ``space`` find ``repository``? Tags are fetched only for those,
+    so a made-up name never becomes a registry call."""
+    found = session().scalar(
+        select(Repository.id).where(Repository.space_id == space.id, Repository.name == repository)
+    )
+    return found is not None
+
+
+def pull_references(image: str, artifact: dict[str, Any]) -> dict[str, str | None]:
+    """The two ways to pull one tag list entry: by tag (moves when the tag is pushed again)
+    and by digest (pinned); either may be missing (an untagged artifact, a registry that
+    gave no digest)."""
+    tag, digest = artifact.get("tag"), artifact.get("digest")
+    return {
+        "reference_tag": f"{image}:{tag}" if tag else None,
+        "reference_digest": f"{image}@{digest}" if digest else None,
+    }

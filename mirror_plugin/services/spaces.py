@@ -1,0 +1,264 @@
+"""Mirror spaces of one integration: listing for the Warehouse Space page, create, delete, flip.
+
+Harbor is the source of truth for its projects: create, delete and public/private go to Harbor
+first and are mirrored in our table only once Harbor accepted them. A Docker Registry has no
+projects, so its spaces cannot be created or deleted here, and their visibility is ours alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from mirror_plugin.i18n import _
+from mirror_plugin.models import Binding, Integration, RegistryHost, Space, utcnow
+from mirror_plugin.params import iso
+from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.harbor import HarborClient
+from mirror_plugin.services import audit
+from mirror_plugin.services.integrations import (
+    Conflict,
+    InvalidInput,
+    http_for_row,
+    purge_spaces,
+    session,
+)
+from mirror_plugin.services.paging import count_rows, page_count
+from mirror_plugin.signals import bindings_changed
+
+HARBOR_PROJECT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+SORTS = {
+    "name": Space.name.asc(),
+    "-name": Space.name.desc(),
+    "repos": Space.repo_count.asc(),
+    "-repos": Space.repo_count.desc(),
+}
+TABS = ("all", "public", "private")
+
+
+@dataclass
+class SpacePage:
+    items: list[Space]
+    bindings: dict[int, list[str]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.per_page)
+
+
+def list_spaces(
+    integration: Integration,
+    *,
+    tab: str = "all",
+    search: str = "",
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = 20,
+) -> SpacePage:
+    query = select(Space).where(Space.integration_id == integration.id)
+    if tab == "public":
+        query = query.where(Space.public.is_(True))
+    elif tab == "private":
+        query = query.where(Space.public.is_(False))
+    if search:
+        query = query.where(Space.name.contains(search.lower(), autoescape=True))
+    total = count_rows(query)
+    page = max(1, min(page, page_count(total, per_page)))
+    items = list(
+        session().scalars(
+            query.order_by(SORTS.get(sort, SORTS["name"]), Space.name)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return SpacePage(items, bindings_of([s.id for s in items]), total, page, per_page)
+
+
+def reached_through_warehouses(integration: Integration, names: list[str]) -> dict[str, list[str]]:
+    """Space name -> workspaces whose own warehouse on this same registry found that space.
+
+    A Workspace Admin may connect the platform's Harbor as their workspace's warehouse; its
+    sync brings in what that account can read, and the rule opens those spaces to the
+    workspace, bound or not. The platform Admin sees it on the space's row. "The same
+    registry" is any shared host key: URL, other names or recorded addresses.
+    """
+    keys = {integration.registry_host, *integration.aliases, *integration.addresses}
+    if not names or not keys:
+        return {}
+    by_name = select(RegistryHost.integration_id).where(RegistryHost.host_key.in_(keys))
+    rows = session().execute(
+        select(Space.name, Integration.workspace_id)
+        .join(Integration, Space.integration_id == Integration.id)
+        .where(
+            Integration.workspace_id != "",
+            or_(Integration.registry_host.in_(keys), Integration.id.in_(by_name)),
+            Space.name.in_(names),
+        )
+        .order_by(Integration.workspace_id)
+    )
+    found: dict[str, list[str]] = {}
+    for name, workspace_id in rows:
+        if workspace_id not in found.setdefault(name, []):
+            found[name].append(workspace_id)
+    return found
+
+
+def bindings_of(space_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {space_id: [] for space_id in space_ids}
+    rows = session().execute(
+        select(Binding.space_id, Binding.workspace_id)
+        .where(Binding.space_id.in_(space_ids))
+        .order_by(Binding.workspace_id)
+    )
+    for space_id, workspace_id in rows:
+        found[space_id].append(workspace_id)
+    return found
+
+
+def _harbor(integration: Integration) -> HarborClient:
+    return HarborClient(http_for_row(integration))
+
+
+def create_space(integration: Integration, name: str, *, public: bool, actor: str) -> Space:
+    name = name.strip()
+    if integration.kind != "harbor":
+        raise InvalidInput(
+            {
+                "name": "A Docker Registry has no projects: a space appears when an "
+                "image is pushed under that name."
+            }
+        )
+    if not HARBOR_PROJECT_NAME.fullmatch(name) or len(name) > 255:
+        raise InvalidInput(
+            {
+                "name": "Use lower-case letters and digits, separated by single "
+                "'.', '_' or '-' (up to 255 characters), e.g. team-a."
+            }
+        )
+    exists = session().scalar(
+        select(Space.id).where(Space.integration_id == integration.id, Space.name == name)
+    )
+    if exists is not None:
+        raise Conflict(
+            _(
+                "Space %(name)r already exists in %(registry)s.",
+                name=name,
+                registry=integration.name,
+            )
+        )
+    try:
+        upstream_id = _harbor(integration).create_project(name, public=public)
+    except RegistryError as exc:
+        if exc.category is Category.CONFLICT:
+            raise Conflict(
+                _(
+                    "Harbor already has a project named %(name)r; refresh the spaces to see it.",
+                    name=name,
+                )
+            ) from None
+        raise
+    space = Space(
+        integration_id=integration.id,
+        name=name,
+        public=public,
+        upstream_id=str(upstream_id) if upstream_id else None,
+        repo_count=0,
+        synced_at=utcnow(),
+    )
+    session().add(space)
+    audit.record(
+        session(),
+        actor=actor,
+        action="space.created",
+        integration=integration.name,
+        space=name,
+        public=public,
+    )
+    session().commit()
+    return space
+
+
+def set_public(space: Space, public: bool, *, actor: str) -> None:
+    if space.public == public:
+        return
+    if space.integration.kind == "harbor":
+        _harbor(space.integration).set_public(space.name, public)
+    space.public = public
+    from mirror_plugin.services.pull import enqueue, needs_robot
+
+    if needs_robot(space.integration):
+        workspaces = bindings_of([space.id])[space.id]
+        enqueue(
+            space.integration_id,
+            workspaces,
+            "space.made_public" if public else "space.made_private",
+        )
+    audit.record(
+        session(),
+        actor=actor,
+        action="space.made_public" if public else "space.made_private",
+        integration=space.integration.name,
+        space=space.name,
+    )
+    session().commit()
+
+
+def delete_space(space: Space, *, actor: str) -> list[str]:
+    """Delete in Harbor, then here with the space's bindings; returns the unbound workspaces."""
+    integration = space.integration
+    if integration.kind != "harbor":
+        raise Conflict(
+            "Spaces of a Docker Registry come from its repositories: delete them in "
+            "the registry and the space goes at the next refresh."
+        )
+    try:
+        _harbor(integration).delete_project(space.name)
+    except RegistryError as exc:
+        if exc.category is Category.PRECONDITION:
+            raise Conflict(
+                f"Harbor refuses to delete {space.name} while it still has "
+                "repositories; delete them in Harbor first."
+            ) from None
+        if exc.category is not Category.NOT_FOUND:  # already gone upstream: finish here
+            raise
+    name = space.name
+    workspaces = purge_spaces([space.id])[space.id]
+    session().expire_all()
+    audit.record(
+        session(),
+        actor=actor,
+        action="space.deleted",
+        integration=integration.name,
+        space=name,
+        workspaces=workspaces,
+    )
+    session().commit()
+    if workspaces:
+        from flask import current_app
+
+        bindings_changed.send(
+            current_app._get_current_object(),
+            integration=integration.name,
+            space=name,
+            bound=[],
+            unbound=workspaces,
+            actor=actor,
+        )
+    return workspaces
+
+
+def space_json(space: Space, workspaces: list[str], names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": space.id,
+        "name": space.name,
+        "public": space.public,
+        "repo_count": space.repo_count,
+        "synced_at": iso(space.synced_at),
+        "workspaces": [{"id": w, "name": names.get(w, w)} for w in workspaces],
+    }

@@ -1,0 +1,1 @@
+"""Everything HTTP: the blueprint, access gates, CSRF, forms, the pages and the JSON API."""

@@ -1,0 +1,1 @@
+"""The JSON API, one module per area; the OpenAPI document describes it."""
