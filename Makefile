@@ -46,6 +46,8 @@ messages: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	# The layers contract (.importlinter): policy, registry, services, web|cli, admission, extension.
+	$(BIN)/lint-imports --no-cache
 	$(extract)
 	for catalogue in $(CATALOGUES); do domain=$${catalogue%%:*}; dir=$${catalogue#*:}; \
 	  $(BIN)/pybabel update --check -N --ignore-pot-creation-date -i $(POT)/$$domain.pot -d $$dir -D $$domain || exit 1; \

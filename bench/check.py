@@ -24,6 +24,7 @@ from mirror_plugin.models import Binding, Integration, Space
 from mirror_plugin.policy.rule import judge
 from mirror_plugin.services.facts import DatabaseFacts
 from mirror_plugin.services.rulecache import RuleSnapshot
+from mirror_plugin.services.sentences import decision
 from mirror_plugin.testing import FakeHostAdapter
 
 HOSTS = (
@@ -145,9 +146,15 @@ def main(quick: bool = False) -> None:
             started = time.perf_counter()
             for ns, image in sample:
                 workspace = adapter.namespaces[ns]
-                judge(
-                    facts, image=image, namespace=ns, namespace_known=True, workspace_id=workspace
-                ).decision()
+                decision(
+                    judge(
+                        facts,
+                        image=image,
+                        namespace=ns,
+                        namespace_known=True,
+                        workspace_id=workspace,
+                    )
+                )
             slow = len(sample) / (time.perf_counter() - started)
     print(
         f"check: {workspaces} workspaces, {namespaces} namespaces, {spaces} spaces "

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 
 from mirror_plugin.models import mirror_metadata
 from mirror_plugin.resources import migrations_dir
+from mirror_plugin.state import mirror_state
 
 TABLE_PREFIX = "mirror_"
 DEFAULT_VERSION_TABLE = "alembic_version_mirror_plugin"
@@ -56,7 +57,7 @@ def include_plugin_object(
 
 
 def _engine() -> Engine:
-    return current_app.extensions["mirror_plugin"].db.engine  # type: ignore[no-any-return]
+    return mirror_state().db.engine  # type: ignore[no-any-return]
 
 
 def version_table() -> str:

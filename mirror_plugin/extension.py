@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
@@ -38,31 +38,12 @@ from mirror_plugin.services.lifecycle import WorkspaceReferences
 from mirror_plugin.services.pull_secret import PullSecret
 from mirror_plugin.services.pull_worker import PullWorker
 from mirror_plugin.services.rulecache import RuleCache
+from mirror_plugin.services.sentences import decision
+from mirror_plugin.services.tenancy import namespace_workspace
+from mirror_plugin.state import EXTENSION_KEY, MirrorState, mirror_state
 from mirror_plugin.web import ratelimit
-from mirror_plugin.web.access import namespace_workspace
 
-EXTENSION_KEY = "mirror_plugin"
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class MirrorState:
-    """What ``app.extensions["mirror_plugin"]`` holds for one app."""
-
-    plugin: MirrorPlugin
-    db: SQLAlchemy
-    host: HostAdapter
-    network_policy: NetworkPolicy
-    secrets: SecretBox
-    health: HealthMonitor
-    rules: RuleCache
-    pull_worker: PullWorker
-    resolver: CachedResolver
-    jobs: JobRunner
-    #: Workspace warehouses' own allow-list (MIRROR_WORKSPACE_ALLOWED_NETWORKS); None: the
-    #: platform's (``network_policy``) applies to them too.
-    workspace_network_policy: NetworkPolicy | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +174,10 @@ class MirrorPlugin:
         app.after_request(json_routing_errors)
         _rotate_csrf_on_sign_in(app)
         if not app.testing:
-            app.before_request(app.extensions[EXTENSION_KEY].health.start_once)
-            app.before_request(app.extensions[EXTENSION_KEY].pull_worker.start_once)
+            app.before_request(mirror_state(app).health.start_once)
+            app.before_request(mirror_state(app).pull_worker.start_once)
             if app.config["MIRROR_JOBS_BACKEND"] == "database":
-                app.before_request(app.extensions[EXTENSION_KEY].jobs.start_once)
+                app.before_request(mirror_state(app).jobs.start_once)
         from mirror_plugin.services.jobs import connect_signals as connect_job_signals
         from mirror_plugin.services.pull_hooks import connect_signals
 
@@ -220,14 +201,14 @@ class MirrorPlugin:
 
         The same verdict as :meth:`explain`'s, without the FAQ sentences nobody reads here.
         """
-        return self._judge(namespace)(image).decision()
+        return decision(self._judge(namespace)(image))
 
     def check_images(self, namespace: str, images: Iterable[str]) -> list[Decision]:
         """:meth:`check_image` for each of ``images``, in order, with the namespace and the
         rule snapshot looked up once: a workload's images (the admission webhook) are decided
         together, and per image those lookups cost as much as the decision."""
         judge_image = self._judge(namespace)
-        return [judge_image(image).decision() for image in images]
+        return [decision(judge_image(image)) for image in images]
 
     def _judge(self, namespace: str) -> Callable[[str], Verdict]:
         """What a decision asks once per namespace (the host's workspace, the rule snapshot),
@@ -266,11 +247,11 @@ class MirrorPlugin:
         allowed: list[str] = []
         denied: list[Decision] = []
         images = list(images)
-        for image, decision in zip(images, self.check_images(namespace, images), strict=True):
-            if decision.allowed:
+        for image, answer in zip(images, self.check_images(namespace, images), strict=True):
+            if answer.allowed:
                 allowed.append(image)
             else:
-                denied.append(decision)
+                denied.append(answer)
         return FilterResult(allowed, denied)
 
     # -- host lifecycle -------------------------------------------------------------------

@@ -127,9 +127,9 @@ def set_request_locale(locale: str) -> None:
 
 
 def _request_locale() -> str:
-    from mirror_plugin.web.access import adapter
+    from mirror_plugin.state import host_adapter
 
-    choose: Callable[[], object] | None = getattr(adapter(), "locale", None)
+    choose: Callable[[], object] | None = getattr(host_adapter(), "locale", None)
     locale = normalize_locale(choose()) if choose is not None else None
     return locale or _from_accept_language()
 

@@ -7,6 +7,7 @@ from flask import Flask
 
 from mirror_plugin import Reason
 from mirror_plugin.models import Binding
+from mirror_plugin.services.sentences import decision
 
 from .factories import integration, session, space
 
@@ -217,4 +218,4 @@ def test_snapshot_agrees_with_the_database_reference(platform: Flask) -> None:
             workspace_id=workspace,
             workspace_name={"ws-a": "Team A", "ws-b": "Team B"}.get(workspace or ""),
         )
-        assert reference.decision() == check(platform, namespace, image), (namespace, image)
+        assert decision(reference) == check(platform, namespace, image), (namespace, image)

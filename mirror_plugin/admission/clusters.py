@@ -27,6 +27,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from mirror_plugin.i18n import N_, _
 from mirror_plugin.models import Cluster, utcnow
 from mirror_plugin.services.dbfaults import UNAVAILABLE_MESSAGE, RuleUnavailable
+from mirror_plugin.state import mirror_state
 
 MODES = ("warn", "enforce")
 FAILURE_POLICIES = ("Fail", "Ignore")
@@ -51,7 +52,7 @@ class Issued:
 
 
 def session() -> Any:
-    return current_app.extensions["mirror_plugin"].db.session
+    return mirror_state().db.session
 
 
 def hash_token(token: str) -> str:
@@ -232,7 +233,7 @@ def _callers() -> dict[str, Caller]:
     is unreachable the snapshot is used for ``MIRROR_RULE_STALE_SECONDS`` and so are these
     clusters; past that a review gets 503 and the cluster's ``failurePolicy`` applies.
     """
-    state = current_app.extensions["mirror_plugin"]
+    state = mirror_state()
     try:
         state.rules.facts(state.db, state.host)
     except RuleUnavailable:
@@ -251,7 +252,7 @@ def _callers() -> dict[str, Caller]:
 
 
 def _forget() -> None:
-    current_app.extensions["mirror_plugin"].extras.pop("admission_callers", None)
+    mirror_state().extras.pop("admission_callers", None)
 
 
 def set_mode(name: str, mode: str) -> Cluster:
@@ -315,7 +316,7 @@ class Counts:
 
 def count(cluster: Caller, outcome: str) -> bool:
     """Count a decision (see :class:`Counts`); True when counts were written to the session."""
-    extras = current_app.extensions["mirror_plugin"].extras
+    extras = mirror_state().extras
     counts: Counts = extras.setdefault("admission_counts", Counts())
     due = counts.add(
         cluster.id, outcome, float(current_app.config["MIRROR_ADMISSION_COUNT_SECONDS"])

@@ -23,7 +23,7 @@ from mirror_plugin.admission.webhook import _unauthorized, kubernetes_namespace
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import pull_changes
 from mirror_plugin.services.pull_secret import pull_secret
-from mirror_plugin.web.access import adapter
+from mirror_plugin.state import host_adapter
 from mirror_plugin.web.views import _json_error, blueprint
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ _MAX_CURSOR = 2**63 - 1
 def _namespaces(workspaces: list[str]) -> list[str]:
     found: set[str] = set()
     for workspace in workspaces:
-        found.update(adapter().namespaces_of_workspace(workspace))
+        found.update(host_adapter().namespaces_of_workspace(workspace))
     return sorted(found)
 
 
@@ -75,7 +75,7 @@ def cluster_pull_secrets(cluster: str) -> ResponseReturnValue:
     full = since is None or since > cursor
     try:
         if full:
-            workspaces = [workspace.id for workspace in adapter().list_workspaces()]
+            workspaces = [workspace.id for workspace in host_adapter().list_workspaces()]
         else:
             workspaces = pull_changes.changed_between(since or 0, cursor)
         manifests, skipped = secrets_of(found.name, workspaces)

@@ -25,6 +25,7 @@ from mirror_plugin.display import visible
 from mirror_plugin.i18n import DEFAULT_LOCALE, set_request_locale
 from mirror_plugin.policy.rule import Decision, Reason
 from mirror_plugin.services import audit
+from mirror_plugin.state import mirror_state
 from mirror_plugin.web.views import _json_error, blueprint
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def _body() -> Any:
 
 def console_namespace(cluster: str, namespace: str) -> str | None:
     """The host's namespace id for a Kubernetes namespace (adapter method, or the default)."""
-    host = current_app.extensions["mirror_plugin"].host
+    host = mirror_state().host
     method = getattr(host, "console_namespace", None)
     if method is None:
         return default_console_namespace(cluster, namespace)
@@ -64,7 +65,7 @@ def console_namespace(cluster: str, namespace: str) -> str | None:
 def kubernetes_namespace(cluster: str, console: str) -> str | None:
     """The Kubernetes namespace of host namespace ``console`` in ``cluster`` (adapter method,
     or the default), ``None`` when it is not in that cluster."""
-    host = current_app.extensions["mirror_plugin"].host
+    host = mirror_state().host
     method = getattr(host, "kubernetes_namespace", None)
     if method is None:
         return default_kubernetes_namespace(cluster, console)
@@ -82,7 +83,7 @@ def _decisions(cluster: clusters.Caller, review: Review) -> list[Decision]:
             Decision(False, Reason.UNKNOWN_NAMESPACE, message, image, review.namespace)
             for image in review.images
         ]
-    return current_app.extensions["mirror_plugin"].plugin.check_images(mapped, review.images)
+    return mirror_state().plugin.check_images(mapped, review.images)
 
 
 def _short(text: str) -> str:

@@ -6,11 +6,11 @@ import json
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from mirror_plugin import dbmigrate
 from mirror_plugin.i18n import _, use_terminal_locale
+from mirror_plugin.state import mirror_state
 
 mirror_cli = AppGroup(
     "mirror",
@@ -61,7 +61,7 @@ def check_command(namespace: str, image: str, as_json: bool) -> None:
     """May IMAGE be deployed into NAMESPACE? Exit 0 allowed, 1 denied, 2 bad input."""
     from mirror_plugin.policy.rule import Reason
 
-    plugin = current_app.extensions["mirror_plugin"].plugin
+    plugin = mirror_state().plugin
     decision = plugin.check_image(namespace, image)
     if as_json:
         click.echo(json.dumps(decision.to_dict()))

@@ -15,8 +15,8 @@ from flask import current_app
 
 from mirror_plugin.cli import mirror_cli
 from mirror_plugin.i18n import _, ngettext
-from mirror_plugin.services.integrations import session
 from mirror_plugin.services.jobs import run_pending
+from mirror_plugin.state import session
 
 
 @mirror_cli.group("jobs")

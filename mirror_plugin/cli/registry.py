@@ -19,8 +19,9 @@ from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.models import Integration
 from mirror_plugin.models.jobs import JobStatus
 from mirror_plugin.services import integrations as service
+from mirror_plugin.services.job_text import job_error_text, result_summary
 from mirror_plugin.services.jobs import enqueue, run_or_wait, wait_timeout
-from mirror_plugin.web.api.jobs import job_error_text, result_summary
+from mirror_plugin.state import mirror_state
 
 ACTOR = "cli"
 
@@ -280,7 +281,7 @@ def sync_command(name: str | None, workspace: str | None) -> None:
 @mirror_cli.command("health")
 def health_command() -> None:
     """Probe every registry once and record its health (for cron); exit 1 if any is down."""
-    results = current_app.extensions["mirror_plugin"].health.run_once()
+    results = mirror_state().health.run_once()
     for name, ok in sorted(results.items()):
         click.echo(f"{name}\t{'healthy' if ok else 'unhealthy'}")
     if not all(results.values()):

@@ -10,7 +10,8 @@ from mirror_plugin.cli.registry import ACTOR, find_registry
 from mirror_plugin.i18n import _
 from mirror_plugin.models import Space
 from mirror_plugin.services import bindings, spaces
-from mirror_plugin.services.integrations import InvalidInput, session
+from mirror_plugin.services.errors import InvalidInput
+from mirror_plugin.state import session
 
 
 def _space(registry: str, name: str) -> Space:

@@ -32,7 +32,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from mirror_plugin.i18n import gettext
 from mirror_plugin.policy.hostkey import address_keys, is_ip_literal, registry_key, split_key
 from mirror_plugin.policy.reference import ImageReference, InvalidReference, parse_reference
 
@@ -196,20 +195,6 @@ class Verdict(NamedTuple):
     #: unknown space) or the outage sentence (unavailable); "" otherwise.
     detail: str = ""
 
-    def decision(self) -> Decision:
-        """The hook's answer: allowed or not, the reason and one sentence."""
-        ref = self.ref
-        return Decision(
-            allowed=self.reason in ALLOWING,
-            reason=self.reason,
-            message=_message(self),
-            image=self.image,
-            namespace=self.namespace,
-            workspace_id=self.workspace_id,
-            registry=ref.domain if ref is not None else None,
-            space=ref.space if ref is not None else None,
-        )
-
 
 def judge(
     facts: Facts,
@@ -228,7 +213,7 @@ def judge(
     ``resolve`` answers a host name's addresses (cached and bounded by the caller); without
     it, host names match integrations by name and alias only.
     """
-    shown = image if isinstance(image, str) else _shown(repr(image))
+    shown = image if isinstance(image, str) else shorten(repr(image))
     label = workspace_name or workspace_id or ""
     try:
         ref = parse_reference(image)  # type: ignore[arg-type]
@@ -286,81 +271,11 @@ def _visibility(
 
 def unavailable(image: object, namespace: str, message: str) -> Verdict:
     """The denial while the rule cannot be checked (database unreachable, snapshot stale)."""
-    shown = image if isinstance(image, str) else _shown(repr(image))
+    shown = image if isinstance(image, str) else shorten(repr(image))
     return Verdict(Reason.UNAVAILABLE, shown, namespace, None, "", None, (), message)
 
 
-def _message(verdict: Verdict) -> str:
-    """The decision's sentence for people, in the request's language."""
-    reason, ref, label = verdict.reason, verdict.ref, verdict.workspace_label
-    if ref is None:
-        if reason is Reason.INVALID_REFERENCE:
-            return gettext(
-                "%(image)r is not a valid image reference (%(error)s). Use "
-                "host/space/repository:tag or @sha256:digest.",
-                image=_shown(verdict.image),
-                error=verdict.detail,
-            )
-        return verdict.detail  # unavailable
-    if reason is Reason.PUBLIC_SPACE:
-        return gettext(
-            "%(image)s is in public mirror space %(space)s.", image=ref.familiar, space=ref.space
-        )
-    if reason is Reason.BOUND_TO_WORKSPACE:
-        return gettext(
-            "%(image)s is in private mirror space %(space)s, bound to workspace %(workspace)s.",
-            image=ref.familiar,
-            space=ref.space,
-            workspace=label,
-        )
-    if reason is Reason.WORKSPACE_WAREHOUSE:
-        return gettext(
-            "%(image)s comes from warehouse %(warehouse)s of workspace %(workspace)s.",
-            image=ref.familiar,
-            warehouse=verdict.detail,
-            workspace=label,
-        )
-    if reason is Reason.FOREIGN_ALLOWED:
-        return gettext(
-            "%(registry)s is not an integrated registry; images from it are allowed.",
-            registry=ref.domain,
-        )
-    if reason is Reason.FOREIGN_DENIED:
-        return gettext(
-            "%(registry)s is not an integrated registry; this platform only allows "
-            "images from its Mirror Warehouse.",
-            registry=ref.domain,
-        )
-    if reason is Reason.UNKNOWN_NAMESPACE:
-        return gettext(
-            "Namespace %(namespace)r does not exist; choose a namespace first.",
-            namespace=verdict.namespace,
-        )
-    if reason is Reason.UNKNOWN_SPACE:
-        return gettext(
-            "Mirror space %(space)r does not exist in %(where)s (or its account cannot "
-            "read it, or it was not synced yet); refresh the registry.",
-            space=ref.space,
-            where=gettext("warehouse %(name)s", name=verdict.detail),
-        )
-    if reason is Reason.NAMESPACE_NOT_IN_WORKSPACE:
-        return gettext(
-            "%(image)s is not in a public mirror space, and namespace %(namespace)s is not "
-            "bound to a workspace, so only public mirror spaces are available to it; bind the "
-            "namespace to a workspace the space is bound to.",
-            image=ref.familiar,
-            namespace=verdict.namespace,
-        )
-    return gettext(
-        "%(image)s is not in a public mirror space nor in one bound to workspace "
-        "%(workspace)s; check the space name, or ask the platform Admin to bind the space to "
-        "the workspace.",
-        image=ref.familiar,
-        workspace=label,
-    )
-
-
-def _shown(text: str) -> str:
+def shorten(text: str) -> str:
     """``text`` cut to a length a sentence can carry (references may be megabytes long)."""
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -13,9 +13,9 @@ from sqlalchemy import Text, cast, select
 from mirror_plugin.i18n import _
 from mirror_plugin.models import AuditEvent
 from mirror_plugin.params import aware, iso
-from mirror_plugin.services.integrations import session
 from mirror_plugin.services.labels import action_codes
 from mirror_plugin.services.paging import count_rows, page_count
+from mirror_plugin.state import session
 
 
 @dataclass

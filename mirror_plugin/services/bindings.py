@@ -21,11 +21,12 @@ from mirror_plugin.i18n import _
 from mirror_plugin.models import Binding, Space, utcnow
 from mirror_plugin.services import audit
 from mirror_plugin.services.bulk import insert_rows
-from mirror_plugin.services.integrations import InvalidInput, session
+from mirror_plugin.services.errors import InvalidInput
 from mirror_plugin.services.labels import BINDING_CHANGED
 from mirror_plugin.services.pull import enqueue_spaces, notify_shared
+from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.signals import bindings_changed
-from mirror_plugin.web.access import known_workspaces
+from mirror_plugin.state import session
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from mirror_plugin.services.integrations import session
+from mirror_plugin.state import session
 
 
 def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:

@@ -20,7 +20,8 @@ from mirror_plugin.params import aware
 from mirror_plugin.registry.docker import INDEX_TYPES, DockerRegistryClient
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
-from mirror_plugin.services.integrations import http_for_row, session
+from mirror_plugin.services.integrations import http_for_row
+from mirror_plugin.state import session
 
 if TYPE_CHECKING:
     from mirror_plugin.services.searchindex import IndexedSpace

@@ -1,7 +1,7 @@
 """The FAQ checks of a rule verdict: why an image may or may not be deployed, step by step.
 
 Written only when a person asks (the explain page, ``/api/explain``, the picker's "why"):
-the deploy hook answers with :meth:`mirror_plugin.policy.rule.Verdict.decision` and never pays for
+the deploy hook answers with :func:`mirror_plugin.services.sentences.decision` and never pays for
 these sentences. Every check is read off the verdict :func:`mirror_plugin.policy.rule.judge`
 returned, never worked out again, so an explanation cannot tell a different story than the
 decision it explains.
@@ -21,6 +21,7 @@ from mirror_plugin.policy.rule import (
     RegistryFacts,
     Verdict,
 )
+from mirror_plugin.services.sentences import decision
 
 Q_REFERENCE = N_("Is the image reference valid?")
 Q_REGISTRY = N_("Is the registry integrated?")
@@ -34,7 +35,7 @@ PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
 
 def explanation(verdict: Verdict) -> Explanation:
     """The verdict's decision with the checks that led to it."""
-    return Explanation(verdict.decision(), checks(verdict))
+    return Explanation(decision(verdict), checks(verdict))
 
 
 def _check(key: str, question: str, status: CheckStatus, answer: str) -> Check:

@@ -24,7 +24,8 @@ class HealthMonitor(PeriodicThread):
 
     def run_once(self) -> dict[str, bool]:
         """Probe every integration once; return name -> healthy. Never raises."""
-        from mirror_plugin.services.integrations import session, test_saved
+        from mirror_plugin.services.integrations import test_saved
+        from mirror_plugin.state import session
 
         results: dict[str, bool] = {}
         with self.app.app_context():

@@ -36,6 +36,7 @@ from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_regist
 from mirror_plugin.registry.netguard import NetworkPolicy
 from mirror_plugin.registry.probe import ConnectionReport, probe
 from mirror_plugin.services import audit
+from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed, SameRegistry
 from mirror_plugin.services.registry_hosts import (
     parse_aliases,
     record_addresses,
@@ -43,6 +44,7 @@ from mirror_plugin.services.registry_hosts import (
     set_aliases,
 )
 from mirror_plugin.signals import integration_changed
+from mirror_plugin.state import mirror_state, session
 
 if TYPE_CHECKING:
     from mirror_plugin.services.pull_removal import RobotRemoval
@@ -50,36 +52,6 @@ if TYPE_CHECKING:
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 KINDS = {"harbor": "Harbor", "docker": "Docker Registry"}
 _AUTH_CATEGORIES = {Category.AUTH_FAILED.value, Category.FORBIDDEN.value}
-
-
-class InvalidInput(Exception):
-    """Input the user must fix; ``errors`` maps field names to sentences (HTTP 422)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class ProbeFailed(InvalidInput):
-    """The registry refused the connection check on save; ``report`` says how (the web layer
-    decides how much of it the user may see, :mod:`mirror_plugin.web.disclosure`)."""
-
-    def __init__(self, field: str, report: ConnectionReport) -> None:
-        super().__init__({field: report.message})
-        self.field = field
-        self.report = report
-
-
-class Conflict(Exception):
-    """The change collides with existing data (HTTP 409). ``field``: the form field to fix."""
-
-    field = "name"
-
-
-class SameRegistry(Conflict):
-    """The registry is already connected here under another name (HTTP 409)."""
-
-    field = "url"
 
 
 @dataclass
@@ -101,17 +73,11 @@ class IntegrationInput:
     share_pull_credentials: bool | None = None
 
 
-def _state() -> Any:
-    return current_app.extensions["mirror_plugin"]
-
-
-def session() -> Any:
-    return _state().db.session
 
 
 def network_policy(*, workspace: bool) -> NetworkPolicy:
     """The allow-list for a platform integration, or the (maybe narrower) one for warehouses."""
-    state = _state()
+    state = mirror_state()
     if workspace and state.workspace_network_policy is not None:
         return state.workspace_network_policy
     return state.network_policy
@@ -154,7 +120,7 @@ def http_for_row(row: Integration, budget: Budget | None = None) -> RegistryHTTP
 def stored_password(row: Integration) -> str | None:
     if row.password_encrypted is None:
         return None
-    return str(_state().secrets.decrypt(row.password_encrypted))
+    return str(mirror_state().secrets.decrypt(row.password_encrypted))
 
 
 def endpoint_of(row: Integration) -> Endpoint:
@@ -363,7 +329,7 @@ def _apply(row: Integration, name: str, data: IntegrationInput, endpoint: Endpoi
             changed.append("password")
         row.password_encrypted = None
     elif row.password_encrypted is None or stored_password(row) != password:
-        row.password_encrypted = _state().secrets.encrypt(password)
+        row.password_encrypted = mirror_state().secrets.encrypt(password)
         changed.append("password")
     return changed
 

@@ -39,9 +39,9 @@ from mirror_plugin.i18n import N_
 from mirror_plugin.models import Integration, utcnow
 from mirror_plugin.models.jobs import Job, JobStatus
 from mirror_plugin.registry.errors import RegistryError
-from mirror_plugin.services.integrations import session
 from mirror_plugin.services.periodic import PeriodicThread
 from mirror_plugin.signals import integration_changed
+from mirror_plugin.state import mirror_state, session
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ class _Heartbeat:
     """
 
     def __init__(self, app: Flask, job_id: int, worker: str, on_progress: Progress | None) -> None:
-        self.engine = app.extensions["mirror_plugin"].db.engine
+        self.engine = mirror_state(app).db.engine
         self.every = float(app.config["MIRROR_JOBS_HEARTBEAT_SECONDS"])
         self.job_id, self.worker, self.on_progress = job_id, worker, on_progress
         self.progress: dict[str, Any] = {}

@@ -10,7 +10,7 @@ from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.models import Binding, Integration, Space
 from mirror_plugin.services import audit
 from mirror_plugin.services.integrations import delete as delete_integration
-from mirror_plugin.services.integrations import session
+from mirror_plugin.state import session
 
 
 @dataclass

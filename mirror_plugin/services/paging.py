@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from mirror_plugin.services.integrations import session
+from mirror_plugin.state import session
 
 
 def count_rows(query: Any) -> int:

@@ -31,10 +31,10 @@ from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.registry.harbor_robots import RobotClient, RobotState
 from mirror_plugin.services import audit
 from mirror_plugin.services.bulk import insert_rows
-from mirror_plugin.services.integrations import http_for_row, session
+from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.services.pull_changes import bump
 from mirror_plugin.signals import pull_credentials_changed
-from mirror_plugin.web.access import adapter
+from mirror_plugin.state import host_adapter, mirror_state, session
 
 log = logging.getLogger(__name__)
 ACTOR = "mirror-pull"
@@ -144,7 +144,7 @@ def _config_days(key: str) -> int:
 
 
 def _secrets() -> Any:
-    return current_app.extensions["mirror_plugin"].secrets
+    return mirror_state().secrets
 
 
 def _store_secret(row: PullRobot, secret: str) -> None:
@@ -281,7 +281,7 @@ def notify(workspace_id: str, reason: str, *, counted: bool = False) -> None:
     if not counted:
         bump(workspace_id)
     try:
-        namespaces = sorted(adapter().namespaces_of_workspace(workspace_id))
+        namespaces = sorted(host_adapter().namespaces_of_workspace(workspace_id))
     except Exception:  # noqa: BLE001 - a host failure must not undo a committed change
         log.exception("mirror_plugin: listing the namespaces of %s failed", workspace_id)
         namespaces = []

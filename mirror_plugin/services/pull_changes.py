@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mirror_plugin.models import utcnow
 from mirror_plugin.models.pull import PullChange, PullCounter
-from mirror_plugin.services.integrations import session
+from mirror_plugin.state import session
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ def _bound_workspaces(integration_id: int) -> list[str]:
     from sqlalchemy import select
 
     from mirror_plugin.models import Binding, Space
-    from mirror_plugin.services.integrations import session
+    from mirror_plugin.state import session
 
     return sorted(
         session().scalars(

@@ -33,9 +33,10 @@ from mirror_plugin.registry.budget import bounded_map
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services.dbfaults import database_unreachable
-from mirror_plugin.services.integrations import http_for_row, session
+from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.services.pull import Outcome, _audit, apply_pair, needs_robot, notify
 from mirror_plugin.services.pull_changes import count
+from mirror_plugin.state import session
 
 log = logging.getLogger(__name__)
 Pair = tuple[int, str]

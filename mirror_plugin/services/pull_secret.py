@@ -22,8 +22,9 @@ from sqlalchemy import select
 
 from mirror_plugin.models import Binding, Integration, Scope, Space
 from mirror_plugin.models.pull import PullRobot
-from mirror_plugin.services.integrations import session, stored_password
-from mirror_plugin.web.access import namespace_workspace
+from mirror_plugin.services.integrations import stored_password
+from mirror_plugin.services.tenancy import namespace_workspace
+from mirror_plugin.state import mirror_state, session
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -83,7 +84,7 @@ def pull_secret(namespace: str) -> PullSecret:
     auths: dict[str, tuple[str, str]] = {}
     if workspace is None:
         return PullSecret(namespace, None, auths)
-    secrets = current_app.extensions["mirror_plugin"].secrets
+    secrets = mirror_state().secrets
     robots = session().execute(
         select(PullRobot, Integration.registry_host)
         .join(Integration, Integration.id == PullRobot.integration_id)

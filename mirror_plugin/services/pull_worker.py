@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mirror_plugin.services.dbfaults import database_unreachable, rollback_session
 from mirror_plugin.services.periodic import PeriodicThread
+from mirror_plugin.state import mirror_state
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ class PullWorker(PeriodicThread):
 
     def run_once(self) -> None:
         """One round; a drift check when its interval has passed. Never raises."""
-        from mirror_plugin.services.integrations import session
         from mirror_plugin.services.pull_reconcile import reconcile
+        from mirror_plugin.state import session
 
         drift_every = float(self.app.config["MIRROR_PULL_DRIFT_INTERVAL"])
         drift = drift_every > 0 and time.monotonic() - self._last_drift >= drift_every
@@ -51,7 +52,7 @@ class PullWorker(PeriodicThread):
                     self._last_drift = time.monotonic()
                 self._database_answered()
             except Exception as exc:  # noqa: BLE001 - the worker must outlive any single failure
-                rollback_session(self.app.extensions["mirror_plugin"].db)
+                rollback_session(mirror_state(self.app).db)
                 if database_unreachable(exc):
                     self._database_unreachable(exc)
                 else:

@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Engine, select
 
 from mirror_plugin.models import Binding, Integration, Repository, RuleGeneration, Scope, Space
 from mirror_plugin.services.catalogue import visible_in_memory
+from mirror_plugin.state import mirror_state
 
 #: Row of ``mirror_rule_generation`` counting repository writes (migration 0010).
 CATALOGUE_ROW = 2
@@ -292,7 +292,7 @@ class SearchIndex:
 
     def facts(self) -> _Facts:
         """The facts for the current rule snapshot (may raise what ``RuleCache.facts`` does)."""
-        state = current_app.extensions["mirror_plugin"]
+        state = mirror_state()
         snapshot = state.rules.facts(state.db, state.host)
         facts = self._facts
         if facts is not None and snapshot is self._snapshot:
@@ -358,7 +358,7 @@ class SearchIndex:
 
 def index() -> SearchIndex:
     """This app's index, made on first use."""
-    extras = current_app.extensions["mirror_plugin"].extras
+    extras = mirror_state().extras
     found = extras.get(EXTRAS_KEY)
     if found is None:
         found = extras.setdefault(EXTRAS_KEY, SearchIndex())

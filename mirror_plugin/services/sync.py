@@ -36,9 +36,10 @@ from mirror_plugin.registry.docker import DockerRegistryClient
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services import audit
-from mirror_plugin.services.integrations import http_for_row, purge_spaces, registry_budget, session
+from mirror_plugin.services.integrations import http_for_row, purge_spaces, registry_budget
 from mirror_plugin.services.registry_hosts import record_addresses
 from mirror_plugin.signals import bindings_changed
+from mirror_plugin.state import session
 
 Progress = Callable[[int, int], None]
 

@@ -13,14 +13,12 @@ from typing import Any, TypeVar, cast
 
 from flask import abort, current_app, has_request_context, request
 
-from mirror_plugin.adapter import HostAdapter, Principal, Role, UnknownNamespace
+from mirror_plugin.adapter import Principal, Role, UnknownNamespace
 from mirror_plugin.i18n import _
+from mirror_plugin.services.tenancy import namespace_workspace
+from mirror_plugin.state import host_adapter
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def adapter() -> HostAdapter:
-    return cast(HostAdapter, current_app.extensions["mirror_plugin"].host)
 
 
 def _per_request(key: str, compute: Callable[[], Any]) -> Any:
@@ -36,9 +34,8 @@ def _per_request(key: str, compute: Callable[[], Any]) -> Any:
 
 def current_principal() -> Principal | None:
     """The adapter's user for this request."""
-    return cast(
-        Principal | None, _per_request("mirror_plugin.principal", lambda: adapter().current_user())
-    )
+    principal = _per_request("mirror_plugin.principal", lambda: host_adapter().current_user())
+    return cast(Principal | None, principal)
 
 
 def workspace_roles(principal: Principal) -> dict[str, Role]:
@@ -47,14 +44,11 @@ def workspace_roles(principal: Principal) -> dict[str, Role]:
         dict[str, Role],
         _per_request(
             "mirror_plugin.roles",
-            lambda: {ws: Role(r) for ws, r in adapter().workspace_roles(principal.id).items()},
+            lambda: {
+                ws: Role(r) for ws, r in host_adapter().workspace_roles(principal.id).items()
+            },
         ),
     )
-
-
-def known_workspaces() -> dict[str, str]:
-    """id -> display name of every workspace the host reports."""
-    return {ws.id: ws.name for ws in adapter().list_workspaces()}
 
 
 def _wants_json() -> bool:
@@ -99,36 +93,6 @@ def platform_admin_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
-
-
-_UNKNOWN = object()
-_NO_NAMESPACE = object()
-
-
-def namespace_workspace(namespace: str, host: HostAdapter | None = None) -> str | None:
-    """The adapter's answer for ``namespace``, asked once per request (the hook and the picker
-    check access first and then decide: one host lookup, not two).
-
-    ``host`` is the adapter when the caller holds it already (``check_image``, which is called
-    outside requests too, thousands of times a second): no proxy lookup, no closure.
-    Raises :class:`~mirror_plugin.adapter.UnknownNamespace` like the adapter does.
-    """
-    if host is None:
-        host = adapter()
-    if not has_request_context():
-        return host.workspace_of_namespace(namespace)
-    environ = request.environ
-    key = f"mirror_plugin.namespace:{namespace}"
-    found = environ.get(key, _UNKNOWN)
-    if found is _UNKNOWN:
-        try:
-            found = host.workspace_of_namespace(namespace)
-        except UnknownNamespace:
-            found = _NO_NAMESPACE
-        environ[key] = found
-    if found is _NO_NAMESPACE:
-        raise UnknownNamespace(namespace)
-    return cast(str | None, found)
 
 
 def may_use_namespace(principal: Principal, namespace: str) -> bool:

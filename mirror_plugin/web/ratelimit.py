@@ -31,6 +31,7 @@ from limits.errors import StorageError
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from mirror_plugin.i18n import _
+from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import require_principal
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,12 @@ def init_app(app: Flask) -> RegistryLimiter:
     )
     limiter.init_app(carrier)
     state = RegistryLimiter(limiter=limiter, prefix=str(app.config["MIRROR_RATELIMIT_KEY_PREFIX"]))
-    app.extensions["mirror_plugin"].extras[EXTRAS_KEY] = state
+    mirror_state(app).extras[EXTRAS_KEY] = state
     return state
 
 
-def _state() -> RegistryLimiter:
-    return current_app.extensions["mirror_plugin"].extras[EXTRAS_KEY]  # type: ignore[no-any-return]
+def _limiter() -> RegistryLimiter:
+    return mirror_state().extras[EXTRAS_KEY]  # type: ignore[no-any-return]
 
 
 def limit_registry_call(*, test_connection: bool = False) -> None:
@@ -105,7 +106,7 @@ def limit_registry_call(*, test_connection: bool = False) -> None:
     ``MIRROR_TEST_CONNECTION_PER_MINUTE``. A storage that cannot be reached refuses the call
     (503): the limit protects the registries, so it fails closed.
     """
-    state = _state()
+    state = _limiter()
     user = _user_key()
     checks = [("registry", _per_minute(current_app.config, REGISTRY_CALLS))]
     if test_connection:

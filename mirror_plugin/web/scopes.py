@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app
+from flask import abort
 
 from mirror_plugin.adapter import Principal, Role
 from mirror_plugin.i18n import N_, _
 from mirror_plugin.models import Integration
 from mirror_plugin.params import is_id
-from mirror_plugin.web.access import known_workspaces, require_principal, workspace_roles
+from mirror_plugin.services.tenancy import known_workspaces
+from mirror_plugin.state import mirror_state
+from mirror_plugin.web.access import require_principal, workspace_roles
 
 NOT_FOUND = N_("No such registry here.")
 
@@ -82,7 +84,7 @@ def integration_or_404(
 ) -> tuple[Integration, RegistryScope]:
     """Load an integration the user may see (and manage), answering 404 otherwise."""
     principal = require_principal()
-    session = current_app.extensions["mirror_plugin"].db.session
+    session = mirror_state().db.session
     row = session.get(Integration, integration_id) if is_id(integration_id) else None
     if row is None:
         abort(404, description=_(NOT_FOUND))

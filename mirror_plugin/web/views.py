@@ -17,8 +17,9 @@ from mirror_plugin.params import has_nul
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.resources import static_dir, templates_dir
 from mirror_plugin.services.dbfaults import RuleUnavailable, database_unreachable, rollback_session
-from mirror_plugin.services.integrations import Conflict, InvalidInput
+from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.labels import action_label, health_label, reason_label
+from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import (
     current_principal,
     workspace_roles,
@@ -177,7 +178,7 @@ def _my_workspaces() -> list[Any]:
     if principal is None:
         return []
     roles = workspace_roles(principal)
-    host = current_app.extensions["mirror_plugin"].host
+    host = mirror_state().host
     return [ws for ws in host.list_workspaces() if ws.id in roles]
 
 
@@ -241,6 +242,6 @@ def _unavailable() -> Any:
 def _end_transaction(error: BaseException | None) -> None:
     """End the plugin request's transaction before Flask-SQLAlchemy removes the session,
     so a connection killed after the last query (a failover) is not a 500 at teardown."""
-    db = current_app.extensions["mirror_plugin"].db
+    db = mirror_state().db
     if db.session.registry.has():  # no session used, nothing to end (the hook's API calls)
         rollback_session(db)

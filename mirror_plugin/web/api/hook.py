@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from mirror_plugin.config import DEFAULTS
 from mirror_plugin.i18n import _
+from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import may_use_namespace, require_principal
 from mirror_plugin.web.views import blueprint
 
@@ -38,7 +39,7 @@ def _image(value: Any) -> str:
 
 
 def _plugin() -> Any:
-    return current_app.extensions["mirror_plugin"].plugin
+    return mirror_state().plugin
 
 
 @blueprint.get("/api/check")

@@ -19,9 +19,9 @@ from mirror_plugin.models import Integration
 from mirror_plugin.models.jobs import Job, JobStatus
 from mirror_plugin.params import is_id, iso
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.services.integrations import session
+from mirror_plugin.services.job_text import job_error_text, result_summary
 from mirror_plugin.services.jobs import run_or_wait, wait_timeout
-from mirror_plugin.services.sync import SyncReport
+from mirror_plugin.state import session
 from mirror_plugin.web.disclosure import shown_error
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404
 from mirror_plugin.web.views import blueprint
@@ -40,15 +40,6 @@ def job_or_404(
     return job, row, scope
 
 
-def job_error_text(job: Job) -> str:
-    """The job's failure in full, in the reader's language as far as it can be: the job's own
-    failures are msgids (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no
-    user's language; a registry's sentence was written when it failed, and is kept as it is."""
-    if job.error_category is None and job.error:
-        return _(job.error, num=job.attempts)
-    return job.error or ""
-
-
 def shown_job_error(job: Job) -> RegistryError | None:
     """The job's failure as the current user may see it."""
     if job.status != JobStatus.FAILED.value or not job.error:
@@ -60,15 +51,6 @@ def shown_job_error(job: Job) -> RegistryError | None:
     except ValueError:
         category = Category.UNREACHABLE
     return shown_error(RegistryError(category, job.error))
-
-
-def result_summary(job: Job) -> str | None:
-    """A finished sync's summary in the reader's language: made again from the stored counts,
-    since the job wrote its own summary in no user's language (it ran outside any request)."""
-    if not job.result:
-        return None
-    names = SyncReport.__dataclass_fields__
-    return SyncReport(**{k: v for k, v in job.result.items() if k in names}).summary
 
 
 def job_json(job: Job) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed
@@ -25,15 +25,10 @@ from mirror_plugin.i18n import N_, gettext, ngettext
 from mirror_plugin.models import Integration, Space
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import catalogue, searchindex
-from mirror_plugin.services.integrations import session
 from mirror_plugin.services.paging import count_rows, page_count
-from mirror_plugin.web.access import (
-    known_workspaces,
-    may_use_namespace,
-    namespace_workspace,
-    require_principal,
-    workspace_roles,
-)
+from mirror_plugin.services.tenancy import known_workspaces, namespace_workspace
+from mirror_plugin.state import mirror_state, session
+from mirror_plugin.web.access import may_use_namespace, require_principal, workspace_roles
 from mirror_plugin.web.api.spaces import int_arg
 from mirror_plugin.web.csrf import csrf_token
 from mirror_plugin.web.disclosure import shown_last_error, shown_message
@@ -320,7 +315,7 @@ def picker_faq() -> ResponseReturnValue:
     """ "Can't find your image?": the FAQ checks for the namespace (and an image, if given)."""
     namespace, workspace_id = _scope()
     image = request.args.get("image", "").strip()
-    plugin = current_app.extensions["mirror_plugin"].plugin
+    plugin = mirror_state().plugin
     if image:
         return jsonify(plugin.explain(namespace, image).to_dict())
     visible = {

@@ -21,10 +21,11 @@ from mirror_plugin.models import Integration
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import integrations as service
 from mirror_plugin.services import spaces
+from mirror_plugin.services.job_text import result_summary
 from mirror_plugin.services.jobs import enqueue
 from mirror_plugin.web.access import require_fresh_login, require_principal
 from mirror_plugin.web.api.integrations import integration_counts, list_in
-from mirror_plugin.web.api.jobs import job_or_404, result_summary, shown_job_error
+from mirror_plugin.web.api.jobs import job_or_404, shown_job_error
 from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, shown_report
 from mirror_plugin.web.forms import IntegrationForm
 from mirror_plugin.web.ratelimit import RegistryCallsExceeded, limit_registry_call

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from sqlalchemy import and_, func, or_, select
 
 from mirror_plugin.i18n import _
 from mirror_plugin.models import Binding, Integration, Space
+from mirror_plugin.services.tenancy import known_workspaces
+from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import (
     current_principal,
-    known_workspaces,
     login_required,
     may_use_namespace,
     workspace_roles,
@@ -21,7 +22,7 @@ from mirror_plugin.web.views import blueprint
 
 
 def _session() -> Any:
-    return current_app.extensions["mirror_plugin"].db.session
+    return mirror_state().db.session
 
 
 @blueprint.route("/")
@@ -73,7 +74,7 @@ def my_namespaces() -> dict[str, list[str]]:
     principal = current_principal()
     if principal is None:
         return {}
-    host = current_app.extensions["mirror_plugin"].host
+    host = mirror_state().host
     roles = workspace_roles(principal)
     chosen: dict[str, list[str]] = {}
     for workspace in host.list_workspaces():
@@ -96,7 +97,7 @@ def explain_page() -> str:
         assert principal is not None
         if not may_use_namespace(principal, namespace):
             abort(404, description=_("You have no namespace %(namespace)r.", namespace=namespace))
-        explanation = current_app.extensions["mirror_plugin"].plugin.explain(namespace, image)
+        explanation = mirror_state().plugin.explain(namespace, image)
     return render_template(
         "mirror_plugin/explain.html",
         namespace=namespace,

@@ -17,7 +17,7 @@ from mirror_plugin.params import parse_int
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.services import bindings, spaces
 from mirror_plugin.services.audit_log import query_events
-from mirror_plugin.services.integrations import Conflict, InvalidInput
+from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.labels import AUDIT_ACTIONS
 from mirror_plugin.services.pull_reconcile import pending_by_workspace
 from mirror_plugin.web.access import require_principal

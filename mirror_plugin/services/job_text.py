@@ -1,0 +1,29 @@
+"""What a finished job says, in the reader's language.
+
+A job runs outside any request, in no user's language: it stores msgids and counts, and the
+page, the JSON API and the CLI turn them into sentences when someone reads them.
+"""
+
+from __future__ import annotations
+
+from mirror_plugin.i18n import _
+from mirror_plugin.models.jobs import Job
+from mirror_plugin.services.sync import SyncReport
+
+
+def job_error_text(job: Job) -> str:
+    """The job's failure in full, in the reader's language as far as it can be: the job's own
+    failures are msgids (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no
+    user's language; a registry's sentence was written when it failed, and is kept as it is."""
+    if job.error_category is None and job.error:
+        return _(job.error, num=job.attempts)
+    return job.error or ""
+
+
+def result_summary(job: Job) -> str | None:
+    """A finished sync's summary in the reader's language: made again from the stored counts,
+    since the job wrote its own summary in no user's language (it ran outside any request)."""
+    if not job.result:
+        return None
+    names = SyncReport.__dataclass_fields__
+    return SyncReport(**{k: v for k, v in job.result.items() if k in names}).summary
