@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import DBAPIError
 
+from mirror_plugin import admission
 from mirror_plugin.adapter import (
     ADAPTER_METHODS,
     OPTIONAL_ADAPTER_METHODS,
@@ -42,6 +43,8 @@ from mirror_plugin.services.sentences import decision
 from mirror_plugin.services.tenancy import namespace_workspace
 from mirror_plugin.state import EXTENSION_KEY, MirrorState, mirror_state
 from mirror_plugin.web import ratelimit
+from mirror_plugin.web.blueprint import build_blueprint
+from mirror_plugin.web.views import json_routing_errors
 
 log = logging.getLogger(__name__)
 
@@ -156,19 +159,19 @@ class MirrorPlugin:
         )
         ratelimit.init_app(app)
 
-        from mirror_plugin import admission  # noqa: F401  (importing them registers their routes and commands)
+        # The commands join the `flask mirror` group when their modules are imported; the
+        # job kinds join the job runner's table the same way.
+        from mirror_plugin.admission import cli as cluster_cli  # noqa: F401
         from mirror_plugin.cli import jobs as cli_jobs  # noqa: F401
         from mirror_plugin.cli import mirror_cli
         from mirror_plugin.cli import pull as cli_pull  # noqa: F401
         from mirror_plugin.cli import registry as cli_registry  # noqa: F401
         from mirror_plugin.cli import spaces as cli_spaces  # noqa: F401
         from mirror_plugin.services import jobs_kinds  # noqa: F401
-        from mirror_plugin.web.api import hook, integrations, jobs, openapi, picker, spaces  # noqa: F401
-        from mirror_plugin.web.pages import images, overview  # noqa: F401
-        from mirror_plugin.web.pages import integrations as pages_integrations  # noqa: F401
-        from mirror_plugin.web.pages import spaces as pages_spaces  # noqa: F401
-        from mirror_plugin.web.views import blueprint, json_routing_errors
 
+        blueprint = build_blueprint()
+        admission.register(blueprint)
+        mirror_state(app).blueprint = blueprint
         app.url_map.converters["mirror_id"] = IdConverter
         app.register_blueprint(blueprint, url_prefix=app.config["MIRROR_URL_PREFIX"])
         app.after_request(json_routing_errors)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -53,6 +53,9 @@ class MirrorState:
     #: Per-app state of optional parts (the rate limiter, the admission callers' cache, the
     #: picker's search index), keyed by the part's own name.
     extras: dict[str, Any] = field(default_factory=dict)
+    #: The blueprint mounted on this app (a host running Flask-WTF's CSRFProtect exempts it:
+    #: ``csrf.exempt(mirror_state(app).blueprint)``).
+    blueprint: Blueprint | None = None
 
 
 def mirror_state(app: Flask | None = None) -> MirrorState:

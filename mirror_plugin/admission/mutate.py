@@ -25,7 +25,6 @@ from mirror_plugin.admission.webhook import console_namespace, serve
 from mirror_plugin.policy.hostkey import registry_key
 from mirror_plugin.policy.reference import InvalidReference, parse_reference
 from mirror_plugin.services.pull_secret import pull_secret
-from mirror_plugin.web.views import blueprint
 
 ENDPOINT = "mirror_plugin.admission_mutate"
 
@@ -95,7 +94,6 @@ def mutate(cluster: clusters.Caller, review: Review, obj: Any) -> dict[str, Any]
     return result
 
 
-@blueprint.post("/admission/<cluster>/mutate")
 def admission_mutate(cluster: str) -> ResponseReturnValue:
     """Answer one AdmissionReview for ``cluster`` (bearer token of that cluster only)."""
     return serve(cluster, mutate)

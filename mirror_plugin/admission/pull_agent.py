@@ -24,7 +24,7 @@ from mirror_plugin.params import parse_int
 from mirror_plugin.services import pull_changes
 from mirror_plugin.services.pull_secret import pull_secret
 from mirror_plugin.state import host_adapter
-from mirror_plugin.web.views import _json_error, blueprint
+from mirror_plugin.web.views import _json_error
 
 log = logging.getLogger(__name__)
 ENDPOINT = "mirror_plugin.cluster_pull_secrets"
@@ -56,7 +56,6 @@ def secrets_of(cluster: str, workspaces: list[str]) -> tuple[list[dict[str, Any]
     return manifests, skipped
 
 
-@blueprint.get("/api/clusters/<cluster>/pull-secrets")
 def cluster_pull_secrets(cluster: str) -> ResponseReturnValue:
     """The changed pull Secrets of ``cluster``'s namespaces (bearer token of that cluster)."""
     found = clusters.authenticate(cluster, request.headers.get("Authorization"))

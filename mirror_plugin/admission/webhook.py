@@ -26,7 +26,7 @@ from mirror_plugin.i18n import DEFAULT_LOCALE, set_request_locale
 from mirror_plugin.policy.rule import Decision, Reason
 from mirror_plugin.services import audit
 from mirror_plugin.state import mirror_state
-from mirror_plugin.web.views import _json_error, blueprint
+from mirror_plugin.web.views import _json_error
 
 log = logging.getLogger(__name__)
 ENDPOINT = "mirror_plugin.admission_validate"
@@ -181,7 +181,6 @@ def validate(cluster: clusters.Caller, review: Review, obj: Any) -> dict[str, An
     return judge(cluster, review)
 
 
-@blueprint.post("/admission/<cluster>/validate")
 def admission_validate(cluster: str) -> ResponseReturnValue:
     """Answer one AdmissionReview for ``cluster`` (bearer token of that cluster only)."""
     return serve(cluster, validate)

@@ -44,9 +44,7 @@ def workspace_roles(principal: Principal) -> dict[str, Role]:
         dict[str, Role],
         _per_request(
             "mirror_plugin.roles",
-            lambda: {
-                ws: Role(r) for ws, r in host_adapter().workspace_roles(principal.id).items()
-            },
+            lambda: {ws: Role(r) for ws, r in host_adapter().workspace_roles(principal.id).items()},
         ),
     )
 

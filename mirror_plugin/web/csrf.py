@@ -3,7 +3,7 @@
 One per-session token (``session["_mirror_csrf"]``), sent back as the form field
 ``mirror_csrf_token`` or the ``X-Mirror-CSRF`` header, compared in constant time. The names are
 the plugin's own so a host running Flask-WTF's CSRFProtect can exempt the plugin's blueprint
-(``csrf.exempt(mirror_plugin.web.views.blueprint)``) without the two fighting over ``csrf_token``.
+(``csrf.exempt(mirror_state(app).blueprint)``) without the two fighting over ``csrf_token``.
 
 The token is replaced when a user signs in (:func:`rotate_csrf_token`, connected to
 Flask-Login's ``user_logged_in`` signal by ``MirrorPlugin.init_app``): a token planted in or

@@ -72,8 +72,7 @@ def _workspace_scope(principal: Principal, workspace_id: str, *, manage: bool) -
         abort(
             403,
             description=_(
-                "Only a Workspace Admin of this workspace adds, changes or removes its "
-                "warehouses."
+                "Only a Workspace Admin of this workspace adds, changes or removes its warehouses."
             ),
         )
     return RegistryScope(workspace_id, name, can_manage=can_manage)

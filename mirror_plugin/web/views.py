@@ -15,7 +15,6 @@ from mirror_plugin.i18n import TEMPLATE_FILTERS, _
 from mirror_plugin.i18n import template_globals as i18n_globals
 from mirror_plugin.params import has_nul
 from mirror_plugin.registry.errors import RegistryError
-from mirror_plugin.resources import static_dir, templates_dir
 from mirror_plugin.services.dbfaults import RuleUnavailable, database_unreachable, rollback_session
 from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.labels import action_label, health_label, reason_label
@@ -27,16 +26,7 @@ from mirror_plugin.web.access import (
 from mirror_plugin.web.csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
 from mirror_plugin.web.errorpages import error_page
 
-blueprint = Blueprint(
-    "mirror_plugin",
-    __name__,
-    template_folder=str(templates_dir()),
-    static_folder=str(static_dir()),
-    static_url_path="/static",
-)
 
-
-@blueprint.before_request
 def _limit_body() -> None:
     """Bound what the plugin's routes read: ``MIRROR_MAX_REQUEST_BYTES`` (or the host's
     ``MAX_CONTENT_LENGTH`` when smaller) for this request only, so host routes keep their own
@@ -65,10 +55,6 @@ def _limit_body() -> None:
         )
 
 
-blueprint.before_request(protect)
-
-
-@blueprint.before_request
 def _refuse_nul() -> None:
     """A NUL character is never meaningful in a query or a form, and PostgreSQL refuses it in
     the text filters they feed (a 500). JSON bodies are checked field by field where their
@@ -119,7 +105,6 @@ def json_routing_errors(response: Any) -> Any:
     return response
 
 
-@blueprint.after_request
 def _security_headers(response: Any) -> Any:
     """CSP (no inline script: the widget and pages load theirs from static files), no MIME
     sniffing, no framing. setdefault: a host's own after_request (run later) may override."""
@@ -132,19 +117,6 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
-# Templates pass registry-supplied text through it: ``{{ space.name | mirror_visible }}``.
-blueprint.add_app_template_filter(visible, "mirror_visible")
-# Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
-blueprint.add_app_template_filter(reason_label, "mirror_reason")
-blueprint.add_app_template_filter(action_label, "mirror_action")
-blueprint.add_app_template_global(health_label, "mirror_health")
-for _name, _function in TEMPLATE_FILTERS.items():
-    blueprint.add_app_template_filter(_function, _name)
-for _name, _function in i18n_globals().items():
-    blueprint.add_app_template_global(_function, _name)
-
-
-@blueprint.after_request
 def _visible_flashes(response: Any) -> Any:
     """The plugin's flash messages quote registry text (space names, registry errors) and are
     often shown by the host's layout, outside the plugin's templates: escape hidden characters
@@ -161,7 +133,6 @@ def _visible_flashes(response: Any) -> Any:
     return response
 
 
-@blueprint.context_processor
 def _template_globals() -> dict[str, Any]:
     return {
         "mirror_base_template": current_app.config["MIRROR_BASE_TEMPLATE"],
@@ -190,30 +161,25 @@ def _json_error(status: int, message: str, **extra: Any) -> Any:
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 
 
-@blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Any:
     if not wants_json():
         return error_page(error)
     return _json_error(error.code or 500, error.description or error.name)
 
 
-@blueprint.errorhandler(InvalidInput)
 def _invalid_input(error: InvalidInput) -> Any:
     return _json_error(422, _("Fix the fields named in 'fields'."), fields=error.errors)
 
 
-@blueprint.errorhandler(Conflict)
 def _conflict(error: Conflict) -> Any:
     return _json_error(409, str(error))
 
 
-@blueprint.errorhandler(RegistryError)
 def _registry_error(error: RegistryError) -> Any:
     status = 504 if error.category.value.endswith("timeout") else 502
     return _json_error(status, error.message, category=error.category.value)
 
 
-@blueprint.errorhandler(DBAPIError)
 def _database_unreachable(error: DBAPIError) -> Any:
     """A lost or refused database connection is an outage: 503 with a sentence (JSON under
     /api/), through the app's HTTP error handling so a host's 503 page applies to pages.
@@ -223,7 +189,6 @@ def _database_unreachable(error: DBAPIError) -> Any:
     return _unavailable()
 
 
-@blueprint.errorhandler(RuleUnavailable)
 def _snapshot_too_old(error: RuleUnavailable) -> Any:
     """The picker's search index follows the rule snapshot: past its staleness bound, the
     same 503 as any page whose database is away."""
@@ -238,10 +203,37 @@ def _unavailable() -> Any:
     )
 
 
-@blueprint.teardown_request
 def _end_transaction(error: BaseException | None) -> None:
     """End the plugin request's transaction before Flask-SQLAlchemy removes the session,
     so a connection killed after the last query (a failover) is not a 500 at teardown."""
     db = mirror_state().db
     if db.session.registry.has():  # no session used, nothing to end (the hook's API calls)
         rollback_session(db)
+
+
+def register(bp: Blueprint) -> None:
+    """What every route of the plugin shares: body limit, CSRF, NUL refusal, security headers,
+    flashes, template globals and filters, error pages, and the end of the transaction."""
+    bp.before_request(_limit_body)
+    bp.before_request(protect)
+    bp.before_request(_refuse_nul)
+    bp.after_request(_security_headers)
+    bp.after_request(_visible_flashes)
+    bp.context_processor(_template_globals)
+    # Templates pass registry-supplied text through it: ``{{ space.name | mirror_visible }}``.
+    bp.add_app_template_filter(visible, "mirror_visible")
+    # Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
+    bp.add_app_template_filter(reason_label, "mirror_reason")
+    bp.add_app_template_filter(action_label, "mirror_action")
+    bp.add_app_template_global(health_label, "mirror_health")
+    for name, function in TEMPLATE_FILTERS.items():
+        bp.add_app_template_filter(function, name)
+    for name, function in i18n_globals().items():
+        bp.add_app_template_global(function, name)
+    bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(InvalidInput, _invalid_input)
+    bp.register_error_handler(Conflict, _conflict)
+    bp.register_error_handler(RegistryError, _registry_error)
+    bp.register_error_handler(DBAPIError, _database_unreachable)
+    bp.register_error_handler(RuleUnavailable, _snapshot_too_old)
+    bp.teardown_request(_end_transaction)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from mirror_plugin.config import DEFAULTS
 from mirror_plugin.i18n import _
 from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import may_use_namespace, require_principal
-from mirror_plugin.web.views import blueprint
 
 #: The default cap on images per filter call (the OpenAPI document states this one).
 MAX_FILTER_IMAGES: int = DEFAULTS["MIRROR_FILTER_MAX_IMAGES"]
@@ -42,21 +41,18 @@ def _plugin() -> Any:
     return mirror_state().plugin
 
 
-@blueprint.get("/api/check")
 def api_check() -> ResponseReturnValue:
     """May IMAGE be deployed into NAMESPACE? Always 200 with a decision for valid requests."""
     namespace = _namespace(request.args.get("namespace"))
     return jsonify(_plugin().check_image(namespace, _image(request.args.get("image"))).to_dict())
 
 
-@blueprint.get("/api/explain")
 def api_explain() -> ResponseReturnValue:
     """The FAQ checks one by one ("Can't find your image?")."""
     namespace = _namespace(request.args.get("namespace"))
     return jsonify(_plugin().explain(namespace, _image(request.args.get("image"))).to_dict())
 
 
-@blueprint.post("/api/filter")
 def api_filter() -> ResponseReturnValue:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -79,3 +75,10 @@ def api_filter() -> ResponseReturnValue:
         )
     result = _plugin().filter_images(namespace, images)
     return jsonify({"allowed": result.allowed, "denied": [d.to_dict() for d in result.denied]})
+
+
+def register(bp: Blueprint) -> None:
+    """The deploy hook over HTTP."""
+    bp.add_url_rule("/api/check", view_func=api_check, methods=["GET"])
+    bp.add_url_rule("/api/explain", view_func=api_explain, methods=["GET"])
+    bp.add_url_rule("/api/filter", view_func=api_filter, methods=["POST"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 
@@ -26,7 +26,6 @@ from mirror_plugin.web.api.jobs import job_response
 from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, shown_report
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404, resolve
-from mirror_plugin.web.views import blueprint
 
 FIELDS = (
     "name",
@@ -179,29 +178,24 @@ def _test_unsaved(scope: RegistryScope) -> ResponseReturnValue:
     return jsonify(shown_report(report).to_dict())
 
 
-@blueprint.route("/api/integrations", methods=["GET", "POST"])
 def api_platform_integrations() -> ResponseReturnValue:
     scope = resolve(None)
     return _create(scope) if request.method == "POST" else _list(scope)
 
 
-@blueprint.route("/api/workspaces/<workspace_id>/integrations", methods=["GET", "POST"])
 def api_workspace_integrations(workspace_id: str) -> ResponseReturnValue:
     scope = resolve(workspace_id, manage=request.method == "POST")
     return _create(scope) if request.method == "POST" else _list(scope)
 
 
-@blueprint.post("/api/integrations/test")
 def api_platform_test() -> ResponseReturnValue:
     return _test_unsaved(resolve(None))
 
 
-@blueprint.post("/api/workspaces/<workspace_id>/integrations/test")
 def api_workspace_test(workspace_id: str) -> ResponseReturnValue:
     return _test_unsaved(resolve(workspace_id, manage=True))
 
 
-@blueprint.route("/api/integrations/<mirror_id:integration_id>", methods=["GET", "PATCH", "DELETE"])
 def api_integration(integration_id: int) -> ResponseReturnValue:
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=request.method != "GET")
@@ -220,7 +214,6 @@ def api_integration(integration_id: int) -> ResponseReturnValue:
     return jsonify(integration_json(row, integration_counts([row.id]).get(row.id, (0, 0))))
 
 
-@blueprint.post("/api/integrations/<mirror_id:integration_id>/test")
 def api_integration_test(integration_id: int) -> ResponseReturnValue:
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call(test_connection=True)
@@ -229,7 +222,6 @@ def api_integration_test(integration_id: int) -> ResponseReturnValue:
     return jsonify(shown_report(report).to_dict())
 
 
-@blueprint.post("/api/integrations/<mirror_id:integration_id>/sync")
 def api_integration_sync(integration_id: int) -> ResponseReturnValue:
     """Queue a sync (or return the one queued or running): 202 with the job at once."""
     principal = require_principal()
@@ -240,3 +232,36 @@ def api_integration_sync(integration_id: int) -> ResponseReturnValue:
 
 
 __all__ = ["integration_json", "input_from", "list_in"]
+
+
+def register(bp: Blueprint) -> None:
+    """The registries' JSON API: platform integrations and workspace warehouses."""
+    bp.add_url_rule(
+        "/api/integrations", methods=["GET", "POST"], view_func=api_platform_integrations
+    )
+    bp.add_url_rule(
+        "/api/workspaces/<workspace_id>/integrations",
+        methods=["GET", "POST"],
+        view_func=api_workspace_integrations,
+    )
+    bp.add_url_rule("/api/integrations/test", view_func=api_platform_test, methods=["POST"])
+    bp.add_url_rule(
+        "/api/workspaces/<workspace_id>/integrations/test",
+        view_func=api_workspace_test,
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/api/integrations/<mirror_id:integration_id>",
+        methods=["GET", "PATCH", "DELETE"],
+        view_func=api_integration,
+    )
+    bp.add_url_rule(
+        "/api/integrations/<mirror_id:integration_id>/test",
+        view_func=api_integration_test,
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/api/integrations/<mirror_id:integration_id>/sync",
+        view_func=api_integration_sync,
+        methods=["POST"],
+    )

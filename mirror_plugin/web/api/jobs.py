@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from mirror_plugin.i18n import N_, _
@@ -24,7 +24,6 @@ from mirror_plugin.services.jobs import run_or_wait, wait_timeout
 from mirror_plugin.state import session
 from mirror_plugin.web.disclosure import shown_error
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404
-from mirror_plugin.web.views import blueprint
 
 NOT_FOUND = N_("No such job here.")
 
@@ -92,7 +91,11 @@ def job_response(job: Job) -> ResponseReturnValue:
     return jsonify(data), status, {"Location": data["status_url"]}
 
 
-@blueprint.get("/api/jobs/<mirror_id:job_id>")
 def api_job(job_id: int) -> ResponseReturnValue:
     job, _, _ = job_or_404(job_id)
     return jsonify(job_json(job))
+
+
+def register(bp: Blueprint) -> None:
+    """Job status in the JSON API."""
+    bp.add_url_rule("/api/jobs/<mirror_id:job_id>", view_func=api_job, methods=["GET"])

@@ -22,7 +22,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from mirror_plugin.adapter import Role
@@ -37,7 +37,6 @@ from mirror_plugin.web.access import require_principal
 from mirror_plugin.web.api.hook import MAX_FILTER_IMAGES
 from mirror_plugin.web.api.picker import PER_PAGE
 from mirror_plugin.web.csrf import HEADER as CSRF_HEADER
-from mirror_plugin.web.views import blueprint
 
 Schema = dict[str, Any]
 
@@ -1209,8 +1208,12 @@ def build_document(app: Flask) -> Schema:
     return copy.deepcopy(document)
 
 
-@blueprint.get("/api/openapi.json")
 def api_openapi() -> ResponseReturnValue:
     """This API's OpenAPI document, for any signed-in user."""
     require_principal()
     return jsonify(build_document(current_app))
+
+
+def register(bp: Blueprint) -> None:
+    """The OpenAPI document."""
+    bp.add_url_rule("/api/openapi.json", view_func=api_openapi, methods=["GET"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed
@@ -33,7 +33,6 @@ from mirror_plugin.web.api.spaces import int_arg
 from mirror_plugin.web.csrf import csrf_token
 from mirror_plugin.web.disclosure import shown_last_error, shown_message
 from mirror_plugin.web.ratelimit import limit_registry_call
-from mirror_plugin.web.views import blueprint
 
 PER_PAGE = 20
 SPACE_NOT_FOUND = N_("No such space for this namespace.")
@@ -94,7 +93,6 @@ def _tab_arg() -> str | None:
     return tab
 
 
-@blueprint.get("/api/picker/context")
 def picker_context() -> ResponseReturnValue:
     """Who the picker serves: the namespace, its workspace, whether the user may deploy,
     and the registries with something visible, per tab."""
@@ -153,7 +151,6 @@ def picker_context() -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/api/picker/spaces")
 def picker_spaces() -> ResponseReturnValue:
     _, workspace_id = _scope()
     query = catalogue.visible_spaces(workspace_id, _tab_arg()).order_by(
@@ -263,14 +260,12 @@ def _repositories(*, refresh: bool) -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/api/picker/repositories")
 def picker_repositories() -> ResponseReturnValue:
     """A space's repositories (``space=ID``), or a search across every visible space."""
     _no_refresh_on_get()
     return _repositories(refresh=False)
 
 
-@blueprint.post("/api/picker/repositories")
 def picker_refresh_repositories() -> ResponseReturnValue:
     """Re-list one space's repositories from the registry, then answer as the GET does."""
     return _repositories(refresh=True)
@@ -297,20 +292,17 @@ def _tags(*, refresh: bool) -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/api/picker/tags")
 def picker_tags() -> ResponseReturnValue:
     """A repository's tags from the shared cache (the registry only when the cache is stale)."""
     _no_refresh_on_get()
     return _tags(refresh=False)
 
 
-@blueprint.post("/api/picker/tags")
 def picker_refresh_tags() -> ResponseReturnValue:
     """A repository's tags fetched from the registry now (the picker's Refresh)."""
     return _tags(refresh=True)
 
 
-@blueprint.get("/api/picker/faq")
 def picker_faq() -> ResponseReturnValue:
     """ "Can't find your image?": the FAQ checks for the namespace (and an image, if given)."""
     namespace, workspace_id = _scope()
@@ -386,3 +378,16 @@ def picker_faq() -> ResponseReturnValue:
         },
     ]
     return jsonify({"decision": None, "checks": checks, "visible": visible})
+
+
+def register(bp: Blueprint) -> None:
+    """The Select Image picker's endpoints."""
+    bp.add_url_rule("/api/picker/context", view_func=picker_context, methods=["GET"])
+    bp.add_url_rule("/api/picker/spaces", view_func=picker_spaces, methods=["GET"])
+    bp.add_url_rule("/api/picker/repositories", view_func=picker_repositories, methods=["GET"])
+    bp.add_url_rule(
+        "/api/picker/repositories", view_func=picker_refresh_repositories, methods=["POST"]
+    )
+    bp.add_url_rule("/api/picker/tags", view_func=picker_tags, methods=["GET"])
+    bp.add_url_rule("/api/picker/tags", view_func=picker_refresh_tags, methods=["POST"])
+    bp.add_url_rule("/api/picker/faq", view_func=picker_faq, methods=["GET"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from mirror_plugin.i18n import gettext
@@ -20,7 +20,6 @@ from mirror_plugin.services.audit_log import audit_json, query_events
 from mirror_plugin.web.access import require_principal
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.scopes import integration_or_404, resolve
-from mirror_plugin.web.views import blueprint
 
 
 def platform_integration_or_404(integration_id: int) -> Integration:
@@ -83,7 +82,6 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
     return value
 
 
-@blueprint.route("/api/integrations/<mirror_id:integration_id>/spaces", methods=["GET", "POST"])
 def api_spaces(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
     names = bindings.known_workspaces()
@@ -126,7 +124,6 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/api/spaces/<mirror_id:space_id>", methods=["GET", "PATCH", "DELETE"])
 def api_space(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     actor = require_principal().id
@@ -145,7 +142,6 @@ def api_space(space_id: int) -> ResponseReturnValue:
     return jsonify(spaces.space_json(space, spaces.bindings_of([space.id])[space.id], names))
 
 
-@blueprint.put("/api/spaces/<mirror_id:space_id>/workspaces")
 def api_space_workspaces(space_id: int) -> ResponseReturnValue:
     """The Bind Workspace dialog: the space ends bound to exactly the listed workspaces."""
     space_or_404(space_id)
@@ -154,7 +150,6 @@ def api_space_workspaces(space_id: int) -> ResponseReturnValue:
     return jsonify(change.to_dict())
 
 
-@blueprint.post("/api/bindings")
 def api_batch_bindings() -> ResponseReturnValue:
     """Batch: bind (or unbind) several spaces to several workspaces in one transaction."""
     resolve(None)
@@ -170,7 +165,6 @@ def api_batch_bindings() -> ResponseReturnValue:
     return jsonify({"changes": [c.to_dict() for c in changes]})
 
 
-@blueprint.get("/api/workspaces")
 def api_workspaces() -> ResponseReturnValue:
     """The host's workspaces, for the dialog's multi-select."""
     resolve(None)
@@ -178,7 +172,6 @@ def api_workspaces() -> ResponseReturnValue:
     return jsonify({"items": [{"id": k, "name": v} for k, v in names.items()]})
 
 
-@blueprint.get("/api/audit")
 def api_audit() -> ResponseReturnValue:
     resolve(None)
     page = query_events(
@@ -194,3 +187,23 @@ def api_audit() -> ResponseReturnValue:
             "pages": page.pages,
         }
     )
+
+
+def register(bp: Blueprint) -> None:
+    """The Warehouse Space JSON API: spaces, bindings, workspaces, the audit log."""
+    bp.add_url_rule(
+        "/api/integrations/<mirror_id:integration_id>/spaces",
+        methods=["GET", "POST"],
+        view_func=api_spaces,
+    )
+    bp.add_url_rule(
+        "/api/spaces/<mirror_id:space_id>", methods=["GET", "PATCH", "DELETE"], view_func=api_space
+    )
+    bp.add_url_rule(
+        "/api/spaces/<mirror_id:space_id>/workspaces",
+        view_func=api_space_workspaces,
+        methods=["PUT"],
+    )
+    bp.add_url_rule("/api/bindings", view_func=api_batch_bindings, methods=["POST"])
+    bp.add_url_rule("/api/workspaces", view_func=api_workspaces, methods=["GET"])
+    bp.add_url_rule("/api/audit", view_func=api_audit, methods=["GET"])

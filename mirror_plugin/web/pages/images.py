@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from mirror_plugin.i18n import N_, _
@@ -25,7 +25,6 @@ from mirror_plugin.web import scopes
 from mirror_plugin.web.access import login_required
 from mirror_plugin.web.disclosure import shown_message
 from mirror_plugin.web.ratelimit import limit_registry_call
-from mirror_plugin.web.views import blueprint
 
 PER_PAGE = 25
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -76,10 +75,6 @@ def human_size(size: object) -> str:
     return f"{shown} {UNITS[unit]}"
 
 
-blueprint.add_app_template_filter(human_size, "mirror_size")
-
-
-@blueprint.get("/workspaces/<workspace_id>/images")
 @login_required
 def images_page(workspace_id: str) -> ResponseReturnValue:
     """The workspace's images, searched by repository name and filtered by the picker's tabs."""
@@ -96,7 +91,6 @@ def images_page(workspace_id: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/workspaces/<workspace_id>/images/<mirror_id:space_id>/tags")
 @login_required
 def image_tags_page(workspace_id: str, space_id: int) -> ResponseReturnValue:
     """One repository's tags, each with its pull references by tag and by digest.
@@ -124,4 +118,15 @@ def image_tags_page(workspace_id: str, space_id: int) -> ResponseReturnValue:
         error=shown_message(None, result["error"]) if result.get("error") else None,
         stale=result["stale"],
         artifacts=[{**a, **catalogue.pull_references(image, a)} for a in result["items"]],
+    )
+
+
+def register(bp: Blueprint) -> None:
+    """The Image List pages."""
+    bp.add_app_template_filter(human_size, "mirror_size")
+    bp.add_url_rule("/workspaces/<workspace_id>/images", view_func=images_page, methods=["GET"])
+    bp.add_url_rule(
+        "/workspaces/<workspace_id>/images/<mirror_id:space_id>/tags",
+        view_func=image_tags_page,
+        methods=["GET"],
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -30,13 +30,12 @@ from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, sho
 from mirror_plugin.web.forms import IntegrationForm
 from mirror_plugin.web.ratelimit import RegistryCallsExceeded, limit_registry_call
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404, resolve
-from mirror_plugin.web.views import blueprint
 
 
-def _routes(rule: str, endpoint: str, view: Any, methods: list[str]) -> None:
+def _routes(bp: Blueprint, rule: str, endpoint: str, view: Any, methods: list[str]) -> None:
     """Mount a view under the platform prefix and under a workspace's prefix."""
-    blueprint.add_url_rule(f"/integrations{rule}", f"platform_{endpoint}", view, methods=methods)
-    blueprint.add_url_rule(
+    bp.add_url_rule(f"/integrations{rule}", f"platform_{endpoint}", view, methods=methods)
+    bp.add_url_rule(
         f"/workspaces/<workspace_id>/warehouses{rule}",
         f"workspace_{endpoint}",
         view,
@@ -50,7 +49,6 @@ def scope_url(scope: RegistryScope, endpoint: str, **values: Any) -> str:
     return url_for(f"mirror_plugin.workspace_{endpoint}", workspace_id=scope.workspace_id, **values)
 
 
-@blueprint.context_processor
 def _disclosure_globals() -> dict[str, Any]:
     """``mirror_last_error(row)``: a registry's stored error as the current user may see it."""
     return {"mirror_last_error": lambda row: shown_last_error(row.last_error)}
@@ -246,17 +244,21 @@ def warehouse_spaces_view(integration_id: int, workspace_id: str) -> ResponseRet
     )
 
 
-blueprint.add_url_rule(
-    "/workspaces/<workspace_id>/warehouses/<mirror_id:integration_id>/spaces",
-    "workspace_spaces",
-    warehouse_spaces_view,
-    methods=["GET"],
-)
-_routes("/", "list", list_view, ["GET"])
-_routes("/new", "new", new_view, ["GET", "POST"])
-_routes("/<mirror_id:integration_id>", "detail", detail_view, ["GET"])
-_routes("/<mirror_id:integration_id>/edit", "edit", edit_view, ["GET", "POST"])
-_routes("/<mirror_id:integration_id>/delete", "delete", delete_view, ["GET", "POST"])
-_routes("/<mirror_id:integration_id>/test", "test", test_view, ["POST"])
-_routes("/<mirror_id:integration_id>/sync", "sync", sync_view, ["POST"])
-_routes("/<mirror_id:integration_id>/jobs/<mirror_id:job_id>", "job", job_view, ["GET"])
+def register(bp: Blueprint) -> None:
+    """Warehouse Integration (platform Admin) and workspace warehouses (Workspace Admin): the
+    same views under two prefixes."""
+    bp.context_processor(_disclosure_globals)
+    _routes(bp, "/", "list", list_view, ["GET"])
+    _routes(bp, "/new", "new", new_view, ["GET", "POST"])
+    _routes(bp, "/<mirror_id:integration_id>", "detail", detail_view, ["GET"])
+    _routes(bp, "/<mirror_id:integration_id>/edit", "edit", edit_view, ["GET", "POST"])
+    _routes(bp, "/<mirror_id:integration_id>/delete", "delete", delete_view, ["GET", "POST"])
+    _routes(bp, "/<mirror_id:integration_id>/test", "test", test_view, ["POST"])
+    _routes(bp, "/<mirror_id:integration_id>/sync", "sync", sync_view, ["POST"])
+    _routes(bp, "/<mirror_id:integration_id>/jobs/<mirror_id:job_id>", "job", job_view, ["GET"])
+    bp.add_url_rule(
+        "/workspaces/<workspace_id>/warehouses/<mirror_id:integration_id>/spaces",
+        "workspace_spaces",
+        warehouse_spaces_view,
+        methods=["GET"],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import and_, func, or_, select
 
 from mirror_plugin.i18n import _
@@ -18,14 +18,12 @@ from mirror_plugin.web.access import (
     may_use_namespace,
     workspace_roles,
 )
-from mirror_plugin.web.views import blueprint
 
 
 def _session() -> Any:
     return mirror_state().db.session
 
 
-@blueprint.route("/")
 @login_required
 def index() -> str:
     """Mirror Warehouse overview: the registries this user may see and their spaces.
@@ -85,7 +83,6 @@ def my_namespaces() -> dict[str, list[str]]:
     return chosen
 
 
-@blueprint.route("/explain")
 @login_required
 def explain_page() -> str:
     """ "Can't find your image?": the FAQ checks for one namespace and image, as a page."""
@@ -105,3 +102,9 @@ def explain_page() -> str:
         explanation=explanation,
         namespaces=my_namespaces(),
     )
+
+
+def register(bp: Blueprint) -> None:
+    """The overview and the "Can't find your image?" page."""
+    bp.add_url_rule("/", view_func=index)
+    bp.add_url_rule("/explain", view_func=explain_page)

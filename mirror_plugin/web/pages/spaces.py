@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from mirror_plugin.i18n import _, ngettext
@@ -28,7 +28,6 @@ from mirror_plugin.web.api.spaces import (
 )
 from mirror_plugin.web.ratelimit import RegistryCallsExceeded
 from mirror_plugin.web.redirects import redirect_next, safe_next
-from mirror_plugin.web.views import blueprint
 
 
 def _page_number(name: str = "page") -> int:
@@ -40,7 +39,6 @@ def _back(space: Space) -> Any:
     return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=space.integration_id))
 
 
-@blueprint.route("/integrations/<mirror_id:integration_id>/spaces", methods=["GET", "POST"])
 def spaces_page(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
     if request.method == "POST":  # Create space
@@ -79,7 +77,6 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/spaces/<mirror_id:space_id>/bind", methods=["GET", "POST"])
 def bind_page(space_id: int) -> ResponseReturnValue:
     """Bind Workspace without JavaScript: the same choice as the dialog, as a page."""
     space = space_or_404(space_id)
@@ -124,7 +121,6 @@ def describe(change: bindings.BindingChange, names: dict[str, str]) -> str:
     return " ".join(parts) or _("No change: %(space)s keeps its bindings.", space=change.space)
 
 
-@blueprint.route("/spaces/<mirror_id:space_id>/visibility", methods=["GET", "POST"])
 def visibility_action(space_id: int) -> ResponseReturnValue:
     """Make a space public or private. Making one public opens it to every namespace of the
     platform, so the row's button leads to a confirmation (GET) naming the workspaces bound
@@ -163,7 +159,6 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
     return _back(space)
 
 
-@blueprint.route("/spaces/<mirror_id:space_id>/delete", methods=["GET", "POST"])
 def delete_space_page(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     integration_id = space.integration_id
@@ -198,7 +193,6 @@ def delete_space_page(space_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/integrations/<mirror_id:integration_id>/spaces/batch")
 def batch_action(integration_id: int) -> ResponseReturnValue:
     platform_integration_or_404(integration_id)
     space_ids = [i for i in map(parse_int, request.form.getlist("spaces")) if i is not None]
@@ -218,7 +212,6 @@ def batch_action(integration_id: int) -> ResponseReturnValue:
     return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
 
 
-@blueprint.get("/audit")
 def audit_page() -> ResponseReturnValue:
     if not require_principal().is_platform_admin:
         abort(
@@ -235,3 +228,29 @@ def audit_page() -> ResponseReturnValue:
         workspaces=bindings.known_workspaces(),
         actions=AUDIT_ACTIONS,
     )
+
+
+def register(bp: Blueprint) -> None:
+    """The Warehouse Space pages and the audit log page."""
+    bp.add_url_rule(
+        "/integrations/<mirror_id:integration_id>/spaces",
+        methods=["GET", "POST"],
+        view_func=spaces_page,
+    )
+    bp.add_url_rule(
+        "/spaces/<mirror_id:space_id>/bind", methods=["GET", "POST"], view_func=bind_page
+    )
+    bp.add_url_rule(
+        "/spaces/<mirror_id:space_id>/visibility",
+        methods=["GET", "POST"],
+        view_func=visibility_action,
+    )
+    bp.add_url_rule(
+        "/spaces/<mirror_id:space_id>/delete", methods=["GET", "POST"], view_func=delete_space_page
+    )
+    bp.add_url_rule(
+        "/integrations/<mirror_id:integration_id>/spaces/batch",
+        view_func=batch_action,
+        methods=["POST"],
+    )
+    bp.add_url_rule("/audit", view_func=audit_page, methods=["GET"])
