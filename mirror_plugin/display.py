@@ -6,8 +6,8 @@ and a registry is a tenant's input (a Workspace Admin can connect one they contr
 escaping stops markup but not a U+202E RIGHT-TO-LEFT OVERRIDE, which makes ``alpha-gpj.exe``
 read as ``alpha-exe.jpg``, nor zero-width or control characters that make two different
 names look alike. Such characters are rendered as ``\\u202e`` (``\\U000e0041`` beyond the
-BMP) so a reader sees that they are there. ``picker.js`` and ``spaces.js`` apply the same
-rule (their ``visible()``) where they put registry text into the page.
+BMP) so a reader sees that they are there. The picker and ``spaces.js`` apply the same
+rule (``static/mirror_plugin/visible.js``) where they put registry text into the page.
 
 Tab and line feed stay: they are plain whitespace in HTML and occur in multi-line error
 texts and descriptions.
@@ -21,7 +21,7 @@ import re
 #: vowel separator, zero-width space/joiners and LRM/RLM, line/paragraph separators, bidi
 #: embeddings and overrides (U+202A-202E), invisible operators and bidi isolates
 #: (U+2060-206F), the byte-order mark, interlinear annotations and tag characters.
-#: Keep in step with HIDDEN in static/mirror_plugin/picker.js and spaces.js.
+#: Keep in step with HIDDEN in static/mirror_plugin/visible.js.
 HIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
     "\u2060-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"

@@ -382,6 +382,39 @@ def test_two_pickers_on_one_page_fill_their_own_inputs(
     expect(page.get_by_role("button", name="Select sidecar image")).to_be_focused()
 
 
+def test_the_picker_loads_its_modules_under_the_plugin_s_content_security_policy(
+    demo: tuple[str, Any], open_page: Any
+) -> None:
+    """The demo's Deploy page sends no CSP of its own: served here with the one the plugin sends
+    its pages (script-src 'self'), the picker's ES modules must all load, nothing may be
+    refused (a CSP violation or a failed module fetch is a console error), and it still works."""
+    from playwright.sync_api import expect
+
+    base_url, sandbox = demo
+    page = open_page("eddie", "/workloads")
+    policy = page.request.get(f"{base_url}/mirror/").headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+
+    def with_policy(route: Any) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": policy}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{base_url}/deploy", with_policy)
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}"))
+    answer = page.goto(f"{base_url}/deploy")
+    assert answer is not None and answer.headers["content-security-policy"] == policy
+
+    dialog = picker(page, "cluster-1/alpha-web")
+    row(dialog, "library").click()
+    row(dialog, "library/redis").click()
+    dialog.locator("li[data-tag='7.2']").get_by_role("button", name="Use tag").click()
+    expect(page.locator("#image")).to_have_value(f"{sandbox.harbor_host}/library/redis:7.2")
+    assert problems == []
+
+
 def test_several_registries_start_at_the_registry_level(open_page: Any) -> None:
     """With two registries in a tab, the drill-down starts with them (the second is made up)."""
     from playwright.sync_api import expect

@@ -42,6 +42,10 @@ SMOKE = textwrap.dedent(
         assert page.status_code == 200 and "Mirror Warehouse" in page.get_data(as_text=True)
         css = app.test_client().get("/mirror/static/mirror_plugin/mirror.css")
         assert css.status_code == 200
+        # The picker's entry module: a browser runs a module only if it comes as JavaScript.
+        entry = app.test_client().get("/mirror/static/mirror_plugin/picker/main.js")
+        assert entry.status_code == 200, entry.status_code
+        assert entry.mimetype in ("text/javascript", "application/javascript"), entry.mimetype
         # The catalogues ship as .po and are compiled in memory: Chinese works from the wheel.
         chinese = app.test_client().get("/mirror/", headers={"Accept-Language": "zh-CN"})
         text = chinese.get_data(as_text=True)
@@ -70,6 +74,11 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     assert any(n.startswith("mirror_plugin/migrations/versions/0001") for n in names)
     assert "mirror_plugin/static/mirror_plugin/mirror.css" in names
     assert "mirror_plugin/static/mirror_plugin/i18n.js" in names
+    # Every module of the picker (the entry imports the others): one missing breaks it all.
+    modules = sorted((ROOT / "mirror_plugin/static/mirror_plugin/picker").glob("*.js"))
+    assert len(modules) > 1
+    for module in modules:
+        assert f"mirror_plugin/static/mirror_plugin/picker/{module.name}" in names
     for domain in ("mirror_plugin", "mirror_plugin_js"):
         assert f"mirror_plugin/translations/zh_Hans/LC_MESSAGES/{domain}.po" in names
 

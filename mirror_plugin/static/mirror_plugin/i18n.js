@@ -1,5 +1,5 @@
-/* The scripts' strings in the user's language, shared by picker.js, spaces.js and
- * integration_form.js (loaded, defer, before them).
+/* The scripts' strings in the user's language, shared by the picker (picker/i18n.js), spaces.js,
+ * copy.js and integration_form.js (loaded, defer, before them).
  *
  * The server puts the catalogue of the page's locale (domain mirror_plugin_js, see
  * mirror_plugin/i18n.py) in a data-mirror-i18n attribute of the picker and of the plugin's

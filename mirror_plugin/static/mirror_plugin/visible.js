@@ -1,4 +1,5 @@
-/* Registry-supplied text as a person may safely read it, shared by picker.js and spaces.js.
+/* Registry-supplied text as a person may safely read it, shared by the picker (picker/dom.js)
+ * and spaces.js.
  *
  * Names come from registries (a tenant's input): bidi overrides and isolates, zero-width and
  * control characters in them would be invisible, or reorder what is shown, so they are written
