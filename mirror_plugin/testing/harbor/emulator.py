@@ -8,8 +8,8 @@
         requests.get(harbor.url + "/api/v2.0/projects", auth=("alice", "secret"))
 
 It serves the endpoints the plugin uses (ping, health, systeminfo, users/current, projects,
-repositories, artifacts, search, robots in :mod:`.harbor_robots`; the token service and ``/v2/``
-pulls in :mod:`.harbor_registry`) and reproduces the behaviour of a real Harbor that a client
+repositories, artifacts, search, robots in :mod:`.robots`; the token service and ``/v2/``
+pulls in :mod:`.registry`) and reproduces the behaviour of a real Harbor that a client
 has to cope with, documented in ``shared/reference/notes/harbor-api.md``: wrong credentials
 treated as anonymous, ``metadata.public`` as a string, ``page_size`` capped at 100, relative
 ``Link`` headers, double-encoded repository names, ``tags: null``, the ``sid`` cookie that
@@ -42,7 +42,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, unquote
 
-from .harbor_http import (
+from .registry import RegistryEndpoints
+from .robots import RobotEndpoints
+from .wire import (
     _ANONYMOUS,
     _INTEGER,
     _ApiError,
@@ -60,8 +62,6 @@ from .harbor_http import (
     _unprocessable,
     _User,
 )
-from .harbor_registry import RegistryEndpoints
-from .harbor_robots import RobotEndpoints
 
 __all__ = ["HarborEmulator"]
 

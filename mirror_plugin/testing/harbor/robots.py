@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .harbor_http import _ApiError, _Caller, _fmt, _json, _now, _Paging, _parse_q, _Request
-from .harbor_http import _Response as Response
+from .wire import _ApiError, _Caller, _fmt, _json, _now, _Paging, _parse_q, _Request
+from .wire import _Response as Response
 
 ROBOT_PREFIX = "robot$"
 _ROBOT_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
@@ -139,7 +139,7 @@ def _validate(duration: Any, level: Any, permissions: Any) -> None:
 
 
 class RobotEndpoints:
-    """Mixed into :class:`~mirror_plugin.testing.harbor.HarborEmulator`."""
+    """Mixed into :class:`~mirror_plugin.testing.harbor.emulator.HarborEmulator`."""
 
     _robot_accounts: dict[int, Robot]
 

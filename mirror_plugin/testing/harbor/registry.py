@@ -21,8 +21,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .harbor_http import _ANONYMOUS, _Caller, _fmt, _now
-from .harbor_http import _Response as Response
+from .wire import _ANONYMOUS, _Caller, _fmt, _now
+from .wire import _Response as Response
 
 SERVICE = "harbor-registry"
 TOKEN_SECONDS = 1800
@@ -45,7 +45,7 @@ def _digest(data: bytes) -> str:
 
 
 class RegistryEndpoints:
-    """Mixed into :class:`~mirror_plugin.testing.harbor.HarborEmulator`."""
+    """Mixed into :class:`~mirror_plugin.testing.harbor.emulator.HarborEmulator`."""
 
     def _init_registry(self) -> None:
         self._tokens: dict[str, tuple[float, _Caller, frozenset[str]]] = {}

@@ -1,7 +1,7 @@
 """The HTTP plumbing of the Harbor emulator: callers, requests, Harbor's error bodies, paging.
 
-Shared by :mod:`.harbor` (projects, repositories, artifacts), :mod:`.harbor_robots` (robot
-accounts) and :mod:`.harbor_registry` (the token service and ``/v2/``), so each stays readable.
+Shared by :mod:`.emulator` (projects, repositories, artifacts), :mod:`.robots` (robot
+accounts) and :mod:`.registry` (the token service and ``/v2/``), so each stays readable.
 """
 
 from __future__ import annotations
