@@ -116,7 +116,7 @@ def ensure_logging_watched() -> None:
 
 def _watch_robot_secrets() -> None:
     """Every secret the Harbor emulator generates for a robot joins the list."""
-    from mirror_plugin.testing import harbor_robots
+    from mirror_plugin.testing.harbor import robots as harbor_robots
 
     generate = harbor_robots._generated_secret
 

@@ -363,7 +363,7 @@ def _within(seconds: float, check: Any) -> bool:
 
 
 def _robot_caller(name: str) -> Any:
-    from mirror_plugin.testing.harbor_http import _Caller
+    from mirror_plugin.testing.harbor.auth import _Caller
 
     return _Caller("robot", name=name, projects=frozenset())
 

@@ -7,6 +7,9 @@ on it), and an empty access list otherwise. Wrong credentials at the token servi
 so ``docker login`` / ``skopeo`` fail loudly. Every seeded artifact is served as a small but
 real Docker schema 2 image manifest (one config blob, one layer), so a real client such as
 ``skopeo inspect`` can read it. Tokens are opaque random strings kept in memory.
+
+This is what a workspace's pull secret is used against: the pull-access tests check through it
+that a robot made by the plugin can pull what it should and nothing else.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from mirror_plugin.testing.harbor_http import _ANONYMOUS, _Caller, _fmt, _now
-from mirror_plugin.testing.harbor_http import _Response as Response
+from mirror_plugin.testing.harbor.auth import _ANONYMOUS, AccessControl, _Caller
+from mirror_plugin.testing.harbor.wire import _fmt, _now
+from mirror_plugin.testing.harbor.wire import _Response as Response
 
 SERVICE = "harbor-registry"
 TOKEN_SECONDS = 1800
@@ -44,8 +48,8 @@ def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-class RegistryEndpoints:
-    """Mixed into :class:`~mirror_plugin.testing.harbor.HarborEmulator`."""
+class RegistryEndpoints(AccessControl):
+    """Mixed into :class:`~mirror_plugin.testing.harbor.emulator.HarborEmulator`."""
 
     def _init_registry(self) -> None:
         self._tokens: dict[str, tuple[float, _Caller, frozenset[str]]] = {}
@@ -93,24 +97,24 @@ class RegistryEndpoints:
             )
         except (binascii.Error, UnicodeDecodeError):
             return None
-        caller = self._authenticate(header)  # type: ignore[attr-defined]
+        caller = self._authenticate(header)
         return caller if sep and caller.authenticated else None
 
     def may_pull(self, caller: _Caller, project_name: str) -> bool:
         """Harbor's pull permission on a project: public, admin, owner or a robot holding it."""
-        project = self._find_project(project_name)  # type: ignore[attr-defined]
+        project = self._find_project(project_name)
         if project is None:
             return False
         if project.public or caller.sees_all:
             return True
         if caller.kind == "robot":
             robot = next(
-                (r for r in self._robot_accounts.values() if r.full_name == caller.name),  # type: ignore[attr-defined]
+                (r for r in self._robot_accounts.values() if r.full_name == caller.name),
                 None,
             )
             if robot is not None:
                 return robot.may(project.name, "repository", "pull")
-        return bool(self._owns(caller, project))  # type: ignore[attr-defined]
+        return bool(self._owns(caller, project))
 
     def _token(self, query: str, headers: Mapping[str, str]) -> Response:
         from urllib.parse import parse_qsl
@@ -157,7 +161,7 @@ class RegistryEndpoints:
                 return self._challenge(scope, "insufficient_scope")
             return _registry_error(403, "DENIED", "requested access to the resource is denied")
         project_name, _, repo_name = name.partition("/")
-        project = self._find_project(project_name)  # type: ignore[attr-defined]
+        project = self._find_project(project_name)
         repository = project.repositories.get(repo_name) if project else None
         if repository is None:
             return _registry_error(404, "NAME_UNKNOWN", "repository name not known to registry")

@@ -5,87 +5,27 @@ Modelled on Harbor's ``handler/robot.go`` and ``controller/robot``: names are lo
 shown once (on create and on refresh) and only its hash is kept; ``duration`` is in days
 (``-1``: never expires) and ``expires_at`` a Unix time (``-1`` for never); only system admins
 (and system robots) manage them. A disabled or expired robot authenticates as nobody.
+
+The plugin's pull-access reconciler (``mirror_plugin.registry.harbor_robots``) creates, reads,
+updates, refreshes and deletes such robots, so the emulator has to hold them as Harbor does.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
 import string
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
-from mirror_plugin.testing.harbor_http import (
-    _ApiError,
-    _Caller,
-    _fmt,
-    _json,
-    _now,
-    _Paging,
-    _parse_q,
-    _Request,
-)
-from mirror_plugin.testing.harbor_http import _Response as Response
+from mirror_plugin.testing.harbor.auth import _Caller
+from mirror_plugin.testing.harbor.paging import _Paging, _parse_q
+from mirror_plugin.testing.harbor.store import ROBOT_PREFIX, HarborStore, Robot, _hash
+from mirror_plugin.testing.harbor.wire import _ApiError, _fmt, _json, _now, _Request
+from mirror_plugin.testing.harbor.wire import _Response as Response
 
-ROBOT_PREFIX = "robot$"
 _ROBOT_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _LEVELS = ("system", "project")
-
-
-@dataclass
-class Robot:
-    """One robot account as Harbor stores it (the name without the prefix)."""
-
-    id: int
-    name: str
-    secret_hash: str
-    level: str
-    duration: int
-    created: datetime
-    updated: datetime
-    permissions: list[dict[str, Any]] = field(default_factory=list)
-    description: str = ""
-    disable: bool = False
-    creator_ref: int = 1
-
-    @property
-    def full_name(self) -> str:
-        return ROBOT_PREFIX + self.name
-
-    @property
-    def expires_at(self) -> int:
-        if self.duration == -1:
-            return -1
-        return int((self.created + timedelta(days=self.duration)).timestamp())
-
-    def expired(self) -> bool:
-        return self.expires_at != -1 and self.expires_at <= _now().timestamp()
-
-    def may(self, project: str, resource: str, action: str) -> bool:
-        """Whether a permission grants ``resource:action`` on ``project`` ("*": every one)."""
-        return any(
-            perm.get("kind") == "project"
-            and perm.get("namespace") in (project, "*")
-            and any(
-                a.get("resource") in (resource, "*")
-                and a.get("action") in (action, "*")
-                and a.get("effect", "allow") != "deny"
-                for a in perm.get("access") or []
-            )
-            for perm in self.permissions
-        )
-
-    def namespaces(self) -> frozenset[str] | None:
-        """Projects it has any permission on; None when it covers all of them ("*")."""
-        names = {perm.get("namespace") for perm in self.permissions}
-        return None if "*" in names else frozenset(str(n) for n in names)
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _generated_secret() -> str:
@@ -147,10 +87,8 @@ def _validate(duration: Any, level: Any, permissions: Any) -> None:
         raise _bad("bad request permission")
 
 
-class RobotEndpoints:
-    """Mixed into :class:`~mirror_plugin.testing.harbor.HarborEmulator`."""
-
-    _robot_accounts: dict[int, Robot]
+class RobotEndpoints(HarborStore):
+    """Mixed into :class:`~mirror_plugin.testing.harbor.emulator.HarborEmulator`."""
 
     def _init_robots(self) -> None:
         self._robot_accounts = {}
@@ -160,20 +98,20 @@ class RobotEndpoints:
 
     def robot_accounts(self) -> list[dict[str, Any]]:
         """Robots made through the API, as ``GET /robots`` shows them (no secrets)."""
-        with self._lock:  # type: ignore[attr-defined]
+        with self._lock:
             return [self._robot_json(r) for r in self._robot_accounts.values()]
 
     def edit_robot(self, robot_id: int, **changes: Any) -> None:
         """Change a robot behind the API's back (a Harbor admin's hand): ``permissions``,
         ``disable``, ``duration``, ``created``."""
-        with self._lock:  # type: ignore[attr-defined]
+        with self._lock:
             robot = self._robot_accounts[robot_id]
             for key, value in changes.items():
                 setattr(robot, key, value)
 
     def delete_robot(self, robot_id: int) -> None:
         """Delete a robot behind the API's back."""
-        with self._lock:  # type: ignore[attr-defined]
+        with self._lock:
             self._robot_accounts.pop(robot_id, None)
 
     def _api_robot(self, name: str, secret: str) -> Robot | None:
@@ -218,7 +156,7 @@ class RobotEndpoints:
         for perm in permissions:
             namespace = perm.get("namespace")
             if perm.get("kind") == "project" and namespace != "*":
-                if self._find_project(str(namespace)) is None:  # type: ignore[attr-defined]
+                if self._find_project(str(namespace)) is None:
                     raise _ApiError(404, "NOT_FOUND", f"project {namespace} not found")
 
     def _list_robots(self, request: _Request) -> Response:
