@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import Connection, Engine
 
 from mirror_plugin.models import mirror_metadata
 from mirror_plugin.resources import migrations_dir
 from mirror_plugin.state import mirror_state
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where a migration runs, not with the plugin: a web worker never needs
+# it, and importing it cost a third of `import mirror_plugin`.
 
 TABLE_PREFIX = "mirror_"
 DEFAULT_VERSION_TABLE = "alembic_version_mirror_plugin"
@@ -66,6 +67,8 @@ def version_table() -> str:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic Config built in code: no alembic.ini, the script folder found at run time."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["connection"] = connection
@@ -80,21 +83,29 @@ def _connected() -> Iterator[Config]:
 
 
 def upgrade(revision: str = "head") -> None:
+    from alembic import command
+
     with _connected() as config:
         command.upgrade(config, revision)
 
 
 def downgrade(revision: str) -> None:
+    from alembic import command
+
     with _connected() as config:
         command.downgrade(config, revision)
 
 
 def heads() -> list[str]:
+    from alembic.script import ScriptDirectory
+
     return list(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current() -> str | None:
     """The revision the database is at, ``None`` before the first upgrade."""
+    from alembic.migration import MigrationContext
+
     with _engine().connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": version_table()})
         return context.get_current_revision()
@@ -102,6 +113,9 @@ def current() -> str | None:
 
 def pending_changes() -> list[Any]:
     """Differences between the migrated schema and the models (empty when in sync)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     with _engine().connect() as connection:
         context = MigrationContext.configure(
             connection,
