@@ -14,6 +14,7 @@ from mirror_plugin.display import visible
 from mirror_plugin.i18n import TEMPLATE_FILTERS, _
 from mirror_plugin.i18n import template_globals as i18n_globals
 from mirror_plugin.params import has_nul
+from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.resources import static_dir, templates_dir
 from mirror_plugin.services.dbfaults import RuleUnavailable, database_unreachable, rollback_session
@@ -138,6 +139,8 @@ blueprint.add_app_template_filter(visible, "mirror_visible")
 blueprint.add_app_template_filter(reason_label, "mirror_reason")
 blueprint.add_app_template_filter(action_label, "mirror_action")
 blueprint.add_app_template_global(health_label, "mirror_health")
+# What a registry kind is called and can do: ``mirror_driver(row.kind).manages_spaces``.
+blueprint.add_app_template_global(driver_for, "mirror_driver")
 for _name, _function in TEMPLATE_FILTERS.items():
     blueprint.add_app_template_filter(_function, _name)
 for _name, _function in i18n_globals().items():
