@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mirror_plugin.models import Space
+from mirror_plugin.models import Repository, Space
 from mirror_plugin.testing.harbor import HarborEmulator
 from mirror_plugin.web import disclosure
 
@@ -243,3 +243,26 @@ def test_refreshing_a_space_lists_new_repositories(
     url = f"/api/picker/repositories?namespace=prod/a-web&space={space_id(fresh)}"
     assert names(api.get(url)) == [f"{fresh}/one"]
     assert names(api.post(url)) == [f"{fresh}/one", f"{fresh}/two"]
+
+
+def test_refreshing_a_harbor_space_stores_what_a_sync_stores(
+    app: Flask, api: Api, harbor: HarborEmulator
+) -> None:
+    harbor.add_repository("library", "redis", [{"tags": ["7"]}])
+    api.as_user("eddie")
+    url = f"/api/picker/repositories?namespace=prod/a-web&space={space_id('library')}"
+    assert "library/redis" in names(api.post(url))
+
+    def stored() -> list[tuple[str, int | None, Any]]:
+        session().expire_all()
+        return sorted(
+            (r.name, r.artifact_count, r.updated_at)
+            for r in session().query(Repository).filter_by(space_id=space_id("library"))
+        )
+
+    refreshed = stored()
+    assert all(updated is not None for _, _, updated in refreshed)
+    api.as_user("root")
+    registry = session().query(Space).filter_by(name="library").one().integration_id
+    assert api.post(f"/api/integrations/{registry}/sync?wait=true").status_code == 200
+    assert stored() == refreshed

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mirror_plugin.cli import mirror_cli
 from mirror_plugin.i18n import _, ngettext
-from mirror_plugin.models import Integration
+from mirror_plugin.models import Integration, RegistryKind
 from mirror_plugin.models.jobs import JobStatus
 from mirror_plugin.services import integrations as service
 from mirror_plugin.services.job_text import job_error_text, result_summary
@@ -65,7 +65,7 @@ def _password(stdin: bool, env: str | None) -> str | None:
 @registry_cli.command("add")
 @click.argument("name")
 @click.argument("url")
-@click.option("--kind", type=click.Choice(["harbor", "docker"]), required=True)
+@click.option("--kind", type=click.Choice([kind.value for kind in RegistryKind]), required=True)
 @click.option("--username", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--password-env", metavar="VAR", help="Read the password from this variable.")

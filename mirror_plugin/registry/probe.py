@@ -5,6 +5,9 @@ refuses bad credentials (others fall back to anonymous); robots answer 412 (or 5
 Platform integrations need a Harbor administrator, as in the seed's system, because the plugin
 creates, deletes and flips projects for the platform Admin. Docker Registry: ``GET /v2/`` with
 whatever auth the registry challenges for, then the catalog, which some registries disable.
+
+Each kind's driver (:mod:`mirror_plugin.registry.drivers`) runs its check; ``drivers.probe``
+turns a RegistryError into a report.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from mirror_plugin.i18n import _
 from mirror_plugin.registry.docker import DockerRegistryClient
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.harbor import HarborClient
-from mirror_plugin.registry.http import RegistryHTTP
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,7 @@ class ConnectionReport:
         return asdict(self)
 
 
-def probe(kind: str, http: RegistryHTTP, *, platform: bool) -> ConnectionReport:
-    """Never raises for registry trouble: every failure becomes a report with a category."""
-    try:
-        if kind == "harbor":
-            return _probe_harbor(HarborClient(http), platform=platform)
-        return _probe_docker(DockerRegistryClient(http))
-    except RegistryError as exc:
-        return ConnectionReport(False, exc.message, exc.category.value)
-
-
-def _probe_harbor(client: HarborClient, *, platform: bool) -> ConnectionReport:
+def probe_harbor(client: HarborClient, *, platform: bool) -> ConnectionReport:
     client.ping()
     account = client.account()
     if account.anonymous:
@@ -102,7 +94,7 @@ def _probe_harbor(client: HarborClient, *, platform: bool) -> ConnectionReport:
     )
 
 
-def _probe_docker(client: DockerRegistryClient) -> ConnectionReport:
+def probe_docker(client: DockerRegistryClient) -> ConnectionReport:
     client.ping()
     account = "user" if client.credentials else "anonymous"
     try:

@@ -17,9 +17,8 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 
 from mirror_plugin.models import Binding, Integration, Repository, Space, TagCache, utcnow
 from mirror_plugin.params import aware
-from mirror_plugin.registry.docker import INDEX_TYPES, DockerRegistryClient
+from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import RegistryError
-from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.state import session
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from mirror_plugin.services.searchindex import IndexedSpace
 
 TABS = ("public", "private", "workspace")
-MAX_DOCKER_TAGS = 100  # a plain registry needs one request per tag for digests and sizes
 
 
 def visibility(workspace_id: str | None, tab: str | None = None) -> Any:
@@ -136,83 +134,17 @@ def fetch_artifacts(integration: Integration, space: str, repository: str) -> li
     """One entry per tag (and one per untagged artifact), newest first."""
     http = http_for_row(integration)
     try:
-        if integration.kind == "harbor":
-            return _harbor_artifacts(HarborClient(http), space, repository)
-        return _docker_artifacts(DockerRegistryClient(http), repository)
+        return driver_for(integration.kind).list_artifacts(http, space, repository)
     finally:
         http.close()
 
 
-def _harbor_artifacts(client: HarborClient, space: str, repository: str) -> list[dict[str, Any]]:
-    entries = []
-    for artifact in client.artifacts(space, repository):
-        index = artifact.get("manifest_media_type") in INDEX_TYPES
-        platforms = [
-            f"{p.get('os')}/{p.get('architecture')}"
-            for p in (r.get("platform") or {} for r in artifact.get("references") or [])
-            if p
-        ]
-        base = {
-            "digest": artifact.get("digest"),
-            "size": artifact.get("size"),
-            "push_time": artifact.get("push_time"),
-            "index": index,
-            "platforms": platforms,
-            "type": artifact.get("type"),
-        }
-        names = [t.get("name") for t in artifact.get("tags") or [] if t.get("name")]
-        entries += [{**base, "tag": name} for name in names] or [{**base, "tag": None}]
-    entries.sort(key=lambda e: e.get("push_time") or "", reverse=True)
-    return entries
-
-
-def _docker_artifacts(client: DockerRegistryClient, repository: str) -> list[dict[str, Any]]:
-    entries = []
-    for tag in sorted(client.tags(repository), reverse=True)[:MAX_DOCKER_TAGS]:
-        digest, manifest = client.manifest(repository, tag)
-        index = manifest.get("mediaType") in INDEX_TYPES or "manifests" in manifest
-        if index:
-            size = None
-            platforms = [
-                f"{m['platform'].get('os')}/{m['platform'].get('architecture')}"
-                for m in manifest.get("manifests", [])
-                if m.get("platform")
-            ]
-        else:
-            layers = manifest.get("layers") or []
-            size = sum(
-                int(part.get("size") or 0) for part in [manifest.get("config") or {}, *layers]
-            )
-            platforms = []
-        entries.append(
-            {
-                "tag": tag,
-                "digest": digest,
-                "size": size,
-                "push_time": None,
-                "index": index,
-                "platforms": platforms,
-                "type": "IMAGE",
-            }
-        )
-    return entries
-
-
 def refresh_repositories(space: Space, integration: Integration) -> str | None:
-    """Re-list one space's repositories from the registry; the error sentence, if any."""
+    """Re-list one space's repositories from the registry, by the same listing as the sync
+    (:meth:`RegistryDriver.list_repositories`); the error sentence, if any."""
     http = http_for_row(integration)
     try:
-        if integration.kind == "harbor":
-            found = [
-                (str(r["name"]), r.get("artifact_count"))
-                for r in HarborClient(http).repositories(space.name)
-            ]
-        else:
-            found = [
-                (name, None)
-                for name in DockerRegistryClient(http).catalog()
-                if name.split("/", 1)[0] == space.name
-            ]
+        found = driver_for(integration.kind).list_repositories(http, space.name)
     except RegistryError as exc:
         return exc.message
     finally:
@@ -220,9 +152,12 @@ def refresh_repositories(space: Space, integration: Integration) -> str | None:
     session().query(Repository).filter(Repository.space_id == space.id).delete()
     session().add_all(
         Repository(
-            space_id=space.id, name=name, artifact_count=count if isinstance(count, int) else None
+            space_id=space.id,
+            name=repo.name,
+            artifact_count=repo.artifact_count,
+            updated_at=repo.updated_at,
         )
-        for name, count in found
+        for repo in found
     )
     space.repo_count, space.synced_at = len(found), utcnow()
     session().commit()

@@ -31,10 +31,11 @@ from mirror_plugin.models import (
 from mirror_plugin.params import has_nul
 from mirror_plugin.policy.rule import registry_key
 from mirror_plugin.registry.budget import Budget
+from mirror_plugin.registry.drivers import DRIVERS, kinds_that, probe
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from mirror_plugin.registry.netguard import NetworkPolicy
-from mirror_plugin.registry.probe import ConnectionReport, probe
+from mirror_plugin.registry.probe import ConnectionReport
 from mirror_plugin.services import audit
 from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed, SameRegistry
 from mirror_plugin.services.registry_hosts import (
@@ -50,7 +51,8 @@ if TYPE_CHECKING:
     from mirror_plugin.services.pull_removal import RobotRemoval
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-KINDS = {"harbor": "Harbor", "docker": "Docker Registry"}
+#: Stored kind -> the name people know it by, for forms and the API schema.
+KINDS = {kind.value: driver.label for kind, driver in DRIVERS.items()}
 _AUTH_CATEGORIES = {Category.AUTH_FAILED.value, Category.FORBIDDEN.value}
 
 
@@ -197,7 +199,8 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
             errors["aliases"] = problem
     elif existing is not None:
         aliases = existing.aliases
-    if data.share_pull_credentials and (workspace or data.kind != "docker"):
+    shares = kinds_that(lambda driver: driver.shares_pull_credentials)
+    if data.share_pull_credentials and (workspace or data.kind not in shares):
         errors["share_pull_credentials"] = (
             "Only a platform Docker Registry hands its own credentials to workspaces "
             "(a platform Harbor gets a scoped robot per workspace instead)."

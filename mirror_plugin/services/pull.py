@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from mirror_plugin.models import Binding, Integration, Scope, Space, utcnow
 from mirror_plugin.models.pull import PullOutbox, PullRobot
+from mirror_plugin.registry.drivers import driver_for, kinds_that
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.registry.harbor_robots import RobotClient, RobotState
 from mirror_plugin.services import audit
@@ -58,8 +59,9 @@ def enqueue(integration_id: int, workspaces: Iterable[str], reason: str) -> None
 
 
 def needs_robot(integration: Integration) -> bool:
-    """Only platform Harbor integrations mint scoped robots."""
-    return integration.kind == "harbor" and integration.scope == Scope.PLATFORM.value
+    """Only platform integrations of a kind with pull robots (Harbor) mint scoped robots."""
+    platform = integration.scope == Scope.PLATFORM.value
+    return platform and driver_for(integration.kind).has_pull_robots
 
 
 def enqueue_spaces(space_workspaces: dict[int, Iterable[str]], reason: str) -> None:
@@ -74,7 +76,7 @@ def enqueue_spaces(space_workspaces: dict[int, Iterable[str]], reason: str) -> N
         .where(
             Space.id.in_(ids),
             Space.public.is_(False),
-            Integration.kind == "harbor",
+            Integration.kind.in_(kinds_that(lambda driver: driver.has_pull_robots)),
             Integration.scope == Scope.PLATFORM.value,
         )
     )
@@ -266,7 +268,7 @@ def notify_shared(space_workspaces: dict[int, list[str]], reason: str) -> None:
         .where(
             Space.id.in_(ids),
             Space.public.is_(False),
-            Integration.kind == "docker",
+            Integration.kind.in_(kinds_that(lambda driver: driver.shares_pull_credentials)),
             Integration.share_pull_credentials.is_(True),
         )
     )

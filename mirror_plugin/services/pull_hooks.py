@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.signals import integration_changed
 
 
@@ -20,7 +21,7 @@ def _on_integration_changed(app: Flask, *, integration: Any, action: str, **extr
         elif action == "deleted":
             for workspace in extra.get("unbound_workspaces") or []:
                 notify(workspace, "integration_deleted")
-        elif integration.kind == "docker" and action == "updated":
+        elif action == "updated" and driver_for(integration.kind).shares_pull_credentials:
             for workspace in _bound_workspaces(integration.id):
                 notify(workspace, "registry_updated")
 

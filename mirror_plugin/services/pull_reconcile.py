@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mirror_plugin.models import Binding, Integration, Scope, Space, utcnow
 from mirror_plugin.models.pull import PullOutbox, PullRobot
 from mirror_plugin.registry.budget import bounded_map
+from mirror_plugin.registry.drivers import kinds_that
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services.dbfaults import database_unreachable
@@ -68,7 +69,7 @@ def _all_pairs() -> set[Pair]:
             .join(Integration, Integration.id == Space.integration_id)
             .where(
                 Space.public.is_(False),
-                Integration.kind == "harbor",
+                Integration.kind.in_(kinds_that(lambda driver: driver.has_pull_robots)),
                 Integration.scope == Scope.PLATFORM.value,
             )  # fmt: skip
             .distinct()

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from mirror_plugin.models import Binding, Integration, Scope, Space
 from mirror_plugin.models.pull import PullRobot
+from mirror_plugin.registry.drivers import kinds_that
 from mirror_plugin.services.integrations import stored_password
 from mirror_plugin.services.tenancy import namespace_workspace
 from mirror_plugin.state import mirror_state, session
@@ -108,7 +109,7 @@ def pull_secret(namespace: str) -> PullSecret:
         .join(Space, Space.integration_id == Integration.id)
         .join(Binding, Binding.space_id == Space.id)
         .where(
-            Integration.kind == "docker",
+            Integration.kind.in_(kinds_that(lambda driver: driver.shares_pull_credentials)),
             Integration.scope == Scope.PLATFORM.value,
             Integration.share_pull_credentials.is_(True),
             Space.public.is_(False),

@@ -16,8 +16,8 @@ from sqlalchemy import or_, select
 from mirror_plugin.i18n import _
 from mirror_plugin.models import Binding, Integration, RegistryHost, Space, utcnow
 from mirror_plugin.params import iso
+from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services import audit
 from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.integrations import http_for_row, purge_spaces
@@ -117,13 +117,14 @@ def bindings_of(space_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _harbor(integration: Integration) -> HarborClient:
-    return HarborClient(http_for_row(integration))
+def _manages_spaces(integration: Integration) -> bool:
+    """Are this registry's spaces created, deleted and flipped upstream (Harbor projects)?"""
+    return driver_for(integration.kind).manages_spaces
 
 
 def create_space(integration: Integration, name: str, *, public: bool, actor: str) -> Space:
     name = name.strip()
-    if integration.kind != "harbor":
+    if not _manages_spaces(integration):
         raise InvalidInput(
             {
                 "name": "A Docker Registry has no projects: a space appears when an "
@@ -149,7 +150,9 @@ def create_space(integration: Integration, name: str, *, public: bool, actor: st
             )
         )
     try:
-        upstream_id = _harbor(integration).create_project(name, public=public)
+        upstream_id = driver_for(integration.kind).create_space(
+            http_for_row(integration), name, public=public
+        )
     except RegistryError as exc:
         if exc.category is Category.CONFLICT:
             raise Conflict(
@@ -183,8 +186,10 @@ def create_space(integration: Integration, name: str, *, public: bool, actor: st
 def set_public(space: Space, public: bool, *, actor: str) -> None:
     if space.public == public:
         return
-    if space.integration.kind == "harbor":
-        _harbor(space.integration).set_public(space.name, public)
+    if _manages_spaces(space.integration):
+        driver_for(space.integration.kind).set_public(
+            http_for_row(space.integration), space.name, public
+        )
     space.public = public
     from mirror_plugin.services.pull import enqueue, needs_robot
 
@@ -208,13 +213,13 @@ def set_public(space: Space, public: bool, *, actor: str) -> None:
 def delete_space(space: Space, *, actor: str) -> list[str]:
     """Delete in Harbor, then here with the space's bindings; returns the unbound workspaces."""
     integration = space.integration
-    if integration.kind != "harbor":
+    if not _manages_spaces(integration):
         raise Conflict(
             "Spaces of a Docker Registry come from its repositories: delete them in "
             "the registry and the space goes at the next refresh."
         )
     try:
-        _harbor(integration).delete_project(space.name)
+        driver_for(integration.kind).delete_space(http_for_row(integration), space.name)
     except RegistryError as exc:
         if exc.category is Category.PRECONDITION:
             raise Conflict(

@@ -18,10 +18,7 @@ back and is reported like a registry failure, never as a 500.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -31,38 +28,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.models import Binding, Health, Integration, Repository, Space, utcnow
 from mirror_plugin.policy.reference import _PATH_COMPONENT, MAX_PATH_LENGTH
-from mirror_plugin.registry.budget import bounded_map
-from mirror_plugin.registry.docker import DockerRegistryClient
+from mirror_plugin.registry.drivers import Progress, UpstreamSpace, driver_for
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services import audit
 from mirror_plugin.services.integrations import http_for_row, purge_spaces, registry_budget
 from mirror_plugin.services.registry_hosts import record_addresses
 from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 
-Progress = Callable[[int, int], None]
-
 _COMPONENT = re.compile(_PATH_COMPONENT, re.ASCII)
 _PATH = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*", re.ASCII)
 MAX_SPACE_NAME = 255  # Space.name's column, and Harbor's own limit
 MAX_COUNT = 2**31 - 1  # counts are INTEGER columns: a larger "count" is no count
-
-
-@dataclass(frozen=True)
-class UpstreamRepository:
-    name: str  # full path, space included
-    artifact_count: int | None
-    updated_at: datetime | None
-
-
-@dataclass(frozen=True)
-class UpstreamSpace:
-    name: str
-    public: bool | None  # None: the registry has no notion of it (Docker Registry)
-    upstream_id: str | None
-    repo_count: int
-    repositories: list[UpstreamRepository] = field(default_factory=list)
 
 
 @dataclass
@@ -184,69 +161,11 @@ def fetch_spaces(
     workers = workers or int(current_app.config["MIRROR_SYNC_WORKERS"])
     http = http_for_row(row, registry_budget(sync=True))
     try:
-        if row.kind == "harbor":
-            return _fetch_harbor(HarborClient(http, workers=workers), progress, workers)
-        names = DockerRegistryClient(http).catalog(
-            on_page=(lambda n: progress(n, 0)) if progress else None
+        return driver_for(row.kind).list_spaces(
+            http, workers=workers, progress=progress, listable=valid_space
         )
-        by_space: dict[str, list[UpstreamRepository]] = defaultdict(list)
-        for name in names:
-            by_space[name.split("/", 1)[0]].append(UpstreamRepository(name, None, None))
-        return [
-            UpstreamSpace(space, None, None, len(repos), repos)
-            for space, repos in sorted(by_space.items())
-        ]
     finally:
         http.close()
-
-
-def _fetch_harbor(
-    client: HarborClient, progress: Progress | None, workers: int
-) -> list[UpstreamSpace]:
-    projects = client.projects()
-    # Only projects an image could name are listed further (the rest are skipped anyway).
-    unique = {p.name: p for p in reversed(projects)}  # the first of duplicates wins
-    with_repos = [
-        p for p in projects if p.repo_count > 0 and valid_space(p.name) and unique[p.name] is p
-    ]
-    done = 0
-
-    def repositories(name: str) -> list[UpstreamRepository]:
-        return [
-            UpstreamRepository(
-                str(item["name"]), _int(item.get("artifact_count")), _time(item.get("update_time"))
-            )
-            for item in client.repositories(name)
-        ]
-
-    found: dict[str, list[UpstreamRepository]] = {}
-    listings = bounded_map(repositories, [p.name for p in with_repos], max(1, workers))
-    for project, repos in zip(with_repos, listings, strict=True):
-        found[project.name] = repos
-        done += 1
-        if progress:
-            progress(done, len(with_repos))
-    return [
-        UpstreamSpace(
-            p.name,
-            p.public,
-            str(p.id),
-            p.repo_count,
-            found.get(p.name, []) if unique[p.name] is p else [],
-        )
-        for p in projects
-    ]
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) else None
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _failed(row: Integration, message: str) -> None:

@@ -14,6 +14,7 @@ from mirror_plugin.display import visible
 from mirror_plugin.i18n import TEMPLATE_FILTERS, _
 from mirror_plugin.i18n import template_globals as i18n_globals
 from mirror_plugin.params import has_nul
+from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.services.dbfaults import RuleUnavailable, database_unreachable, rollback_session
 from mirror_plugin.services.errors import Conflict, InvalidInput
@@ -226,6 +227,8 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_filter(reason_label, "mirror_reason")
     bp.add_app_template_filter(action_label, "mirror_action")
     bp.add_app_template_global(health_label, "mirror_health")
+    # What a registry kind is called and can do: ``mirror_driver(row.kind).manages_spaces``.
+    bp.add_app_template_global(driver_for, "mirror_driver")
     for name, function in TEMPLATE_FILTERS.items():
         bp.add_app_template_filter(function, name)
     for name, function in i18n_globals().items():

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from mirror_plugin.i18n import gettext
 from mirror_plugin.models import Integration, Space
 from mirror_plugin.params import is_id, iso, parse_int
+from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.services import bindings, spaces
 from mirror_plugin.services.audit_log import audit_json, query_events
 from mirror_plugin.web.access import require_principal
@@ -39,8 +40,9 @@ def space_or_404(space_id: int) -> Space:
 
 
 def limit_harbor_call(integration: Integration) -> None:
-    """Space actions go to Harbor for Harbor integrations only; those count as registry calls."""
-    if integration.kind == "harbor":
+    """Space actions reach the registry only where it manages its spaces (Harbor); those
+    count as registry calls."""
+    if driver_for(integration.kind).manages_spaces:
         limit_registry_call()
 
 
