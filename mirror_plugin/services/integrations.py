@@ -29,14 +29,17 @@ from mirror_plugin.models import (
     utcnow,
 )
 from mirror_plugin.params import has_nul
-from mirror_plugin.policy.rule import registry_key
+from mirror_plugin.policy.hostkey import registry_key
 from mirror_plugin.registry.budget import Budget
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_registry_url
 from mirror_plugin.registry.netguard import NetworkPolicy
 from mirror_plugin.registry.probe import ConnectionReport, probe
 from mirror_plugin.services import audit
-from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed, SameRegistry
+from mirror_plugin.services.errors import Conflict as Conflict  # re-exported: web, cli
+from mirror_plugin.services.errors import InvalidInput as InvalidInput
+from mirror_plugin.services.errors import ProbeFailed as ProbeFailed
+from mirror_plugin.services.errors import SameRegistry
 from mirror_plugin.services.registry_hosts import (
     parse_aliases,
     record_addresses,
@@ -44,7 +47,8 @@ from mirror_plugin.services.registry_hosts import (
     set_aliases,
 )
 from mirror_plugin.signals import integration_changed
-from mirror_plugin.state import mirror_state, session
+from mirror_plugin.state import mirror_state
+from mirror_plugin.state import session as session  # re-exported: web, cli
 
 if TYPE_CHECKING:
     from mirror_plugin.services.pull_removal import RobotRemoval
