@@ -157,7 +157,7 @@ def _apply(
     # The robots follow in the same transaction's outbox; Harbor is never called from here.
     enqueue_spaces({c.space_id: c.bound + c.unbound for c in changes}, action)
     session().commit()
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     notify_shared({c.space_id: c.bound + c.unbound for c in changes}, action)
     for change in changes:
         if change.bound or change.unbound:

@@ -305,7 +305,10 @@ def save(
             _("A registry named %(name)r already exists here; choose another name.", name=name)
         ) from None
     integration_changed.send(
-        current_app._get_current_object(), integration=row, action=action.split(".")[1], actor=actor
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
+        integration=row,
+        action=action.split(".")[1],
+        actor=actor,
     )
     return row
 
@@ -393,6 +396,7 @@ def delete(row: Integration, *, actor: str) -> Removed:
     bindings, spaces = sum(len(ws) for ws in bound.values()), len(space_ids)
     session().expire(row, ["spaces"])
     session().delete(row)
+    detail: dict[str, Any] = {"pull_robots": robots.to_dict()} if robots else {}
     audit.record(
         session(),
         actor=actor,
@@ -401,11 +405,11 @@ def delete(row: Integration, *, actor: str) -> Removed:
         workspaces=workspaces or ([row.workspace_id] if row.workspace_id else []),
         spaces=spaces,
         bindings=bindings,
-        **({"pull_robots": robots.to_dict()} if robots else {}),
+        **detail,
     )
     session().commit()
     integration_changed.send(
-        current_app._get_current_object(),
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
         integration=row,
         action="deleted",
         actor=actor,
