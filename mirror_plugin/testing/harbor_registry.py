@@ -109,7 +109,7 @@ class RegistryEndpoints:
                 None,
             )
             if robot is not None:
-                return robot.may(project.name, "repository", "pull")
+                return bool(robot.may(project.name, "repository", "pull"))
         return bool(self._owns(caller, project))  # type: ignore[attr-defined]
 
     def _token(self, query: str, headers: Mapping[str, str]) -> Response:
@@ -171,7 +171,9 @@ class RegistryEndpoints:
             manifest, parts = _image(name, artifact)
             digest = _digest(manifest)
             blobs.update(parts)
-            if kind == "manifests" and ref in ({t.name for t in artifact.tags} | {digest}):
+            if kind == "manifests" and ref is not None and (
+                ref in ({t.name for t in artifact.tags} | {digest})
+            ):
                 self.pulls.append((caller.name or "anonymous", name, ref))
                 repository.pull_count += 1
                 return Response(200, manifest, MANIFEST_V2, {"Docker-Content-Digest": digest})
