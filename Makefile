@@ -46,6 +46,8 @@ messages: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	# Types, strict (the [mypy] section of setup.cfg).
+	$(BIN)/mypy mirror_plugin
 	# The layers contract (.importlinter): policy, registry, services, web|cli, admission, extension.
 	$(BIN)/lint-imports --no-cache
 	$(extract)

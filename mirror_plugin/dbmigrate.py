@@ -58,7 +58,7 @@ def include_plugin_object(
 
 
 def _engine() -> Engine:
-    return mirror_state().db.engine  # type: ignore[no-any-return]
+    return mirror_state().db.engine
 
 
 def version_table() -> str:

@@ -153,7 +153,7 @@ def catalogue(domain: str, locale: str, directory: Path = TRANSLATIONS) -> NullT
     return Translations(compiled, domain=domain)
 
 
-class CataloguedDomain(Domain):
+class CataloguedDomain(Domain):  # type: ignore[misc]  # flask_babel ships no types
     """Flask-Babel's domain, with the plugin's locale and catalogues compiled in memory.
 
     Flask-Babel's :meth:`Domain.get_translations` asks the app's ``Babel`` for the locale and
@@ -176,7 +176,8 @@ class CataloguedDomain(Domain):
 
 
 domain = CataloguedDomain(DOMAIN)
-gettext = domain.gettext
+#: Flask-Babel is untyped; what it returns is the translated ``str``.
+gettext: Callable[..., str] = domain.gettext
 lazy_gettext = domain.lazy_gettext
 _ = gettext
 
@@ -210,10 +211,10 @@ def _js_messages(locale: str) -> str:
             if not message.id or message.fuzzy:
                 continue
             if isinstance(message.id, tuple):
-                forms = list(message.string)
+                forms = list(message.string or ())
                 if all(forms):
                     messages[message.id[0]] = forms
-            elif message.string:
+            elif isinstance(message.id, str) and message.string:
                 messages[message.id] = message.string
     return json.dumps({"plural": plural, "messages": messages}, ensure_ascii=False)
 

@@ -12,12 +12,13 @@ those layers are imported for type checking only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask import Blueprint, Flask, current_app
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
+    from flask_sqlalchemy.session import Session as AppSession
     from sqlalchemy.orm import Session, scoped_session
 
     from mirror_plugin.adapter import HostAdapter
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from mirror_plugin.services.rulecache import RuleCache
 
 EXTENSION_KEY = "mirror_plugin"
+
+#: A session to write in: the app's scoped one (what :func:`session` returns) or a plain one.
+SessionLike: TypeAlias = "Session | scoped_session[AppSession]"
 
 
 @dataclass
@@ -73,6 +77,6 @@ def host_adapter() -> HostAdapter:
     return mirror_state().host
 
 
-def session() -> scoped_session[Session]:
+def session() -> scoped_session[AppSession]:
     """The host's Flask-SQLAlchemy session, which the plugin's tables share."""
     return mirror_state().db.session

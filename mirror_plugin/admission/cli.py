@@ -27,9 +27,10 @@ mirror_cli.add_command(cluster_cli)
 def _cluster_errors(*more: type[Exception]) -> Iterator[None]:
     """A cluster command's bad input (:class:`clusters.ClusterError`, and ``more``) ends it
     the click way: its sentence on stderr, exit status 1, no traceback."""
+    errors: tuple[type[Exception], ...] = (clusters.ClusterError, *more)
     try:
         yield
-    except (clusters.ClusterError, *more) as exc:
+    except errors as exc:
         raise click.ClickException(str(exc)) from None
 
 

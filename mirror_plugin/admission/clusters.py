@@ -248,7 +248,7 @@ def _callers() -> dict[str, Caller]:
             for row in _cluster_rows()
         }
         cached = state.extras["admission_callers"] = (generation, callers)
-    return cached[1]  # type: ignore[no-any-return]
+    return cached[1]
 
 
 def _forget() -> None:

@@ -22,6 +22,7 @@ from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.registry.harbor_robots import RobotClient
 from mirror_plugin.services.integrations import http_for_row
+from mirror_plugin.services.pull import Outcome
 from mirror_plugin.services.pull_reconcile import reconcile
 from mirror_plugin.services.pull_secret import pull_secret, render_yaml
 from mirror_plugin.state import session
@@ -122,7 +123,7 @@ def status_command() -> None:
         click.echo(_("No pull robots: no private space is bound to a workspace."))
 
 
-def _report(outcomes: list) -> None:
+def _report(outcomes: list[Outcome]) -> None:
     failed = 0
     for outcome in outcomes:
         if outcome.error:

@@ -244,7 +244,7 @@ def _sync_one(row: Integration) -> bool:
 
         finished = run_or_wait(job.id, timeout=wait_timeout(), on_progress=progress)
         if finished is not None and finished.status == JobStatus.SUCCEEDED.value:
-            bar.update(bar.length - bar.pos)
+            bar.update((bar.length or 0) - bar.pos)  # length is set (1 at the start)
     if finished is None or not finished.finished:
         click.echo(
             "\n"

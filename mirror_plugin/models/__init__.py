@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -50,6 +51,8 @@ class MirrorBase(DeclarativeBase):
     """Declarative base bound to the plugin's own MetaData."""
 
     metadata = mirror_metadata
+    #: Every model maps a Table (SQLAlchemy types it as any FromClause): ``insert()``, ``delete()``.
+    __table__: ClassVar[Table]
 
 
 class RegistryKind(enum.StrEnum):

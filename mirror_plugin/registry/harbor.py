@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
 from flask_babel import LazyString
@@ -70,7 +70,7 @@ def repository_path(project: str, repository: str) -> str:
 
 #: What a Harbor call was doing, for its error sentence: a lazy msgid ("list projects"),
 #: translated only if the call fails, in the language of whoever reads it then.
-What = str | LazyString
+What: TypeAlias = str | LazyString
 
 
 def _error(reply: Reply, what: What) -> RegistryError:

@@ -139,6 +139,9 @@ def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> ty
         current request's reaper, which shuts it down when the request's deadline passes.
         """
 
+        _dns_host: str  # urllib3's, declared for mypy (the base is a variable)
+        timeout: float | None
+
         def _new_conn(self) -> Any:
             # urllib3 connects to ``_dns_host``; ``host`` (its getter reads ``_dns_host``) is
             # what goes into the Host header, TLS SNI and the certificate check. So point it at

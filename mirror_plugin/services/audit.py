@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from mirror_plugin.models import AuditEvent
 
+if TYPE_CHECKING:
+    from mirror_plugin.state import SessionLike
+
 
 def record(
-    session: Session,
+    session: SessionLike,
     *,
     actor: str,
     action: str,

@@ -24,7 +24,7 @@ from mirror_plugin.services.bulk import insert_rows
 from mirror_plugin.services.errors import InvalidInput
 from mirror_plugin.services.labels import BINDING_CHANGED
 from mirror_plugin.services.pull import enqueue_spaces, notify_shared
-from mirror_plugin.services.tenancy import known_workspaces
+from mirror_plugin.services.tenancy import known_workspaces as known_workspaces  # re-exported
 from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 
@@ -157,7 +157,7 @@ def _apply(
     # The robots follow in the same transaction's outbox; Harbor is never called from here.
     enqueue_spaces({c.space_id: c.bound + c.unbound for c in changes}, action)
     session().commit()
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     notify_shared({c.space_id: c.bound + c.unbound for c in changes}, action)
     for change in changes:
         if change.bound or change.unbound:

@@ -48,7 +48,9 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
     )
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None  # None only once the connection is closed
+    cursor = driver.cursor()
     with cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[name] for name in given] + list(defaults.values()))

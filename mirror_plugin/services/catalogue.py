@@ -47,7 +47,9 @@ def visibility(workspace_id: str | None, tab: str | None = None) -> Any:
     )
 
 
-def visible_spaces(workspace_id: str | None, tab: str | None = None) -> Select[Any]:
+def visible_spaces(
+    workspace_id: str | None, tab: str | None = None
+) -> Select[Space, Integration]:
     return (
         select(Space, Integration)
         .join(Integration, Space.integration_id == Integration.id)
@@ -122,6 +124,7 @@ def tags(
                 session().add(cached)
             cached.artifacts, cached.fetched_at, cached.error = artifacts, utcnow(), None
             session().commit()
+    assert cached is not None  # fresh, fetched now, or returned above
     return {
         "items": cached.artifacts,
         "stale": bool(cached.error),

@@ -29,7 +29,7 @@ from mirror_plugin.models import (
     utcnow,
 )
 from mirror_plugin.params import has_nul
-from mirror_plugin.policy.rule import registry_key
+from mirror_plugin.policy.hostkey import registry_key
 from mirror_plugin.registry.budget import Budget
 from mirror_plugin.registry.drivers import DRIVERS, kinds_that, probe
 from mirror_plugin.registry.errors import Category, RegistryError
@@ -37,7 +37,10 @@ from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_regist
 from mirror_plugin.registry.netguard import NetworkPolicy
 from mirror_plugin.registry.probe import ConnectionReport
 from mirror_plugin.services import audit
-from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed, SameRegistry
+from mirror_plugin.services.errors import Conflict as Conflict  # re-exported: web, cli
+from mirror_plugin.services.errors import InvalidInput as InvalidInput
+from mirror_plugin.services.errors import ProbeFailed as ProbeFailed
+from mirror_plugin.services.errors import SameRegistry
 from mirror_plugin.services.registry_hosts import (
     parse_aliases,
     record_addresses,
@@ -45,7 +48,8 @@ from mirror_plugin.services.registry_hosts import (
     set_aliases,
 )
 from mirror_plugin.signals import integration_changed
-from mirror_plugin.state import mirror_state, session
+from mirror_plugin.state import mirror_state
+from mirror_plugin.state import session as session  # re-exported: web, cli
 
 if TYPE_CHECKING:
     from mirror_plugin.services.pull_removal import RobotRemoval
@@ -304,7 +308,10 @@ def save(
             _("A registry named %(name)r already exists here; choose another name.", name=name)
         ) from None
     integration_changed.send(
-        current_app._get_current_object(), integration=row, action=action.split(".")[1], actor=actor
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
+        integration=row,
+        action=action.split(".")[1],
+        actor=actor,
     )
     return row
 
@@ -392,6 +399,7 @@ def delete(row: Integration, *, actor: str) -> Removed:
     bindings, spaces = sum(len(ws) for ws in bound.values()), len(space_ids)
     session().expire(row, ["spaces"])
     session().delete(row)
+    detail: dict[str, Any] = {"pull_robots": robots.to_dict()} if robots else {}
     audit.record(
         session(),
         actor=actor,
@@ -400,11 +408,11 @@ def delete(row: Integration, *, actor: str) -> Removed:
         workspaces=workspaces or ([row.workspace_id] if row.workspace_id else []),
         spaces=spaces,
         bindings=bindings,
-        **({"pull_robots": robots.to_dict()} if robots else {}),
+        **detail,
     )
     session().commit()
     integration_changed.send(
-        current_app._get_current_object(),
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
         integration=row,
         action="deleted",
         actor=actor,

@@ -176,7 +176,7 @@ def claim(job_id: int | None = None) -> Job | None:
         return None
     worker = worker_name()
     won = (
-        session()
+        session()  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         .execute(
             update(Job)
             .where(Job.id == candidate, claimable)
@@ -213,7 +213,7 @@ def _give_up(abandoned: Any, now: Any) -> None:
 def _finish(job_id: int, worker: str | None, now: Any, **values: Any) -> bool:
     """Record an outcome if ``worker`` still holds the job (not committed)."""
     return bool(
-        session()
+        session()  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         .execute(
             update(Job)
             .where(Job.id == job_id, Job.worker == worker, Job.status == JobStatus.RUNNING.value)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,7 +64,7 @@ def needs_robot(integration: Integration) -> bool:
     return platform and driver_for(integration.kind).has_pull_robots
 
 
-def enqueue_spaces(space_workspaces: dict[int, Iterable[str]], reason: str) -> None:
+def enqueue_spaces(space_workspaces: Mapping[int, Iterable[str]], reason: str) -> None:
     """Queue the workspaces of private spaces of platform Harbors among ``space_workspaces``
     (space id -> workspaces whose access to it changed). Call before the spaces are deleted."""
     ids = [space_id for space_id, ws in space_workspaces.items() if ws]
@@ -288,7 +288,7 @@ def notify(workspace_id: str, reason: str, *, counted: bool = False) -> None:
         log.exception("mirror_plugin: listing the namespaces of %s failed", workspace_id)
         namespaces = []
     pull_credentials_changed.send(
-        current_app._get_current_object(),
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
         workspace=workspace_id,
         namespaces=namespaces,
         reason=reason,

@@ -197,7 +197,7 @@ def _workers() -> int:
     """``MIRROR_PULL_CONCURRENCY``; 1 on an in-memory SQLite database, whose single
     connection every thread shares."""
     bind = session().get_bind()
-    if bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"):
+    if bind.dialect.name == "sqlite" and bind.engine.url.database in (None, "", ":memory:"):
         return 1
     return max(1, int(current_app.config["MIRROR_PULL_CONCURRENCY"]))
 

@@ -12,8 +12,9 @@ in what the page, the JSON API and the CLI answer, so an Admin can delete them b
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -67,14 +68,15 @@ def delete_robots(row: Integration) -> RobotRemoval:
     removal = RobotRemoval()
     if not needs_robot(row):
         return removal
-    robots = (
+    robots = cast(
+        "Sequence[tuple[int, str]]",  # robot_id is never NULL here: the WHERE says so
         session()
         .execute(
             select(PullRobot.robot_id, PullRobot.robot_name)
             .where(PullRobot.integration_id == row.id, PullRobot.robot_id.is_not(None))
             .order_by(PullRobot.robot_name)
         )
-        .all()
+        .all(),
     )
     if not robots:
         return removal

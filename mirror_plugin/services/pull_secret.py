@@ -97,7 +97,7 @@ def pull_secret(namespace: str) -> PullSecret:
         .order_by(PullRobot.id)
     )
     for robot, host in robots:
-        if robot.projects:
+        if robot.projects and robot.secret_encrypted is not None:  # always: the query says so
             auths[host] = (robot.robot_name, secrets.decrypt(robot.secret_encrypted))
     warehouses = session().scalars(
         select(Integration)

@@ -14,9 +14,9 @@ old address).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from mirror_plugin.models import HostSource, Integration, RegistryHost
 from mirror_plugin.policy.hostkey import (
@@ -28,6 +28,9 @@ from mirror_plugin.policy.hostkey import (
 )
 from mirror_plugin.policy.reference import InvalidReference, parse_reference
 from mirror_plugin.registry.resolver import resolve_addresses
+
+if TYPE_CHECKING:
+    from mirror_plugin.state import SessionLike
 
 MAX_ALIASES = 20
 
@@ -98,7 +101,7 @@ def _replace(row: Integration, source: HostSource, keys: list[str]) -> None:
 
 
 def same_registry(
-    session: Session, owner: str, keys: Iterable[str], *, exclude: int | None = None
+    session: SessionLike, owner: str, keys: Iterable[str], *, exclude: int | None = None
 ) -> tuple[Integration, str] | None:
     """An integration of the same owner (the platform, or one workspace) that already answers
     to one of ``keys`` (canonical host keys: a URL's and its aliases), with the key it shares.

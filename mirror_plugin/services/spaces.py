@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from mirror_plugin.i18n import _
 from mirror_plugin.models import Binding, Integration, RegistryHost, Space, utcnow
@@ -23,10 +23,10 @@ from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.integrations import http_for_row, purge_spaces
 from mirror_plugin.services.paging import count_rows, page_count
 from mirror_plugin.signals import bindings_changed
-from mirror_plugin.state import session
+from mirror_plugin.state import session as session  # re-exported: spaces.session()
 
 HARBOR_PROJECT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
-SORTS = {
+SORTS: dict[str, ColumnElement[Any]] = {
     "name": Space.name.asc(),
     "-name": Space.name.desc(),
     "repos": Space.repo_count.asc(),
@@ -244,7 +244,7 @@ def delete_space(space: Space, *, actor: str) -> list[str]:
         from flask import current_app
 
         bindings_changed.send(
-            current_app._get_current_object(),
+            current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
             integration=integration.name,
             space=name,
             bound=[],

@@ -295,7 +295,7 @@ def apply(
         skipped_repositories=report.skipped_repositories,
     )
     session().commit()
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     for name, workspaces in removed_bindings.items():
         if workspaces:
             bindings_changed.send(

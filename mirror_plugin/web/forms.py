@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks SelectChoice (3.3)
     BooleanField,
     Form,
     PasswordField,

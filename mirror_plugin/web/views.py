@@ -158,7 +158,7 @@ def wants_json() -> bool:
     return request.path.startswith(f"{current_app.config['MIRROR_URL_PREFIX']}/api/")
 
 
-def _json_error(status: int, message: str, **extra: Any) -> Any:
+def _json_error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from mirror_plugin.testing.harbor.store import HarborStore, _Project, _User
 from mirror_plugin.testing.harbor.wire import _ApiError, _fmt, _json, _Request, _Response, _version
@@ -61,7 +61,7 @@ class AccessControl(HarborStore):
             return _ANONYMOUS
         with self._lock:
             if sep and (robot := self._robot_caller(name, secret)) is not None:  # type: ignore[attr-defined]
-                return robot
+                return cast(_Caller, robot)
             if sep and name in self._robots and self._robots[name][0] == secret:
                 return _Caller("robot", name=name, projects=self._robots[name][1])
             user = self._users.get(name)

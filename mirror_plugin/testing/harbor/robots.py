@@ -176,8 +176,10 @@ class RobotEndpoints(HarborStore):
         name = body.get("name")
         if not isinstance(name, str) or not _ROBOT_NAME.match(name) or len(name) > 255:
             raise _bad("robot name is not in lower case or contains illegal characters")
-        duration, level = body.get("duration", -1), body.get("level")
-        permissions = body.get("permissions")
+        # Values of the JSON body, of whatever type until _validate has checked them.
+        duration: Any = body.get("duration", -1)
+        level: Any = body.get("level")
+        permissions: Any = body.get("permissions")
         _validate(duration, level, permissions)
         self._check_projects(permissions)
         if any(robot.name == name for robot in self._robot_accounts.values()):

@@ -161,7 +161,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         emulator: HarborServer = self.server.emulator  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        response = emulator._handle(self.command, self.path, self.headers, body)
+        # An HTTPMessage: a (case-insensitive) mapping, though typeshed does not call it a Mapping.
+        response = emulator._handle(self.command, self.path, self.headers, body)  # type: ignore[arg-type]
         payload = b"" if self.command == "HEAD" else response.body
         self.send_response(response.status)
         if response.content_type and payload:

@@ -159,8 +159,8 @@ def _create(scope: RegistryScope) -> ResponseReturnValue:
     limit_registry_call()
     row = _saved(data, actor=principal.id, workspace_id=scope.workspace_id)
     ok, sentence = first_sync_shown(row, actor=principal.id)
-    data = integration_json(row, integration_counts([row.id]).get(row.id, (0, 0)))
-    return jsonify({**data, "sync": {"ok": ok, "message": sentence}}), 201
+    shown = integration_json(row, integration_counts([row.id]).get(row.id, (0, 0)))
+    return jsonify({**shown, "sync": {"ok": ok, "message": sentence}}), 201
 
 
 def _saved(data: service.IntegrationInput, **keywords: Any) -> Integration:

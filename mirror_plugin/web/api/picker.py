@@ -13,6 +13,7 @@ listing the shared cache cannot answer. ``GET ...&refresh=1`` answers 405 and na
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -65,7 +66,7 @@ def _paging(total: int, page: int, per_page: int) -> dict[str, int]:
     }
 
 
-def _page(query: Any) -> tuple[list[Any], dict[str, int]]:
+def _page(query: Any) -> tuple[Sequence[Any], dict[str, int]]:
     page, per_page = _paging_args()
     total = count_rows(query)
     rows = session().execute(query.limit(per_page).offset((page - 1) * per_page)).all()

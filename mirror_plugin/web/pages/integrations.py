@@ -125,7 +125,7 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
 def _attach(form: IntegrationForm, errors: dict[str, str]) -> None:
     for name, message in errors.items():
         field = getattr(form, name, None) or form.url
-        field.errors = [*field.errors, message]  # type: ignore[list-item]
+        field.errors = [*field.errors, message]
 
 
 def new_view(workspace_id: str | None = None) -> ResponseReturnValue:

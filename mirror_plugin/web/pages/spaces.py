@@ -6,8 +6,6 @@ into a dialog with a searchable multi-select when JavaScript runs.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -35,7 +33,7 @@ def _page_number(name: str = "page") -> int:
     return parse_int(raw, high=10**6) or 1
 
 
-def _back(space: Space) -> Any:
+def _back(space: Space) -> ResponseReturnValue:
     return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=space.integration_id))
 
 
