@@ -19,9 +19,10 @@ from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.models import Integration, RegistryKind
 from mirror_plugin.models.jobs import JobStatus
 from mirror_plugin.services import integrations as service
+from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.job_text import job_error_text, result_summary
 from mirror_plugin.services.jobs import enqueue, run_or_wait, wait_timeout
-from mirror_plugin.state import mirror_state
+from mirror_plugin.state import mirror_state, session
 
 ACTOR = "cli"
 
@@ -32,7 +33,7 @@ def registry_cli() -> None:
 
 
 def find_registry(name: str, workspace: str | None) -> Integration:
-    row = service.session().scalar(
+    row = session().scalar(
         select(Integration).where(
             Integration.name == name, Integration.workspace_id == (workspace or "")
         )
@@ -118,9 +119,9 @@ def _save(
 ) -> Integration:
     try:
         return service.save(data, actor=ACTOR, workspace_id=workspace_id, existing=existing)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
-    except service.Conflict as exc:
+    except Conflict as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -176,7 +177,7 @@ def list_command(workspace: str | None) -> None:
     query = select(Integration).order_by(Integration.workspace_id, Integration.name)
     if workspace:
         query = query.where(Integration.workspace_id == workspace)
-    rows = list(service.session().scalars(query))
+    rows = list(session().scalars(query))
     if not rows:
         click.echo(_("No registry connected."))
     for row in rows:
@@ -193,7 +194,7 @@ def test_command(name: str, workspace: str | None) -> None:
     """Test the saved connection of NAME; exit 1 when it fails."""
     row = find_registry(name, workspace)
     report = service.test_saved(row)
-    service.session().commit()
+    session().commit()
     click.echo(report.message)
     if not report.ok:
         sys.exit(1)
@@ -270,7 +271,7 @@ def sync_command(name: str | None, workspace: str | None) -> None:
     rows = (
         [find_registry(name, workspace)]
         if name
-        else list(service.session().scalars(select(Integration).order_by(Integration.name)))
+        else list(session().scalars(select(Integration).order_by(Integration.name)))
     )
     failed = [row.name for row in rows if not _sync_one(row)]
     if failed:

@@ -24,7 +24,7 @@ from mirror_plugin.services.bulk import insert_rows
 from mirror_plugin.services.errors import InvalidInput
 from mirror_plugin.services.labels import BINDING_CHANGED
 from mirror_plugin.services.pull import enqueue_spaces, notify_shared
-from mirror_plugin.services.tenancy import known_workspaces as known_workspaces  # re-exported
+from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 

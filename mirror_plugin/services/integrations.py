@@ -37,10 +37,7 @@ from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_regist
 from mirror_plugin.registry.netguard import NetworkPolicy
 from mirror_plugin.registry.probe import ConnectionReport
 from mirror_plugin.services import audit
-from mirror_plugin.services.errors import Conflict as Conflict  # re-exported: web, cli
-from mirror_plugin.services.errors import InvalidInput as InvalidInput
-from mirror_plugin.services.errors import ProbeFailed as ProbeFailed
-from mirror_plugin.services.errors import SameRegistry
+from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed, SameRegistry
 from mirror_plugin.services.registry_hosts import (
     parse_aliases,
     record_addresses,
@@ -48,8 +45,7 @@ from mirror_plugin.services.registry_hosts import (
     set_aliases,
 )
 from mirror_plugin.signals import integration_changed
-from mirror_plugin.state import mirror_state
-from mirror_plugin.state import session as session  # re-exported: web, cli
+from mirror_plugin.state import mirror_state, session
 
 if TYPE_CHECKING:
     from mirror_plugin.services.pull_removal import RobotRemoval

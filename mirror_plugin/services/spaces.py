@@ -23,7 +23,7 @@ from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.integrations import http_for_row, purge_spaces
 from mirror_plugin.services.paging import count_rows, page_count
 from mirror_plugin.signals import bindings_changed
-from mirror_plugin.state import session as session  # re-exported: spaces.session()
+from mirror_plugin.state import session
 
 HARBOR_PROJECT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 SORTS: dict[str, ColumnElement[Any]] = {

@@ -20,7 +20,9 @@ from mirror_plugin.i18n import gettext
 from mirror_plugin.models import Integration, Space
 from mirror_plugin.params import iso
 from mirror_plugin.services import integrations as service
+from mirror_plugin.services.errors import InvalidInput, ProbeFailed
 from mirror_plugin.services.jobs import enqueue
+from mirror_plugin.state import session
 from mirror_plugin.web.access import require_fresh_login, require_principal
 from mirror_plugin.web.api.jobs import job_response
 from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, shown_report
@@ -101,7 +103,7 @@ def input_from(
 
     missing = [k for k in ("name", "kind", "url") if existing is None and not body.get(k)]
     if missing:
-        raise service.InvalidInput({k: "This field is required." for k in missing})
+        raise InvalidInput({k: "This field is required." for k in missing})
     return service.IntegrationInput(
         name=pick("name", ""),
         kind=pick("kind", ""),
@@ -118,7 +120,7 @@ def input_from(
 
 def integration_counts(ids: list[int]) -> dict[int, tuple[int, int]]:
     rows = (
-        service.session()
+        session()
         .execute(
             select(
                 Space.integration_id,
@@ -143,7 +145,7 @@ def list_in(scope: RegistryScope, search: str = "") -> list[Integration]:
                 func.lower(Integration.url).like(pattern),
             )
         )
-    return list(service.session().scalars(query.order_by(Integration.name)))
+    return list(session().scalars(query.order_by(Integration.name)))
 
 
 def _list(scope: RegistryScope) -> ResponseReturnValue:
@@ -167,8 +169,8 @@ def _saved(data: service.IntegrationInput, **keywords: Any) -> Integration:
     """``service.save``, with a refused connection check shown as the caller may see it."""
     try:
         return service.save(data, **keywords)
-    except service.ProbeFailed as exc:
-        raise service.InvalidInput({exc.field: shown_report(exc.report).message}) from None
+    except ProbeFailed as exc:
+        raise InvalidInput({exc.field: shown_report(exc.report).message}) from None
 
 
 def _test_unsaved(scope: RegistryScope) -> ResponseReturnValue:
@@ -218,7 +220,7 @@ def api_integration_test(integration_id: int) -> ResponseReturnValue:
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call(test_connection=True)
     report = service.test_saved(row)
-    service.session().commit()
+    session().commit()
     return jsonify(shown_report(report).to_dict())
 
 

@@ -18,6 +18,8 @@ from mirror_plugin.params import is_id, iso, parse_int
 from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.services import bindings, spaces
 from mirror_plugin.services.audit_log import audit_json, query_events
+from mirror_plugin.services.tenancy import known_workspaces
+from mirror_plugin.state import session
 from mirror_plugin.web.access import require_principal
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.scopes import integration_or_404, resolve
@@ -33,7 +35,7 @@ def platform_integration_or_404(integration_id: int) -> Integration:
 
 def space_or_404(space_id: int) -> Space:
     resolve(None)
-    space = spaces.session().get(Space, space_id) if is_id(space_id) else None
+    space = session().get(Space, space_id) if is_id(space_id) else None
     if space is None or not space.integration.is_platform:
         abort(404, description=gettext("No such space."))
     return space
@@ -86,7 +88,7 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
 
 def api_spaces(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
-    names = bindings.known_workspaces()
+    names = known_workspaces()
     if request.method == "POST":
         body = json_body()
         name, public = body.get("name"), body.get("public", False)
@@ -129,7 +131,7 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
 def api_space(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     actor = require_principal().id
-    names = bindings.known_workspaces()
+    names = known_workspaces()
     if request.method == "DELETE":
         limit_harbor_call(space.integration)
         unbound = spaces.delete_space(space, actor=actor)
@@ -170,7 +172,7 @@ def api_batch_bindings() -> ResponseReturnValue:
 def api_workspaces() -> ResponseReturnValue:
     """The host's workspaces, for the dialog's multi-select."""
     resolve(None)
-    names = bindings.known_workspaces()
+    names = known_workspaces()
     return jsonify({"items": [{"id": k, "name": v} for k, v in names.items()]})
 
 

@@ -21,8 +21,10 @@ from mirror_plugin.models import Integration
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import integrations as service
 from mirror_plugin.services import spaces
+from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed
 from mirror_plugin.services.job_text import result_summary
 from mirror_plugin.services.jobs import enqueue
+from mirror_plugin.state import session
 from mirror_plugin.web.access import require_fresh_login, require_principal
 from mirror_plugin.web.api.integrations import integration_counts, list_in
 from mirror_plugin.web.api.jobs import job_or_404, shown_job_error
@@ -97,7 +99,7 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
     if testing:
         try:
             report = service.test_connection(data, platform=scope.is_platform, existing=row)
-        except service.InvalidInput as exc:
+        except InvalidInput as exc:
             _attach(form, exc.errors)
             return _form_page(scope, form, row, status=422)
         report = shown_report(report)
@@ -106,13 +108,13 @@ def _submit(scope: RegistryScope, row: Integration | None) -> ResponseReturnValu
         saved = service.save(
             data, actor=principal.id, workspace_id=scope.workspace_id, existing=row
         )
-    except service.ProbeFailed as exc:
+    except ProbeFailed as exc:
         _attach(form, {exc.field: shown_report(exc.report).message})
         return _form_page(scope, form, row, status=422)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         _attach(form, exc.errors)
         return _form_page(scope, form, row, status=422)
-    except service.Conflict as exc:
+    except Conflict as exc:
         getattr(form, exc.field, form.name).errors = [str(exc)]
         return _form_page(scope, form, row, status=409)
     flash(_("Saved %(name)s.", name=saved.name), "success")
@@ -199,7 +201,7 @@ def test_view(integration_id: int, workspace_id: str | None = None) -> ResponseR
         flash(str(exc.description), "error")
         return redirect(scope_url(scope, "detail", integration_id=row.id))
     report = shown_report(service.test_saved(row))
-    service.session().commit()
+    session().commit()
     flash(report.message, "success" if report.ok else "error")
     return redirect(scope_url(scope, "detail", integration_id=row.id))
 

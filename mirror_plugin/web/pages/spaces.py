@@ -18,6 +18,7 @@ from mirror_plugin.services.audit_log import query_events
 from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.labels import AUDIT_ACTIONS
 from mirror_plugin.services.pull_reconcile import pending_by_workspace
+from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.web.access import require_principal
 from mirror_plugin.web.api.spaces import (
     limit_harbor_call,
@@ -70,7 +71,7 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
         tab=tab,
         sort=sort,
         search=search,
-        workspaces=bindings.known_workspaces(),
+        workspaces=known_workspaces(),
         pull_pending=pending_by_workspace(integration.id),
     )
 
@@ -78,7 +79,7 @@ def spaces_page(integration_id: int) -> ResponseReturnValue:
 def bind_page(space_id: int) -> ResponseReturnValue:
     """Bind Workspace without JavaScript: the same choice as the dialog, as a page."""
     space = space_or_404(space_id)
-    names = bindings.known_workspaces()
+    names = known_workspaces()
     if request.method == "POST":
         try:
             change = bindings.set_workspaces(
@@ -125,7 +126,7 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
     today; making one private narrows access and happens at once."""
     space = space_or_404(space_id)
     if request.method == "GET":
-        names = bindings.known_workspaces()
+        names = known_workspaces()
         bound = spaces.bindings_of([space_id])[space_id]
         return render_template(
             "mirror_plugin/space_public.html",
@@ -205,7 +206,7 @@ def batch_action(integration_id: int) -> ResponseReturnValue:
     except InvalidInput as exc:
         flash(" ".join(exc.errors.values()), "error")
     else:
-        names = bindings.known_workspaces()
+        names = known_workspaces()
         flash(" ".join(describe(c, names) for c in changes), "success")
     return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
 
@@ -223,7 +224,7 @@ def audit_page() -> ResponseReturnValue:
         "mirror_plugin/audit.html",
         page=page,
         args=request.args,
-        workspaces=bindings.known_workspaces(),
+        workspaces=known_workspaces(),
         actions=AUDIT_ACTIONS,
     )
 
