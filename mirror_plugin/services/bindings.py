@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from mirror_plugin.i18n import _
-from mirror_plugin.models import Binding, Space, utcnow
+from mirror_plugin.models import AuditEvent, Binding, Space, utcnow
 from mirror_plugin.services import audit
 from mirror_plugin.services.bulk import insert_rows
 from mirror_plugin.services.errors import InvalidInput
@@ -119,6 +119,7 @@ def _apply(
     now = utcnow()
     changes: list[BindingChange] = []
     additions: list[dict[str, Any]] = []
+    events: list[AuditEvent] = []
     for space in spaces:
         before = current[space.id]
         after = target(before)
@@ -141,34 +142,38 @@ def _apply(
             for w in change.bound
         ]
         if change.bound or change.unbound:
-            audit.record(
-                session(),
-                actor=actor,
-                action=action,
-                integration=change.integration,
-                space=space.name,
-                workspaces=change.bound + change.unbound,
-                bound=change.bound,
-                unbound=change.unbound,
+            events.append(
+                audit.event(
+                    actor=actor,
+                    action=action,
+                    integration=change.integration,
+                    space=space.name,
+                    workspaces=change.bound + change.unbound,
+                    bound=change.bound,
+                    unbound=change.unbound,
+                )
             )
         changes.append(change)
     if additions:
         insert_rows(Binding, additions)
     # The robots follow in the same transaction's outbox; Harbor is never called from here.
     enqueue_spaces({c.space_id: c.bound + c.unbound for c in changes}, action)
-    session().commit()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-    notify_shared({c.space_id: c.bound + c.unbound for c in changes}, action)
-    for change in changes:
-        if change.bound or change.unbound:
-            bindings_changed.send(
-                app,
-                integration=change.integration,
-                space=change.space,
-                bound=change.bound,
-                unbound=change.unbound,
+    changed = [c for c in changes if c.bound or c.unbound]
+    audit.commit_change(
+        *events,
+        notify=[
+            audit.notice(
+                bindings_changed,
+                integration=c.integration,
+                space=c.space,
+                bound=c.bound,
+                unbound=c.unbound,
                 actor=actor,
             )
+            for c in changed
+        ],
+    )
+    notify_shared({c.space_id: c.bound + c.unbound for c in changes}, action)
     return changes
 
 

@@ -75,8 +75,6 @@ class IntegrationInput:
     share_pull_credentials: bool | None = None
 
 
-
-
 def network_policy(*, workspace: bool) -> NetworkPolicy:
     """The allow-list for a platform integration, or the (maybe narrower) one for warehouses."""
     state = mirror_state()
@@ -147,8 +145,8 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
         raise InvalidInput(errors)
     name = data.name.strip()
     if not NAME_PATTERN.fullmatch(name):
-        errors["name"] = (
-            _("Use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+        errors["name"] = _(
+            "Use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit."
         )
     if data.kind not in KINDS:
         errors["kind"] = _("Choose Harbor or Docker Registry.")
@@ -159,8 +157,8 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
         try:
             x509.load_pem_x509_certificates(bundle.encode())
         except ValueError:
-            errors["ca_bundle"] = (
-                _("Paste one or more PEM certificates (-----BEGIN CERTIFICATE-----).")
+            errors["ca_bundle"] = _(
+                "Paste one or more PEM certificates (-----BEGIN CERTIFICATE-----)."
             )
     url = ""
     try:
@@ -176,12 +174,9 @@ def _validated(data: IntegrationInput, existing: Integration | None, *, workspac
     elif password is None:
         # A user name without a password would silently connect anonymously.
         if existing is None or existing.password_encrypted is None:
-            errors["password"] = (
-                _(
-                    "Enter the password of %(user)s (or clear the user name to connect "
-                    "anonymously).",
-                    user=username,
-                )
+            errors["password"] = _(
+                "Enter the password of %(user)s (or clear the user name to connect anonymously).",
+                user=username,
             )
         elif url and url != existing.url:
             errors["password"] = _("Enter the password again: the URL changed.")
@@ -286,29 +281,28 @@ def save(
     if existing is None:
         session().add(row)
     action = "integration.updated" if existing is not None else "integration.created"
-    audit.record(
-        session(),
-        actor=actor,
-        action=action,
-        integration=name,
-        workspaces=[owner] if owner else [],
-        kind=data.kind,
-        url=row.url,
-        changed=changed,
-    )
     try:
-        session().commit()
+        audit.commit_change(
+            audit.event(
+                actor=actor,
+                action=action,
+                integration=name,
+                workspaces=[owner] if owner else [],
+                kind=data.kind,
+                url=row.url,
+                changed=changed,
+            ),
+            notify=[
+                audit.notice(
+                    integration_changed, integration=row, action=action.split(".")[1], actor=actor
+                )
+            ],
+        )
     except IntegrityError:
         session().rollback()
         raise Conflict(
             _("A registry named %(name)r already exists here; choose another name.", name=name)
         ) from None
-    integration_changed.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
-        integration=row,
-        action=action.split(".")[1],
-        actor=actor,
-    )
     return row
 
 
@@ -396,22 +390,24 @@ def delete(row: Integration, *, actor: str) -> Removed:
     session().expire(row, ["spaces"])
     session().delete(row)
     detail: dict[str, Any] = {"pull_robots": robots.to_dict()} if robots else {}
-    audit.record(
-        session(),
-        actor=actor,
-        action="integration.deleted",
-        integration=row.name,
-        workspaces=workspaces or ([row.workspace_id] if row.workspace_id else []),
-        spaces=spaces,
-        bindings=bindings,
-        **detail,
-    )
-    session().commit()
-    integration_changed.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
-        integration=row,
-        action="deleted",
-        actor=actor,
-        unbound_workspaces=workspaces,
+    audit.commit_change(
+        audit.event(
+            actor=actor,
+            action="integration.deleted",
+            integration=row.name,
+            workspaces=workspaces or ([row.workspace_id] if row.workspace_id else []),
+            spaces=spaces,
+            bindings=bindings,
+            **detail,
+        ),
+        notify=[
+            audit.notice(
+                integration_changed,
+                integration=row,
+                action="deleted",
+                actor=actor,
+                unbound_workspaces=workspaces,
+            )
+        ],
     )
     return Removed(bindings, robots)

@@ -68,15 +68,15 @@ def forget(workspace_id: str, *, actor: str) -> WorkspaceReferences:
 
     enqueue_workspace(workspace_id, "workspace.forgotten")  # its robots go, via the outbox
     session().execute(delete(Binding).where(Binding.workspace_id == workspace_id))
-    audit.record(
-        session(),
-        actor=actor,
-        action="workspace.forgotten",
-        workspaces=[workspace_id],
-        bindings=len(found.bindings),
-        warehouses=found.warehouses,
+    audit.commit_change(
+        audit.event(
+            actor=actor,
+            action="workspace.forgotten",
+            workspaces=[workspace_id],
+            bindings=len(found.bindings),
+            warehouses=found.warehouses,
+        )
     )
-    session().commit()
     for row in list(
         session().scalars(select(Integration).where(Integration.workspace_id == workspace_id))
     ):

@@ -171,15 +171,15 @@ def create_space(integration: Integration, name: str, *, public: bool, actor: st
         synced_at=utcnow(),
     )
     session().add(space)
-    audit.record(
-        session(),
-        actor=actor,
-        action="space.created",
-        integration=integration.name,
-        space=name,
-        public=public,
+    audit.commit_change(
+        audit.event(
+            actor=actor,
+            action="space.created",
+            integration=integration.name,
+            space=name,
+            public=public,
+        )
     )
-    session().commit()
     return space
 
 
@@ -200,14 +200,14 @@ def set_public(space: Space, public: bool, *, actor: str) -> None:
             workspaces,
             "space.made_public" if public else "space.made_private",
         )
-    audit.record(
-        session(),
-        actor=actor,
-        action="space.made_public" if public else "space.made_private",
-        integration=space.integration.name,
-        space=space.name,
+    audit.commit_change(
+        audit.event(
+            actor=actor,
+            action="space.made_public" if public else "space.made_private",
+            integration=space.integration.name,
+            space=space.name,
+        )
     )
-    session().commit()
 
 
 def delete_space(space: Space, *, actor: str) -> list[str]:
@@ -231,26 +231,24 @@ def delete_space(space: Space, *, actor: str) -> list[str]:
     name = space.name
     workspaces = purge_spaces([space.id])[space.id]
     session().expire_all()
-    audit.record(
-        session(),
-        actor=actor,
-        action="space.deleted",
+    unbound = audit.notice(
+        bindings_changed,
         integration=integration.name,
         space=name,
-        workspaces=workspaces,
+        bound=[],
+        unbound=workspaces,
+        actor=actor,
     )
-    session().commit()
-    if workspaces:
-        from flask import current_app
-
-        bindings_changed.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
+    audit.commit_change(
+        audit.event(
+            actor=actor,
+            action="space.deleted",
             integration=integration.name,
             space=name,
-            bound=[],
-            unbound=workspaces,
-            actor=actor,
-        )
+            workspaces=workspaces,
+        ),
+        notify=[unbound] if workspaces else [],
+    )
     return workspaces
 
 

@@ -268,14 +268,16 @@ def apply(
 
     gone = purge_spaces([space.id for space in existing.values()])
     removed_bindings = {space.name: gone[space.id] for space in existing.values()}
+    events = []
     for name, workspaces in removed_bindings.items():
-        audit.record(
-            session(),
-            actor=actor,
-            action="space.removed_upstream",
-            integration=row.name,
-            space=name,
-            workspaces=workspaces,
+        events.append(
+            audit.event(
+                actor=actor,
+                action="space.removed_upstream",
+                integration=row.name,
+                space=name,
+                workspaces=workspaces,
+            )
         )
         report.removed.append(name)
     report.unbound_workspaces = sorted({w for ws in removed_bindings.values() for w in ws})
@@ -283,8 +285,7 @@ def apply(
     row.last_synced_at = now
     row.health, row.last_error, row.last_checked_at = Health.HEALTHY.value, None, now
     record_addresses(row)
-    audit.record(
-        session(),
+    synced = audit.event(
         actor=actor,
         action="integration.synced",
         integration=row.name,
@@ -294,13 +295,22 @@ def apply(
         skipped_spaces=report.skipped_spaces,
         skipped_repositories=report.skipped_repositories,
     )
-    session().commit()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
-    for name, workspaces in removed_bindings.items():
-        if workspaces:
-            bindings_changed.send(
-                app, integration=row.name, space=name, bound=[], unbound=workspaces, actor=actor
+    audit.commit_change(
+        *events,
+        synced,
+        notify=[
+            audit.notice(
+                bindings_changed,
+                integration=row.name,
+                space=name,
+                bound=[],
+                unbound=workspaces,
+                actor=actor,
             )
+            for name, workspaces in removed_bindings.items()
+            if workspaces
+        ],
+    )
     return report
 
 
