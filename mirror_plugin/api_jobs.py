@@ -20,6 +20,7 @@ from .jobs_models import Job, JobStatus
 from .models import Integration
 from .params import is_id, iso
 from .registry.errors import Category, RegistryError
+from .reworded import reworded
 from .scopes import RegistryScope, integration_or_404
 from .sync import SyncReport
 from .views import blueprint
@@ -39,12 +40,12 @@ def job_or_404(
 
 
 def job_error_text(job: Job) -> str:
-    """The job's failure in full, in the reader's language as far as it can be: the job's own
-    failures are msgids (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no
-    user's language; a registry's sentence was written when it failed, and is kept as it is."""
+    """The job's failure in full, in the reader's language: the job's own failures are msgids
+    (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no user's language; a
+    registry's sentence was written in the job's (English) and is reworded when shown."""
     if job.error_category is None and job.error:
         return _(job.error, num=job.attempts)
-    return job.error or ""
+    return reworded(job.error or "")
 
 
 def shown_job_error(job: Job) -> RegistryError | None:

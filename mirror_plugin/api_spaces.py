@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from . import bindings, spaces
 from .audit_log import audit_json, query_events
 from .auth import require_principal
+from .disclosure import shown_last_error
 from .i18n import gettext
 from .models import Integration, Space
 from .params import is_id, iso, parse_int
@@ -120,7 +121,7 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
             "pages": page.pages,
             "per_page": page.per_page,
             "health": integration.health,
-            "last_error": integration.last_error,
+            "last_error": shown_last_error(integration.last_error),
             "last_synced_at": iso(integration.last_synced_at),
         }
     )
