@@ -247,6 +247,10 @@ def test_dates_numbers_and_relative_times_follow_the_locale(
         assert i18n.format_datetime(when) == "2026年12月1日 23:05 UTC"
     with app.test_request_context():
         assert i18n.format_datetime(when) == "Dec 1, 2026, 23:05 UTC"
+        # A registry's push time: Go's nanoseconds, another offset; text that is no time stays.
+        assert i18n.format_datetime("2026-12-01T23:05:00.123456789Z") == "Dec 1, 2026, 23:05 UTC"
+        assert i18n.format_datetime("2026-12-02T07:05:00+08:00") == "Dec 1, 2026, 23:05 UTC"
+        assert i18n.format_datetime("yesterday") == "yesterday"
 
 
 def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,6 +298,9 @@ def test_the_image_list_and_its_tags_are_chinese(api: Any, harbor: HarborEmulato
         f"/mirror/workspaces/ws-a/images/{library}/tags?repository=library/nginx", headers=ZH
     ).get_data(as_text=True)
     assert ">按标签复制<" in tags and ">按摘要复制<" in tags
+    # Push times are dates like the console's others, not the registry's ISO strings.
+    assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d UTC</td>", tags)
+    assert not re.search(r"<td>\d{4}-\d\d-\d\d[ T]\d\d:\d\d", tags)
     assert "公开，所有命名空间均可使用" in tags
     # copy.js says "Copied" through the page's script catalogue.
     catalogue = re.search(r'data-mirror-i18n="([^"]+)"', tags)
