@@ -79,11 +79,15 @@ def _example_image() -> str:
     return f"{url.split('://', 1)[1]}/library/nginx:1.25"
 
 
-@bp.errorhandler(400)
-@bp.errorhandler(403)
-@bp.errorhandler(404)
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(404)
 def _error(exc: HTTPException) -> tuple[str, int]:
-    return render_template("console/error.html", error=exc), exc.code or 500
+    """The console's pages' errors, and addresses no route serves, inside the console (the
+    plugin renders its own under its prefix). Werkzeug's own description is English: the page
+    then says it in the reader's language; a description given by our code is kept."""
+    own = exc.description if exc.description != type(exc).description else None
+    return render_template("console/error.html", error=exc, message=own), exc.code or 500
 
 
 @bp.route("/")

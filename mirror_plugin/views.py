@@ -21,7 +21,7 @@ from .errorpages import error_page
 from .i18n import TEMPLATE_FILTERS, _
 from .i18n import template_globals as i18n_globals
 from .integrations import Conflict, InvalidInput
-from .labels import action_label, health_label, reason_label
+from .labels import action_label, cluster_mode_label, health_label, reason_label
 from .params import has_nul
 from .registry.errors import RegistryError
 from .resources import templates_dir
@@ -136,6 +136,7 @@ blueprint.add_app_template_filter(visible, "mirror_visible")
 # Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
 blueprint.add_app_template_filter(reason_label, "mirror_reason")
 blueprint.add_app_template_filter(action_label, "mirror_action")
+blueprint.add_app_template_filter(cluster_mode_label, "mirror_cluster_mode")
 blueprint.add_app_template_global(health_label, "mirror_health")
 for _name, _function in TEMPLATE_FILTERS.items():
     blueprint.add_app_template_filter(_function, _name)
