@@ -266,6 +266,65 @@ def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.Monkey
     assert "No registry connected." in runner.invoke(args=["mirror", "registry", "list"]).output
 
 
+def _terminal(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    # The commands set the process's locale outside requests: put it back after the test.
+    monkeypatch.setattr(i18n, "_outside_requests", i18n.DEFAULT_LOCALE)
+    monkeypatch.setenv("LANG", lang)
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_cli_help_is_in_the_terminal_s_language(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = app.test_cli_runner()
+
+    def shown(*args: str) -> str:  # help as read, whatever the line width wrapped
+        return " ".join(runner.invoke(args=list(args)).output.split())
+
+    _terminal(monkeypatch, "zh_CN.UTF-8")
+    # The host's command list names the group before anything of it runs.
+    assert "镜像仓库：数据库迁移、仓库和部署钩子。" in shown("--help")
+    group = shown("mirror", "--help")
+    assert (
+        "镜像仓库：数据库迁移、仓库和部署钩子。" in group
+        and "连接、列出、测试和删除仓库。" in group
+    )
+    command = shown("mirror", "pull-secret", "--help")
+    assert "打印 NAMESPACE 的镜像拉取密钥 Secret" in command
+    assert "Secret 所在的 Kubernetes 命名空间（默认：NAMESPACE）。" in command
+    cluster = shown("mirror", "cluster", "add", "--help")
+    assert "不经判定直接放行的命名空间（可重复；默认：kube-system" in cluster
+    _terminal(monkeypatch, "en_US.UTF-8")
+    english = shown("mirror", "pull-secret", "--help")
+    assert "Kubernetes namespace of the Secret (default: NAMESPACE)." in english
+    assert "镜像" not in english
+
+
+def test_pull_secret_refusals_are_in_the_terminal_s_language(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = app.test_cli_runner()
+    _terminal(monkeypatch, "zh_CN.UTF-8")
+    # "prod/a-web" is the console's namespace, not a Kubernetes one: say which to give.
+    chinese = runner.invoke(args=["mirror", "pull-secret", "prod/a-web"])
+    assert chinese.exit_code == 2
+    assert "'prod/a-web' 不是 Kubernetes 命名空间名称（须为 DNS-1123 标签）" in chinese.output
+    named = runner.invoke(
+        args=[
+            "mirror",
+            "pull-secret",
+            "prod/a-web",
+            "--k8s-namespace",
+            "a-web",
+            "--name",
+            "Bad_Name",
+        ]
+    )
+    assert "'Bad_Name' 不是有效的 Secret 名称（须为 DNS-1123 子域名）。" in named.output
+    _terminal(monkeypatch, "en_US.UTF-8")
+    english = runner.invoke(args=["mirror", "pull-secret", "prod/a-web"])
+    assert "'prod/a-web' is not a Kubernetes namespace name (a DNS-1123 label)" in english.output
+
+
 # -- what the merged work shows a Chinese-speaking user -------------------------------------
 
 
