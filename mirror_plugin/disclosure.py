@@ -63,7 +63,7 @@ def _tenant_text(category: Category | str | None, message: str) -> tuple[str, st
 
 
 def shown_error(error: RegistryError) -> RegistryError:
-    """``error`` as the current user may see it (itself for the platform Admin)."""
+    """``error`` as the current user may see it (in full for the platform Admin)."""
     if detailed():
         return RegistryError(error.category, reworded(error.message), status=error.status)
     category, message = _tenant_text(error.category, error.message)
