@@ -83,7 +83,23 @@ def _example_image() -> str:
 @bp.errorhandler(403)
 @bp.errorhandler(404)
 def _error(exc: HTTPException) -> tuple[str, int]:
-    return render_template("console/error.html", error=exc), exc.code or 500
+    """The console's pages' errors inside the console. Werkzeug's own description is English:
+    the page then says it in the reader's language; a description given by our code is kept."""
+    own = exc.description if exc.description != type(exc).description else None
+    return render_template("console/error.html", error=exc, message=own), exc.code or 500
+
+
+@bp.app_errorhandler(HTTPException)
+def _elsewhere(exc: HTTPException) -> tuple[str, int] | HTTPException:
+    """The same page for an address no route serves and the admission page's refusals.
+
+    Registered for the class, not for codes: Flask tries every code handler, the app's
+    included, before any class handler, so an app-wide 404 would take the plugin's own errors
+    (JSON under its ``/api/``) from it. The plugin's blueprint handler still answers first for
+    its routes, and it rewrites an unrouted 404 under its prefix itself."""
+    if exc.code not in (400, 403, 404):
+        return exc
+    return _error(exc)
 
 
 @bp.route("/")

@@ -237,13 +237,24 @@ def _aware(when: dt.datetime) -> dt.datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
-def format_datetime(when: dt.datetime | None, empty: str = "", *, seconds: bool = False) -> str:
+def format_datetime(
+    when: dt.datetime | str | None, empty: str = "", *, seconds: bool = False
+) -> str:
     """A date and a 24-hour time in the current locale, in UTC (``Dec 1, 2026, 23:05 UTC``,
-    ``2026年12月1日 23:05 UTC``): the locale's medium date, joined as the locale joins them."""
+    ``2026年12月1日 23:05 UTC``): the locale's medium date, joined as the locale joins them.
+
+    A string is a registry's ISO 8601 time (an artifact's push time, kept as the registry sent
+    it): shown like the plugin's own times; one that is no such time is shown as it is."""
+    if isinstance(when, str):
+        shown = when
+        try:
+            when = dt.datetime.fromisoformat(shown.strip())
+        except ValueError:
+            return shown or empty
     if when is None:
         return empty
     locale = _locale()
-    when = _aware(when)
+    when = _aware(when).astimezone(dt.UTC)
     time = dates.format_time(when, "HH:mm:ss" if seconds else "HH:mm", tzinfo=dt.UTC, locale=locale)
     date = dates.format_date(when, "medium", locale=locale)
     return f"{str(locale.datetime_formats['medium']).format(time, date)} UTC"

@@ -53,3 +53,25 @@ def test_search_narrows_the_rows_and_copy_puts_the_reference_on_the_clipboard(
     pinned = page.evaluate("navigator.clipboard.readText()")
     assert re.fullmatch(re.escape(f"{sandbox.harbor_host}/library/nginx") + DIGEST, pinned)
     assert pinned in tag.inner_text()  # the reference copied is the one shown on the row
+
+
+def test_a_chinese_tags_page_keeps_its_headings_whole_and_dates_localised(
+    open_page: Any,
+) -> None:
+    page = open_page("eddie", "/mirror/workspaces/alpha/images?q=nginx", "zh-CN")
+    page.locator("a[href*='tags?repository=library/nginx']").first.click()
+    page.locator("tr[data-tag='1.25']").wait_for()
+    headings = page.locator("table.mirror-table thead th")
+    assert headings.count() == 5
+    # Each heading is read on one line: "平台" is not cut into "平" over "台" in a narrow column.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('table.mirror-table thead th')].map(th => {
+            const range = document.createRange();
+            range.selectNodeContents(th);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return [th.textContent.trim(), tops.size];
+        })"""
+    )
+    assert [text for text, count in lines if count != 1] == [], lines
+    pushed = page.locator("tr[data-tag='1.25'] td").nth(3).inner_text()
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d UTC", pushed), pushed

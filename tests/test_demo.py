@@ -620,7 +620,9 @@ def test_the_demo_cluster_and_its_admission_decisions(browser: FlaskClient, host
     browser.post("/logout", data={"csrf_token": token(browser, "/workloads")})
     assert sign_in(browser, "admin") == 302
     page = browser.get("/admission").get_data(as_text=True)
-    assert "<code>cluster-1</code>" in page and "enforce" in page
+    # The cluster's mode in words (the code only in a tooltip, as a refusal's reason).
+    assert "<code>cluster-1</code>" in page and "Enforce: refuse the workload" in _shown(page)
+    assert "enforce" not in _shown(page).lower().replace("enforce: refuse", "")
     # the seed's sample reviews: Team Beta's namespace refused Team Alpha's private image
     assert "system:serviceaccount:ci:deployer" in page and "<code>bob</code>" in page
     assert f"{host}/alpha-private/web:1.0" in page
@@ -632,6 +634,37 @@ def test_the_demo_cluster_and_its_admission_decisions(browser: FlaskClient, host
         browser.get("/admission", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     )
     assert "私有镜像空间未绑定到此工作空间" in chinese and "集群拒绝了工作负载" in chinese
+    assert "强制：拒绝工作负载" in chinese and "Enforce" not in chinese
+
+
+def test_console_errors_are_pages_of_the_console_in_the_reader_s_language(
+    browser: FlaskClient,
+) -> None:
+    assert sign_in(browser, "eddie") == 302
+    zh = {"Accept-Language": "zh-CN"}
+    for path in ("/admission", "/no-such-page"):  # the Admin's page; an address of nothing
+        response = browser.get(path, headers=zh)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 404, path
+        assert '<html lang="zh-Hans">' in html and "<h1>404 · 页面不存在</h1>" in html, path
+        assert "控制台中没有此页面" in html and "返回控制台" in html
+        assert "Not Found" not in html and "requested URL" not in html
+    english = browser.get("/no-such-page").get_data(as_text=True)
+    assert "404 · Page not found" in english and "no such page in the console" in english
+    # Under the plugin's prefix the plugin's own error page answers, as before.
+    plugin = browser.get("/mirror/no-such-page", headers=zh).get_data(as_text=True)
+    assert "镜像仓库中没有此页面；请检查地址。" in plugin
+
+
+def test_the_audit_log_names_pull_robot_events(browser: FlaskClient) -> None:
+    assert sign_in(browser, "admin") == 302
+    page = _shown(browser.get("/mirror/audit").get_data(as_text=True))
+    # The seed's bindings made Harbor robot accounts for pull access.
+    assert "Pull robot account created" in page and "pull.robot_created" not in page
+    chinese = _shown(
+        browser.get("/mirror/audit", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    )
+    assert "已创建拉取机器人账号" in chinese and "pull.robot" not in chinese
 
 
 def _shown(html: str) -> str:

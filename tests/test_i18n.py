@@ -248,6 +248,10 @@ def test_dates_numbers_and_relative_times_follow_the_locale(
         assert i18n.format_datetime(when) == "2026年12月1日 23:05 UTC"
     with app.test_request_context():
         assert i18n.format_datetime(when) == "Dec 1, 2026, 23:05 UTC"
+        # A registry's push time: Go's nanoseconds, another offset; text that is no time stays.
+        assert i18n.format_datetime("2026-12-01T23:05:00.123456789Z") == "Dec 1, 2026, 23:05 UTC"
+        assert i18n.format_datetime("2026-12-02T07:05:00+08:00") == "Dec 1, 2026, 23:05 UTC"
+        assert i18n.format_datetime("yesterday") == "yesterday"
 
 
 def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,6 +265,65 @@ def test_cli_speaks_the_terminal_s_language(app: Any, monkeypatch: pytest.Monkey
     assert chinese.exit_code == 0 and "尚未连接仓库。" in chinese.output
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert "No registry connected." in runner.invoke(args=["mirror", "registry", "list"]).output
+
+
+def _terminal(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    # The commands set the process's locale outside requests: put it back after the test.
+    monkeypatch.setattr(i18n, "_outside_requests", i18n.DEFAULT_LOCALE)
+    monkeypatch.setenv("LANG", lang)
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_cli_help_is_in_the_terminal_s_language(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = app.test_cli_runner()
+
+    def shown(*args: str) -> str:  # help as read, whatever the line width wrapped
+        return " ".join(runner.invoke(args=list(args)).output.split())
+
+    _terminal(monkeypatch, "zh_CN.UTF-8")
+    # The host's command list names the group before anything of it runs.
+    assert "镜像仓库：数据库迁移、仓库和部署钩子。" in shown("--help")
+    group = shown("mirror", "--help")
+    assert (
+        "镜像仓库：数据库迁移、仓库和部署钩子。" in group
+        and "连接、列出、测试和删除仓库。" in group
+    )
+    command = shown("mirror", "pull-secret", "--help")
+    assert "打印 NAMESPACE 的镜像拉取密钥 Secret" in command
+    assert "Secret 所在的 Kubernetes 命名空间（默认：NAMESPACE）。" in command
+    cluster = shown("mirror", "cluster", "add", "--help")
+    assert "不经判定直接放行的命名空间（可重复；默认：kube-system" in cluster
+    _terminal(monkeypatch, "en_US.UTF-8")
+    english = shown("mirror", "pull-secret", "--help")
+    assert "Kubernetes namespace of the Secret (default: NAMESPACE)." in english
+    assert "镜像" not in english
+
+
+def test_pull_secret_refusals_are_in_the_terminal_s_language(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = app.test_cli_runner()
+    _terminal(monkeypatch, "zh_CN.UTF-8")
+    # "prod/a-web" is the console's namespace, not a Kubernetes one: say which to give.
+    chinese = runner.invoke(args=["mirror", "pull-secret", "prod/a-web"])
+    assert chinese.exit_code == 2
+    assert "'prod/a-web' 不是 Kubernetes 命名空间名称（须为 DNS-1123 标签）" in chinese.output
+    named = runner.invoke(
+        args=[
+            "mirror",
+            "pull-secret",
+            "prod/a-web",
+            "--k8s-namespace",
+            "a-web",
+            "--name",
+            "Bad_Name",
+        ]
+    )
+    assert "'Bad_Name' 不是有效的 Secret 名称（须为 DNS-1123 子域名）。" in named.output
+    _terminal(monkeypatch, "en_US.UTF-8")
+    english = runner.invoke(args=["mirror", "pull-secret", "prod/a-web"])
+    assert "'prod/a-web' is not a Kubernetes namespace name (a DNS-1123 label)" in english.output
 
 
 # -- what the merged work shows a Chinese-speaking user -------------------------------------
@@ -295,6 +358,9 @@ def test_the_image_list_and_its_tags_are_chinese(api: Any, harbor: HarborEmulato
         f"/mirror/workspaces/ws-a/images/{library}/tags?repository=library/nginx", headers=ZH
     ).get_data(as_text=True)
     assert ">按标签复制<" in tags and ">按摘要复制<" in tags
+    # Push times are dates like the console's others, not the registry's ISO strings.
+    assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d UTC</td>", tags)
+    assert not re.search(r"<td>\d{4}-\d\d-\d\d[ T]\d\d:\d\d", tags)
     assert "公开，所有命名空间均可使用" in tags
     # copy.js says "Copied" through the page's script catalogue.
     catalogue = re.search(r'data-mirror-i18n="([^"]+)"', tags)

@@ -14,11 +14,12 @@ from pathlib import Path
 import click
 
 from mirror_plugin.admission import clusters, manifests
-from mirror_plugin.cli import mirror_cli
+from mirror_plugin.cli import mirror_cli, option
 from mirror_plugin.i18n import _
+from mirror_plugin.i18n import lazy_gettext as _l
 
 cluster_cli = click.Group(
-    "cluster", help="Kubernetes clusters whose API server asks the admission webhook."
+    "cluster", help=_l("Kubernetes clusters whose API server asks the admission webhook.")
 )
 mirror_cli.add_command(cluster_cli)
 
@@ -34,32 +35,35 @@ def _cluster_errors(*more: type[Exception]) -> Iterator[None]:
         raise click.ClickException(str(exc)) from None
 
 
-@cluster_cli.command("add")
+@cluster_cli.command(
+    "add", help=_l("Register cluster NAME: print its token and webhook configuration.")
+)
 @click.argument("name")
-@click.option("--url", required=True, help="The console's https:// address seen from the cluster.")
-@click.option("--mode", type=click.Choice(clusters.MODES), default="enforce", show_default=True)
-@click.option(
+@option("--url", required=True, help=_l("The console's https:// address seen from the cluster."))
+@option("--mode", type=click.Choice(clusters.MODES), default="enforce", show_default=True)
+@option(
     "--exempt",
     multiple=True,
     metavar="NAMESPACE",
-    help="A namespace answered allowed without a decision (repeatable; default: "
-    + ", ".join(clusters.DEFAULT_EXEMPT)
-    + ").",
+    help=_l(
+        "A namespace answered allowed without a decision (repeatable; default: %(namespaces)s).",
+        namespaces=", ".join(clusters.DEFAULT_EXEMPT),
+    ),
 )
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
+@option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option(
     "--failure-policy",
     type=click.Choice(clusters.FAILURE_POLICIES),
     default="Fail",
     show_default=True,
 )
-@click.option("--timeout", type=int, default=5, show_default=True, help="Seconds, 1-30.")
-@click.option(
+@option("--timeout", type=int, default=5, show_default=True, help=_l("Seconds, 1-30."))
+@option(
     "--mutate",
     type=click.Choice(["on", "off"]),
     default="off",
     show_default=True,
-    help="Also a mutating webhook adding the namespace's pull secret to new Pods.",
+    help=_l("Also a mutating webhook adding the namespace's pull secret to new Pods."),
 )
 def add_command(
     name: str,
@@ -71,7 +75,6 @@ def add_command(
     timeout: int,
     mutate: str,
 ) -> None:
-    """Register cluster NAME: print its token and webhook configuration."""
     with _cluster_errors(ValueError):
         bundle = manifests.ca_bundle_from_pem(ca_bundle.read_bytes()) if ca_bundle else ""
         issued = clusters.add(
@@ -96,9 +99,10 @@ def add_command(
     click.echo(manifests.render(issued.cluster, issued.token), nl=False)
 
 
-@cluster_cli.command("list")
+@cluster_cli.command(
+    "list", help=_l("List clusters with their mode, exempt namespaces and decision counts.")
+)
 def list_command() -> None:
-    """List clusters with their mode, exempt namespaces and decision counts."""
     rows = clusters.all_clusters()
     for cluster in rows:
         click.echo(
@@ -112,21 +116,23 @@ def list_command() -> None:
         click.echo(_("No clusters (flask mirror cluster add NAME --url https://...)."))
 
 
-@cluster_cli.command("mode")
+@cluster_cli.command(
+    "mode", help=_l("Switch NAME to MODE: warn (allowed with warnings) or enforce (refused).")
+)
 @click.argument("name")
 @click.argument("mode", type=click.Choice(clusters.MODES))
 def mode_command(name: str, mode: str) -> None:
-    """Switch NAME to MODE: warn (allowed with warnings) or enforce (refused)."""
     with _cluster_errors():
         clusters.set_mode(name, mode)
     click.echo(_("Cluster %(name)r is in %(mode)s mode.", name=name, mode=mode))
 
 
-@cluster_cli.command("mutate")
+@cluster_cli.command(
+    "mutate", help=_l("Turn NAME's mutating webhook (pull secrets added to new Pods) on or off.")
+)
 @click.argument("name")
 @click.argument("state", type=click.Choice(["on", "off"]))
 def mutate_command(name: str, state: str) -> None:
-    """Turn NAME's mutating webhook (pull secrets added to new Pods) on or off."""
     with _cluster_errors():
         clusters.set_mutate(name, state == "on")
     if state == "on":
@@ -149,10 +155,11 @@ def mutate_command(name: str, state: str) -> None:
         )
 
 
-@cluster_cli.command("rotate")
+@cluster_cli.command(
+    "rotate", help=_l("Issue a new token for NAME (the old one stops working at once).")
+)
 @click.argument("name")
 def rotate_command(name: str) -> None:
-    """Issue a new token for NAME (the old one stops working at once)."""
     with _cluster_errors():
         issued = clusters.rotate(name)
     click.echo(
@@ -166,10 +173,12 @@ def rotate_command(name: str) -> None:
     click.echo(manifests.to_yaml(manifests.kubeconfig(issued.cluster, issued.token)), nl=False)
 
 
-@cluster_cli.command("remove")
+@cluster_cli.command(
+    "remove",
+    help=_l("Forget cluster NAME (delete its webhook configuration from the cluster first)."),
+)
 @click.argument("name")
 def remove_command(name: str) -> None:
-    """Forget cluster NAME (delete its webhook configuration from the cluster first)."""
     with _cluster_errors():
         mutating = clusters.require(name).mutate
         clusters.remove(name)
@@ -184,10 +193,12 @@ def remove_command(name: str) -> None:
     )
 
 
-@cluster_cli.command("config")
+@cluster_cli.command(
+    "config",
+    help=_l("Print NAME's webhook configuration again (the token is not stored: a placeholder)."),
+)
 @click.argument("name")
 def config_command(name: str) -> None:
-    """Print NAME's webhook configuration again (the token is not stored: a placeholder)."""
     with _cluster_errors():
         cluster = clusters.require(name)
     click.echo(manifests.render(cluster, None), nl=False)

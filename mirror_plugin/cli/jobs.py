@@ -13,34 +13,32 @@ import time
 import click
 from flask import current_app
 
-from mirror_plugin.cli import mirror_cli
+from mirror_plugin.cli import mirror_cli, option
 from mirror_plugin.i18n import _, ngettext
+from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.services.jobs import run_pending
 from mirror_plugin.state import session
 
 
-@mirror_cli.group("jobs")
-def jobs_cli() -> None:
-    """Run queued background jobs (syncs)."""
+@mirror_cli.group("jobs", help=_l("Run queued background jobs (syncs)."))
+def jobs_cli() -> None: ...
 
 
-@jobs_cli.command("run")
+@jobs_cli.command("run", help=_l("Run every queued job once, then exit."))
 def run_command() -> None:
-    """Run every queued job once, then exit."""
     ran = run_pending()
     click.echo(ngettext("Ran %(num)s job.", "Ran %(num)s jobs.", ran))
 
 
-@jobs_cli.command("work")
-@click.option(
+@jobs_cli.command("work", help=_l("Run queued jobs until stopped (Ctrl-C, SIGTERM)."))
+@option(
     "--interval",
     type=float,
     default=1.0,
     show_default=True,
-    help="Seconds between looks for queued jobs.",
+    help=_l("Seconds between looks for queued jobs."),
 )
 def work_command(interval: float) -> None:
-    """Run queued jobs until stopped (Ctrl-C, SIGTERM)."""
     current_app.logger.info("mirror jobs worker started")
     try:
         while True:
@@ -54,8 +52,10 @@ def work_command(interval: float) -> None:
         click.echo(_("Stopped."))
 
 
-@jobs_cli.command("rq-worker")
-@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@jobs_cli.command(
+    "rq-worker", help=_l('Run an RQ worker for MIRROR_JOBS_BACKEND = "rq" (needs pip install rq).')
+)
+@option("--burst", is_flag=True, help=_l("Exit once the queue is empty."))
 def rq_worker_command(burst: bool) -> None:
     """Run an RQ worker for MIRROR_JOBS_BACKEND = "rq" (needs pip install rq)."""
     from mirror_plugin.services.jobs_rq import work

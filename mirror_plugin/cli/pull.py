@@ -14,8 +14,9 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from mirror_plugin.adapter import UnknownNamespace
-from mirror_plugin.cli import mirror_cli
+from mirror_plugin.cli import mirror_cli, option
 from mirror_plugin.i18n import _, ngettext
+from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.models import Integration
 from mirror_plugin.models.pull import PullOutbox, PullRobot
 from mirror_plugin.registry.errors import RegistryError
@@ -27,23 +28,27 @@ from mirror_plugin.services.pull_reconcile import reconcile
 from mirror_plugin.services.pull_secret import pull_secret, render_yaml
 from mirror_plugin.state import session
 
-pull_cli = AppGroup("pull", help="Pull access: Harbor robots that follow the bindings.")
+pull_cli = AppGroup("pull", help=_l("Pull access: Harbor robots that follow the bindings."))
 mirror_cli.add_command(pull_cli)
 
 
-@mirror_cli.command("pull-secret")
+@mirror_cli.command(
+    "pull-secret",
+    help=_l(
+        "Print NAMESPACE's pull Secret (kubernetes.io/dockerconfigjson) for kubectl apply -f -."
+    ),
+)
 @click.argument("namespace")
-@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml")
-@click.option(
+@option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml")
+@option(
     "--k8s-namespace",
     default=None,
-    help="Kubernetes namespace of the Secret (default: NAMESPACE).",
+    help=_l("Kubernetes namespace of the Secret (default: NAMESPACE)."),
 )
-@click.option("--name", default=None, help="Secret name (default: MIRROR_PULL_SECRET_NAME).")
+@option("--name", default=None, help=_l("Secret name (default: MIRROR_PULL_SECRET_NAME)."))
 def pull_secret_command(
     namespace: str, output: str, k8s_namespace: str | None, name: str | None
 ) -> None:
-    """Print NAMESPACE's pull Secret (kubernetes.io/dockerconfigjson) for kubectl apply -f -."""
     try:
         secret = pull_secret(namespace)
     except UnknownNamespace:
@@ -63,9 +68,10 @@ def pull_secret_command(
         click.echo(render_yaml(manifest))
 
 
-@pull_cli.command("status")
+@pull_cli.command(
+    "status", help=_l("Each workspace's robot, its projects, expiry, and whether Harbor agrees.")
+)
 def status_command() -> None:
-    """Each workspace's robot, its projects, expiry, and whether Harbor agrees."""
     rows = (
         session()
         .execute(
@@ -146,14 +152,17 @@ def _report(outcomes: list[Outcome]) -> None:
         sys.exit(1)
 
 
-@pull_cli.command("reconcile")
+@pull_cli.command(
+    "reconcile",
+    help=_l("Apply queued robot changes now and repair robots changed in Harbor (for cron)."),
+)
 def reconcile_command() -> None:
-    """Apply queued robot changes now and repair robots changed in Harbor (for cron)."""
     _report(reconcile(drift=True, due_only=False))
 
 
-@pull_cli.command("rotate")
+@pull_cli.command(
+    "rotate", help=_l("Refresh the secret of WORKSPACE's robots (every robot without WORKSPACE).")
+)
 @click.argument("workspace", required=False)
 def rotate_command(workspace: str | None) -> None:
-    """Refresh the secret of WORKSPACE's robots (every robot without WORKSPACE)."""
     _report(reconcile(rotate=True, due_only=False, workspaces=[workspace] if workspace else None))

@@ -14,8 +14,9 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from mirror_plugin.cli import mirror_cli
+from mirror_plugin.cli import mirror_cli, option
 from mirror_plugin.i18n import _, ngettext
+from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.models import Integration, RegistryKind
 from mirror_plugin.models.jobs import JobStatus
 from mirror_plugin.services import integrations as service
@@ -27,9 +28,8 @@ from mirror_plugin.state import mirror_state, session
 ACTOR = "cli"
 
 
-@mirror_cli.group("registry")
-def registry_cli() -> None:
-    """Connect, list, test and remove registries."""
+@mirror_cli.group("registry", help=_l("Connect, list, test and remove registries."))
+def registry_cli() -> None: ...
 
 
 def find_registry(name: str, workspace: str | None) -> Integration:
@@ -63,24 +63,26 @@ def _password(stdin: bool, env: str | None) -> str | None:
     return None
 
 
-@registry_cli.command("add")
+@registry_cli.command(
+    "add", help=_l("Connect the registry at URL as NAME (credentials are checked first).")
+)
 @click.argument("name")
 @click.argument("url")
-@click.option("--kind", type=click.Choice([kind.value for kind in RegistryKind]), required=True)
-@click.option("--username", default="")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--password-env", metavar="VAR", help="Read the password from this variable.")
-@click.option("--workspace", metavar="ID", help="Connect for this workspace only.")
-@click.option("--ca-bundle", type=click.File("r"), help="PEM file of CAs to trust.")
-@click.option("--insecure-skip-verify", is_flag=True, help="Do not verify TLS certificates.")
-@click.option("--description", default="")
-@click.option("--no-sync", is_flag=True, help="Do not sync spaces right away.")
-@click.option(
+@option("--kind", type=click.Choice([kind.value for kind in RegistryKind]), required=True)
+@option("--username", default="")
+@option("--password-stdin", is_flag=True, help=_l("Read the password from standard input."))
+@option("--password-env", metavar="VAR", help=_l("Read the password from this variable."))
+@option("--workspace", metavar="ID", help=_l("Connect for this workspace only."))
+@option("--ca-bundle", type=click.File("r"), help=_l("PEM file of CAs to trust."))
+@option("--insecure-skip-verify", is_flag=True, help=_l("Do not verify TLS certificates."))
+@option("--description", default="")
+@option("--no-sync", is_flag=True, help=_l("Do not sync spaces right away."))
+@option(
     "--alias",
     "aliases",
     multiple=True,
     metavar="HOST[:PORT]",
-    help="Another name images use for this registry (repeatable).",
+    help=_l("Another name images use for this registry (repeatable)."),
 )
 def add_command(
     name: str,
@@ -96,7 +98,6 @@ def add_command(
     no_sync: bool,
     aliases: tuple[str, ...],
 ) -> None:
-    """Connect the registry at URL as NAME (credentials are checked first)."""
     data = service.IntegrationInput(
         name=name,
         kind=kind,
@@ -125,18 +126,20 @@ def _save(
         raise click.ClickException(str(exc)) from None
 
 
-@registry_cli.command("edit")
+@registry_cli.command(
+    "edit", help=_l("Change NAME's aliases or description (the connection is checked again).")
+)
 @click.argument("name")
-@click.option("--workspace", metavar="ID", help="A workspace's warehouse.")
-@click.option(
+@option("--workspace", metavar="ID", help=_l("A workspace's warehouse."))
+@option(
     "--alias",
     "aliases",
     multiple=True,
     metavar="HOST[:PORT]",
-    help="Replace the other names of the registry with these (repeatable).",
+    help=_l("Replace the other names of the registry with these (repeatable)."),
 )
-@click.option("--no-aliases", is_flag=True, help="Remove every other name.")
-@click.option("--description", default=None)
+@option("--no-aliases", is_flag=True, help=_l("Remove every other name."))
+@option("--description", default=None)
 def edit_command(
     name: str,
     workspace: str | None,
@@ -144,7 +147,6 @@ def edit_command(
     no_aliases: bool,
     description: str | None,
 ) -> None:
-    """Change NAME's aliases or description (the connection is checked again)."""
     row = find_registry(name, workspace)
     if aliases and no_aliases:
         raise click.UsageError(_("Give --alias or --no-aliases, not both."))
@@ -170,10 +172,11 @@ def edit_command(
     )
 
 
-@registry_cli.command("list")
-@click.option("--workspace", metavar="ID", help="Only this workspace's warehouses.")
+@registry_cli.command(
+    "list", help=_l("List registries with their status (passwords are never shown).")
+)
+@option("--workspace", metavar="ID", help=_l("Only this workspace's warehouses."))
 def list_command(workspace: str | None) -> None:
-    """List registries with their status (passwords are never shown)."""
     query = select(Integration).order_by(Integration.workspace_id, Integration.name)
     if workspace:
         query = query.where(Integration.workspace_id == workspace)
@@ -187,11 +190,10 @@ def list_command(workspace: str | None) -> None:
         click.echo(f"{row.name}\t{row.kind}\t{row.url}{aliases}\t{scope}\t{row.health}{error}")
 
 
-@registry_cli.command("test")
+@registry_cli.command("test", help=_l("Test the saved connection of NAME; exit 1 when it fails."))
 @click.argument("name")
-@click.option("--workspace", metavar="ID")
+@option("--workspace", metavar="ID")
 def test_command(name: str, workspace: str | None) -> None:
-    """Test the saved connection of NAME; exit 1 when it fails."""
     row = find_registry(name, workspace)
     report = service.test_saved(row)
     session().commit()
@@ -200,12 +202,11 @@ def test_command(name: str, workspace: str | None) -> None:
         sys.exit(1)
 
 
-@registry_cli.command("remove")
+@registry_cli.command("remove", help=_l("Remove NAME with its spaces and bindings."))
 @click.argument("name")
-@click.option("--workspace", metavar="ID")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("--workspace", metavar="ID")
+@option("--yes", is_flag=True, help=_l("Do not ask for confirmation."))
 def remove_command(name: str, workspace: str | None, yes: bool) -> None:
-    """Remove NAME with its spaces and bindings."""
     row = find_registry(name, workspace)
     bindings = service.binding_count(row)
     if not yes:
@@ -263,11 +264,12 @@ def _sync_one(row: Integration) -> bool:
     return True
 
 
-@mirror_cli.command("sync")
-@click.option("--registry", "name", metavar="NAME", help="Only this registry.")
-@click.option("--workspace", metavar="ID", help="With --registry: a workspace's warehouse.")
+@mirror_cli.command(
+    "sync", help=_l("Sync the spaces of every registry (or one); exit 1 if any failed.")
+)
+@option("--registry", "name", metavar="NAME", help=_l("Only this registry."))
+@option("--workspace", metavar="ID", help=_l("With --registry: a workspace's warehouse."))
 def sync_command(name: str | None, workspace: str | None) -> None:
-    """Sync the spaces of every registry (or one); exit 1 if any failed."""
     rows = (
         [find_registry(name, workspace)]
         if name
@@ -279,9 +281,11 @@ def sync_command(name: str | None, workspace: str | None) -> None:
     current_app.logger.info("mirror sync finished for %d registries", len(rows))
 
 
-@mirror_cli.command("health")
+@mirror_cli.command(
+    "health",
+    help=_l("Probe every registry once and record its health (for cron); exit 1 if any is down."),
+)
 def health_command() -> None:
-    """Probe every registry once and record its health (for cron); exit 1 if any is down."""
     results = mirror_state().health.run_once()
     for name, ok in sorted(results.items()):
         click.echo(f"{name}\t{'healthy' if ok else 'unhealthy'}")

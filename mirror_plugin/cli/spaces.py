@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from mirror_plugin.cli import mirror_cli
+from mirror_plugin.cli import mirror_cli, option
 from mirror_plugin.cli.registry import ACTOR, find_registry
 from mirror_plugin.i18n import _
+from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.models import Space
 from mirror_plugin.services import bindings, spaces
 from mirror_plugin.services.errors import InvalidInput
@@ -30,12 +31,13 @@ def _space(registry: str, name: str) -> Space:
     return space
 
 
-@mirror_cli.command("spaces")
+@mirror_cli.command(
+    "spaces", help=_l("List REGISTRY's spaces with their visibility and bound workspaces.")
+)
 @click.argument("registry")
-@click.option("--private", "tab", flag_value="private", help="Only private spaces.")
-@click.option("--public", "tab", flag_value="public", help="Only public spaces.")
+@option("--private", "tab", flag_value="private", help=_l("Only private spaces."))
+@option("--public", "tab", flag_value="public", help=_l("Only public spaces."))
 def spaces_command(registry: str, tab: str | None) -> None:
-    """List REGISTRY's spaces with their visibility and bound workspaces."""
     integration = find_registry(registry, None)
     page = spaces.list_spaces(integration, tab=tab or "all", per_page=10**6)
     for space in page.items:
@@ -69,19 +71,19 @@ def _run(operation: str, registry: str, space: str, workspaces: tuple[str, ...])
     click.echo(sentence)
 
 
-@mirror_cli.command("bind")
+@mirror_cli.command(
+    "bind", help=_l("Bind SPACE of REGISTRY to WORKSPACES (ids); binding twice changes nothing.")
+)
 @click.argument("registry")
 @click.argument("space")
 @click.argument("workspaces", nargs=-1, required=True)
 def bind_command(registry: str, space: str, workspaces: tuple[str, ...]) -> None:
-    """Bind SPACE of REGISTRY to WORKSPACES (ids); binding twice changes nothing."""
     _run("bind", registry, space, workspaces)
 
 
-@mirror_cli.command("unbind")
+@mirror_cli.command("unbind", help=_l("Unbind SPACE of REGISTRY from WORKSPACES (ids)."))
 @click.argument("registry")
 @click.argument("space")
 @click.argument("workspaces", nargs=-1, required=True)
 def unbind_command(registry: str, space: str, workspaces: tuple[str, ...]) -> None:
-    """Unbind SPACE of REGISTRY from WORKSPACES (ids)."""
     _run("unbind", registry, space, workspaces)

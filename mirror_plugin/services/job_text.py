@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from mirror_plugin.i18n import _
 from mirror_plugin.models.jobs import Job
+from mirror_plugin.services.reworded import reworded
 from mirror_plugin.services.sync import SyncReport
 
 
 def job_error_text(job: Job) -> str:
-    """The job's failure in full, in the reader's language as far as it can be: the job's own
-    failures are msgids (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no
-    user's language; a registry's sentence was written when it failed, and is kept as it is."""
+    """The job's failure in full, in the reader's language: the job's own failures are msgids
+    (jobs.UNEXPECTED, ...), stored untranslated because the job ran in no user's language; a
+    registry's sentence was written in the job's (English) and is reworded when shown."""
     if job.error_category is None and job.error:
         return _(job.error, num=job.attempts)
-    return job.error or ""
+    return reworded(job.error or "")
 
 
 def result_summary(job: Job) -> str | None:

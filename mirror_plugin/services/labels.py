@@ -1,4 +1,4 @@
-"""Names people read for the plugin's stable codes: deploy reasons and audit actions.
+"""Names people read for the plugin's stable codes: deploy reasons, audit actions, cluster modes.
 
 Reason codes (``space_not_bound``) and audit actions (``space.made_public``) stay stable
 English identifiers for hosts and scripts; pages show these names instead. All the names live
@@ -45,6 +45,14 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "workspace.forgotten": _l("Workspace removed"),
     "admission.denied": _l("Workload refused in a cluster"),
     "admission.warned": _l("Workload admitted with warnings in a cluster"),
+    # Pull access (mirror_plugin.services.pull): the Harbor robot account that follows a workspace's
+    # bindings, one code per outcome ("pull.robot_<action>").
+    "pull.robot_created": _l("Pull robot account created"),
+    "pull.robot_updated": _l("Pull robot account's projects updated"),
+    "pull.robot_rotated": _l("Pull robot account's secret renewed"),
+    "pull.robot_repaired": _l("Pull robot account repaired (changed in Harbor)"),
+    "pull.robot_restored": _l("Pull robot account restored (missing in Harbor)"),
+    "pull.robot_deleted": _l("Pull robot account deleted"),
 }
 
 #: Codes earlier versions wrote, read as the action that replaced them (rows are never
@@ -70,6 +78,18 @@ def action_label(action: str) -> str:
 def action_codes(action: str) -> list[str]:
     """Every stored code an audit filter on ``action`` matches (the code and its old ones)."""
     return [action, *(old for old, new in LEGACY_ACTIONS.items() if new == action)]
+
+
+#: A cluster's admission mode (``admission.clusters.MODES``): what it does with a refusal.
+CLUSTER_MODE_LABELS: dict[str, LazyString] = {
+    "enforce": _l("Enforce: refuse the workload"),
+    "warn": _l("Warn: admit it with a warning"),
+}
+
+
+def cluster_mode_label(mode: str) -> str:
+    """The name of a cluster's admission mode; an unknown one is shown as it is."""
+    return str(CLUSTER_MODE_LABELS.get(mode, mode))
 
 
 HEALTH_LABELS: dict[str, LazyString] = {

@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from mirror_plugin.i18n import _
 from mirror_plugin.models import Binding, Integration, Scope, Space
 from mirror_plugin.models.pull import PullRobot
 from mirror_plugin.registry.drivers import kinds_that
@@ -63,11 +64,16 @@ class PullSecret:
         ``MIRROR_PULL_SECRET_NAME``) in ``k8s_namespace``; ValueError for invalid names."""
         name = name or str(current_app.config["MIRROR_PULL_SECRET_NAME"])
         if not _DNS_SUBDOMAIN.match(name):
-            raise ValueError(f"{name!r} is not a valid Secret name (a DNS-1123 subdomain).")
+            raise ValueError(
+                _("%(name)r is not a valid Secret name (a DNS-1123 subdomain).", name=name)
+            )
         if not _DNS_LABEL.match(k8s_namespace):
             raise ValueError(
-                f"{k8s_namespace!r} is not a Kubernetes namespace name (a DNS-1123 label); "
-                "give the namespace the Secret goes into."
+                _(
+                    "%(namespace)r is not a Kubernetes namespace name (a DNS-1123 label); "
+                    "give the namespace the Secret goes into.",
+                    namespace=k8s_namespace,
+                )
             )
         data = base64.b64encode(self.to_json().encode()).decode()
         return {

@@ -190,8 +190,10 @@ def sync(row: Integration, *, actor: str, progress: Progress | None = None) -> S
         current_app.logger.exception("mirror_plugin: storing the sync of %s failed", row.name)
         error = RegistryError(
             Category.BAD_RESPONSE,
-            "The registry's answer could not be stored (a value the database refuses); "
-            "nothing was changed. The server log has the details.",
+            _(
+                "The registry's answer could not be stored (a value the database refuses); "
+                "nothing was changed. The server log has the details."
+            ),
         )
         _failed(row, error.message)
         raise error from None

@@ -14,7 +14,9 @@ needs to act on keeps its own answer:
   fixed, without the registry's words or status).
 
 The registry layer's detailed sentence is still stored (``last_error``) and logged for the
-platform Admin; :func:`shown_last_error` hides it from everyone else.
+platform Admin; :func:`shown_last_error` hides it from everyone else. Every sentence shown here
+may have been stored in another language (by a background job, in English): it is shown in the
+reader's (:func:`~mirror_plugin.services.reworded.reworded`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mirror_plugin.i18n import N_, _
 from mirror_plugin.models import Integration
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.probe import ConnectionReport
+from mirror_plugin.services.reworded import reworded
 from mirror_plugin.services.sync import sync
 from mirror_plugin.web.access import current_principal
 
@@ -55,14 +58,14 @@ def _tenant_text(category: Category | str | None, message: str) -> tuple[str, st
     if known in _KEPT:
         assert known is not None
         kept = _KEPT[known]
-        return known.value, _(kept) if kept else message
+        return known.value, _(kept) if kept else reworded(message)
     return Category.UNREACHABLE.value, _(UNREACHABLE)
 
 
 def shown_error(error: RegistryError) -> RegistryError:
-    """``error`` as the current user may see it (itself for the platform Admin)."""
+    """``error`` as the current user may see it (in full for the platform Admin)."""
     if detailed():
-        return error
+        return RegistryError(error.category, reworded(error.message), status=error.status)
     category, message = _tenant_text(error.category, error.message)
     return RegistryError(Category(category), message)
 
@@ -77,14 +80,14 @@ def shown_report(report: ConnectionReport) -> ConnectionReport:
 
 def shown_message(category: Category | str | None, message: str) -> str:
     """A failure's sentence for the current user (form fields, flash messages)."""
-    return message if detailed() else _tenant_text(category, message)[1]
+    return reworded(message) if detailed() else _tenant_text(category, message)[1]
 
 
 def shown_last_error(last_error: str | None) -> str | None:
     """An integration's stored ``last_error``: the detail for the platform Admin only."""
-    if not last_error or detailed():
+    if not last_error:
         return last_error
-    return _(LAST_CHECK_FAILED)
+    return reworded(last_error) if detailed() else _(LAST_CHECK_FAILED)
 
 
 def first_sync_shown(row: Integration, *, actor: str) -> tuple[bool, str]:

@@ -18,7 +18,12 @@ from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.services.dbfaults import RuleUnavailable, database_unreachable, rollback_session
 from mirror_plugin.services.errors import Conflict, InvalidInput
-from mirror_plugin.services.labels import action_label, health_label, reason_label
+from mirror_plugin.services.labels import (
+    action_label,
+    cluster_mode_label,
+    health_label,
+    reason_label,
+)
 from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import (
     current_principal,
@@ -226,6 +231,7 @@ def register(bp: Blueprint) -> None:
     # Names for stable codes, for the plugin's pages and the host's (a deploy result's reason).
     bp.add_app_template_filter(reason_label, "mirror_reason")
     bp.add_app_template_filter(action_label, "mirror_action")
+    bp.add_app_template_filter(cluster_mode_label, "mirror_cluster_mode")
     bp.add_app_template_global(health_label, "mirror_health")
     # What a registry kind is called and can do: ``mirror_driver(row.kind).manages_spaces``.
     bp.add_app_template_global(driver_for, "mirror_driver")

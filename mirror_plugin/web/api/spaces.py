@@ -21,6 +21,7 @@ from mirror_plugin.services.audit_log import audit_json, query_events
 from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_principal
+from mirror_plugin.web.disclosure import shown_last_error
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.scopes import integration_or_404, resolve
 
@@ -122,7 +123,7 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
             "pages": page.pages,
             "per_page": page.per_page,
             "health": integration.health,
-            "last_error": integration.last_error,
+            "last_error": shown_last_error(integration.last_error),
             "last_synced_at": iso(integration.last_synced_at),
         }
     )
