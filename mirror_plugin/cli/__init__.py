@@ -1,4 +1,5 @@
-"""``flask mirror ...``: the operator's commands (group name: ``MIRROR_CLI_GROUP``)."""
+"""``flask mirror ...``: the operator's commands (group name: ``MIRROR_CLI_GROUP``). May import
+``services`` and below, never ``web``."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""The visibility rule and image references: pure functions, no Flask, no database, no network."""
+"""The visibility rule and image references: pure functions that import nothing of the plugin,
+nor Flask, SQLAlchemy or requests (a contract in ``.importlinter`` keeps it so)."""

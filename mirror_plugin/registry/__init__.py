@@ -1,4 +1,6 @@
-"""Registry clients: one guarded HTTP layer, Harbor's REST API and the Docker Registry v2 API."""
+"""Talking to registries: the guarded HTTP layer, Harbor's and the Docker Registry's APIs, and a
+driver per kind. May import ``policy`` and the foundation (``i18n``, ``models``), never
+``services``, ``web`` or ``cli``."""
 
 from __future__ import annotations
 

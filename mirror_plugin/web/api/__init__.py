@@ -1,1 +1,2 @@
-"""The JSON API, one module per area; the OpenAPI document describes it."""
+"""The JSON API, one module per area, each listing its URL rules in ``register(bp)``; the
+OpenAPI document describes it."""

@@ -1,1 +1,2 @@
-"""The HTML pages, one module per area of the console."""
+"""The HTML pages, one module per area of the console, each listing its URL rules in
+``register(bp)``."""
