@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,20 +13,7 @@ from mirror_plugin.i18n import _
 from mirror_plugin.models import AuditEvent
 from mirror_plugin.params import aware, iso
 from mirror_plugin.services.labels import action_codes
-from mirror_plugin.services.paging import count_rows, page_count
-from mirror_plugin.state import session
-
-
-@dataclass
-class EventPage:
-    items: list[AuditEvent]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
+from mirror_plugin.services.paging import Page, paginate
 
 
 def _time(args: Mapping[str, str], key: str) -> datetime | None:
@@ -47,7 +33,7 @@ def _time(args: Mapping[str, str], key: str) -> datetime | None:
     return aware(value)
 
 
-def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> EventPage:
+def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> Page[AuditEvent]:
     query = select(AuditEvent)
     action = (args.get("action") or "").strip()
     if action:
@@ -71,16 +57,7 @@ def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) 
         needle = '"' + workspace.replace("\\", "\\\\").replace('"', '\\"') + '"'
         as_text = cast(AuditEvent.workspace_ids, Text)
         query = query.where(as_text.contains(needle, autoescape=True))
-    total = count_rows(query)
-    page = max(1, min(page, page_count(total, per_page)))
-    items = list(
-        session().scalars(
-            query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return EventPage(items, total, page, per_page)
+    return paginate(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page, per_page)
 
 
 def audit_json(event: AuditEvent) -> dict[str, Any]:

@@ -8,7 +8,7 @@ projects, so its spaces cannot be created or deleted here, and their visibility 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -21,7 +21,7 @@ from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.services import audit
 from mirror_plugin.services.errors import Conflict, InvalidInput
 from mirror_plugin.services.integrations import http_for_row, purge_spaces
-from mirror_plugin.services.paging import count_rows, page_count
+from mirror_plugin.services.paging import Page, paginate
 from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 
@@ -36,16 +36,10 @@ TABS = ("all", "public", "private")
 
 
 @dataclass
-class SpacePage:
-    items: list[Space]
-    bindings: dict[int, list[str]]
-    total: int
-    page: int
-    per_page: int
+class SpacePage(Page[Space]):
+    """A page of spaces with the workspaces each is bound to."""
 
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
+    bindings: dict[int, list[str]] = field(default_factory=dict)
 
 
 def list_spaces(
@@ -64,16 +58,9 @@ def list_spaces(
         query = query.where(Space.public.is_(False))
     if search:
         query = query.where(Space.name.contains(search.lower(), autoescape=True))
-    total = count_rows(query)
-    page = max(1, min(page, page_count(total, per_page)))
-    items = list(
-        session().scalars(
-            query.order_by(SORTS.get(sort, SORTS["name"]), Space.name)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return SpacePage(items, bindings_of([s.id for s in items]), total, page, per_page)
+    found = paginate(query.order_by(SORTS.get(sort, SORTS["name"]), Space.name), page, per_page)
+    items = found.items
+    return SpacePage(items, found.page, per_page, found.total, bindings_of([s.id for s in items]))
 
 
 def reached_through_warehouses(integration: Integration, names: list[str]) -> dict[str, list[str]]:

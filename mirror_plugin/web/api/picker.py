@@ -13,7 +13,6 @@ listing the shared cache cannot answer. ``GET ...&refresh=1`` answers 405 and na
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -26,7 +25,7 @@ from mirror_plugin.i18n import N_, gettext, ngettext
 from mirror_plugin.models import Integration, Space
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import catalogue, searchindex
-from mirror_plugin.services.paging import count_rows, page_count
+from mirror_plugin.services.paging import page_of_counted, paginate
 from mirror_plugin.services.tenancy import known_workspaces, namespace_workspace
 from mirror_plugin.state import mirror_state, session
 from mirror_plugin.web.access import may_use_namespace, require_principal, workspace_roles
@@ -55,22 +54,6 @@ def _scope() -> tuple[str, str | None]:
 def _paging_args() -> tuple[int, int]:
     """(page, per_page) from the query string, or a 400."""
     return int_arg("page", 1, high=10**6), int_arg("per_page", PER_PAGE, high=100)
-
-
-def _paging(total: int, page: int, per_page: int) -> dict[str, int]:
-    return {
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": page_count(total, per_page),
-    }
-
-
-def _page(query: Any) -> tuple[Sequence[Any], dict[str, int]]:
-    page, per_page = _paging_args()
-    total = count_rows(query)
-    rows = session().execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, _paging(total, page, per_page)
 
 
 def _registry_json(integration: Integration | searchindex.IndexedRegistry) -> dict[str, Any]:
@@ -166,10 +149,12 @@ def picker_spaces() -> ResponseReturnValue:
     text = request.args.get("q", "").strip().lower()
     if text:
         query = query.where(Space.name.contains(text, autoescape=True))
-    rows, paging = _page(query)
+    page, per_page = _paging_args()
+    # The picker answers the page asked for, empty past the end (its script stops at "pages").
+    found = paginate(query, page, per_page, scalars=False, past_end_shows_last=False)
     return jsonify(
         {
-            **paging,
+            **found.counts(),
             "items": [
                 {
                     "id": space.id,
@@ -179,7 +164,7 @@ def picker_spaces() -> ResponseReturnValue:
                     "access": catalogue.access(space, integration),
                     "registry": _registry_json(integration),
                 }
-                for space, integration in rows
+                for space, integration in found.items
             ],
         }
     )
@@ -243,20 +228,20 @@ def _repositories(*, refresh: bool) -> ResponseReturnValue:
             abort(404, description=gettext(SPACE_NOT_FOUND))
         space_id, tab = found.id, None
     page, per_page = _paging_args()
-    total, rows = index.search(
-        workspace_id,
-        request.args.get("q", "").strip(),
-        tab=tab,
-        space_id=space_id,
-        offset=(page - 1) * per_page,
-        limit=per_page,
-    )
+    text = request.args.get("q", "").strip()
+
+    def search(offset: int, limit: int) -> tuple[int, list[searchindex.IndexedRepository]]:
+        return index.search(
+            workspace_id, text, tab=tab, space_id=space_id, offset=offset, limit=limit
+        )
+
+    listed = page_of_counted(search, page, per_page, past_end_shows_last=False)
     registries: dict[int, dict[str, Any]] = {}
     return jsonify(
         {
-            **_paging(total, page, per_page),
+            **listed.counts(),
             "error": shown_message(None, error) if error else None,
-            "items": [_repository_json(row, registries) for row in rows],
+            "items": [_repository_json(row, registries) for row in listed.items],
         }
     )
 
