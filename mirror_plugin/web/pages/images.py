@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from mirror_plugin.i18n import N_, _
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import catalogue, searchindex
-from mirror_plugin.services.paging import page_count
+from mirror_plugin.services.paging import Page, page_of_counted
 from mirror_plugin.web import scopes
 from mirror_plugin.web.access import login_required
 from mirror_plugin.web.disclosure import shown_message
@@ -44,24 +44,19 @@ def _tab() -> str:
     return tab
 
 
-def _page_of(workspace_id: str, search: str, tab: str | None) -> dict[str, Any]:
+def _page_of(workspace_id: str, search: str, tab: str | None) -> Page[Any]:
     """One page of the picker's search (its in-memory index, so both list the same
-    repositories in the same order) with the counts the pager shows; a page past the end
-    shows the last one."""
+    repositories in the same order), each row (repository, space, registry); a page past the
+    end shows the last one."""
     index = searchindex.index()
 
-    def page(number: int) -> tuple[int, list[searchindex.IndexedRepository]]:
-        offset = (number - 1) * PER_PAGE
-        return index.search(workspace_id, search, tab=tab, offset=offset, limit=PER_PAGE)
+    def fetch(offset: int, limit: int) -> tuple[int, list[searchindex.IndexedRepository]]:
+        return index.search(workspace_id, search, tab=tab, offset=offset, limit=limit)
 
     number = parse_int(request.args.get("page", "1"), high=10**6) or 1
-    total, found = page(number)
-    pages = page_count(total, PER_PAGE)
-    if number > pages:  # one search in the common case; a second only past the end
-        number = pages
-        total, found = page(number)
-    rows = [(repo, repo.space, repo.space.registry) for repo in found]
-    return {"rows": rows, "total": total, "page": number, "pages": pages}
+    found = page_of_counted(fetch, number, PER_PAGE)
+    rows = [(repo, repo.space, repo.space.registry) for repo in found.items]
+    return Page(rows, found.page, found.per_page, found.total)
 
 
 def human_size(size: object) -> str:
