@@ -63,6 +63,23 @@ def test_a_page_past_the_end_shows_the_last_page(api: Api, harbor: HarborEmulato
     assert listed(api.get("/workspaces/ws-a/images?q=zzz&page=5")) == []
 
 
+def test_the_pager_walks_the_pages_and_keeps_the_search(
+    api: Api, harbor: HarborEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mirror_plugin.web.pages import images
+
+    monkeypatch.setattr(images, "PER_PAGE", 2)
+    api.as_user("eddie")
+    last = api.get("/workspaces/ws-a/images?q=a&page=99")  # three match: two pages of two
+    html = last.get_data(as_text=True)
+    assert listed(last) == ["library/team/tools/busybox"]
+    assert "3 images · page 2 of 2" in html and ">Next</a>" not in html
+    assert 'href="/mirror/workspaces/ws-a/images?q=a&amp;page=1">Previous</a>' in html
+    first = api.get("/workspaces/ws-a/images?q=a").get_data(as_text=True)
+    assert 'href="/mirror/workspaces/ws-a/images?q=a&amp;page=2">Next</a>' in first
+    assert ">Previous</a>" not in first
+
+
 def test_another_workspace_and_its_spaces_are_not_found(api: Api, harbor: HarborEmulator) -> None:
     api.as_user("eddie")
     assert api.get("/workspaces/ws-b/images").status_code == 404

@@ -151,6 +151,17 @@ def test_registry_down_blocks_registry_actions_not_bindings(
     harbor.start()  # the fixture stops it again
 
 
+def test_a_page_past_the_end_shows_the_last_page(
+    api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    _, integration_id = harbor_spaces
+    reply = api.get(f"/api/integrations/{integration_id}/spaces?per_page=2&page=99").get_json()
+    assert (reply["page"], reply["pages"], reply["total"]) == (2, 2, 3)
+    assert [s["name"] for s in reply["items"]] == ["secret"]
+    page = api.get(f"/integrations/{integration_id}/spaces?page=99").get_data(as_text=True)
+    assert "3 spaces · page 1 of 1" in page and ">Previous</a>" not in page
+
+
 def test_audit_page_filters(api: Api, harbor_spaces: tuple[HarborEmulator, int]) -> None:
     api.post("/api/bindings", {"spaces": [space_id("secret")], "workspaces": ["ws-a"]})
     table = api.get("/audit?action=binding.changed").get_data(as_text=True).split("<table")[1]
