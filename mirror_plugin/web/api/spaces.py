@@ -118,10 +118,7 @@ def api_spaces(integration_id: int) -> ResponseReturnValue:
     return jsonify(
         {
             "items": [spaces.space_json(s, page.bindings[s.id], names) for s in page.items],
-            "total": page.total,
-            "page": page.page,
-            "pages": page.pages,
-            "per_page": page.per_page,
+            **page.counts(),
             "health": integration.health,
             "last_error": shown_last_error(integration.last_error),
             "last_synced_at": iso(integration.last_synced_at),
