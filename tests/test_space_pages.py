@@ -318,3 +318,55 @@ def test_next_only_leads_back_into_the_site(
         back = f"{default}?tab=private&q=sec&page=1"
         done = form_post(api, path, {**data, "next": back})
         assert done.headers["Location"] == back, path
+
+
+def test_forms_refuse_what_they_do_not_know(
+    api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    """A forged or garbled post changes nothing: an unknown batch operation used to unbind,
+    an unknown visibility used to make the space private, a non-numeric space id was dropped."""
+    _, integration_id = harbor_spaces
+    secret, library = space_id("secret"), space_id("library")
+    batch = f"/integrations/{integration_id}/spaces/batch"
+    form_post(api, batch, {"spaces": [secret], "workspaces": ["ws-a"], "operation": "bind"})
+    dropped = form_post(
+        api, batch, {"spaces": [secret], "workspaces": ["ws-a"], "operation": "drop"}
+    )
+    assert "Not a valid choice" in api.client.get(dropped.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert [b.workspace_id for b in session().query(Binding)] == ["ws-a"]
+    garbled = form_post(
+        api, batch, {"spaces": [secret, "x"], "workspaces": ["ws-a"], "operation": "unbind"}
+    )
+    assert "Choose spaces from the list." in api.client.get(garbled.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert session().query(Binding).count() == 1
+
+    flipped = form_post(api, f"/spaces/{library}/visibility", {"public": "yes"})
+    assert flipped.status_code == 302
+    assert "library was not changed" in api.client.get(flipped.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert session().get(Space, library).public is True
+
+
+def test_create_space_form_and_audit_filters_check_their_fields(
+    api: Api, harbor_spaces: tuple[HarborEmulator, int]
+) -> None:
+    harbor, integration_id = harbor_spaces
+    page = f"/integrations/{integration_id}/spaces"
+    refused = form_post(api, page, {"name": "Team_New!"})
+    assert refused.status_code == 302
+    assert "Use lower-case letters and digits" in api.client.get(
+        refused.headers["Location"]
+    ).get_data(as_text=True)
+    assert "Team_New!" not in harbor.project_names()
+    created = form_post(api, page, {"name": "  team-new ", "public": "on"})
+    assert "Created space team-new." in api.client.get(created.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert session().get(Space, space_id("team-new")).public is True
+    assert api.get("/audit?since=yesterday").status_code == 400
+    assert api.get("/audit?since=2026-01-01&until=2099-01-01").status_code == 200

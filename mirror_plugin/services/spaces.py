@@ -114,15 +114,19 @@ def create_space(integration: Integration, name: str, *, public: bool, actor: st
     if not _manages_spaces(integration):
         raise InvalidInput(
             {
-                "name": "A Docker Registry has no projects: a space appears when an "
-                "image is pushed under that name."
+                "name": _(
+                    "A Docker Registry has no projects: a space appears when an "
+                    "image is pushed under that name."
+                )
             }
         )
     if not HARBOR_PROJECT_NAME.fullmatch(name) or len(name) > 255:
         raise InvalidInput(
             {
-                "name": "Use lower-case letters and digits, separated by single "
-                "'.', '_' or '-' (up to 255 characters), e.g. team-a."
+                "name": _(
+                    "Use lower-case letters and digits, separated by single "
+                    "'.', '_' or '-' (up to 255 characters), e.g. team-a."
+                )
             }
         )
     exists = session().scalar(

@@ -25,6 +25,15 @@ from mirror_plugin.web.api.spaces import (
     platform_integration_or_404,
     space_or_404,
 )
+from mirror_plugin.web.forms import (
+    AuditFilterForm,
+    BatchForm,
+    BindForm,
+    CreateSpaceForm,
+    DeleteSpaceForm,
+    VisibilityForm,
+    errors_text,
+)
 from mirror_plugin.web.ratelimit import RegistryCallsExceeded
 from mirror_plugin.web.redirects import redirect_next, safe_next
 
@@ -41,12 +50,16 @@ def _back(space: Space) -> ResponseReturnValue:
 def spaces_page(integration_id: int) -> ResponseReturnValue:
     integration = platform_integration_or_404(integration_id)
     if request.method == "POST":  # Create space
+        form = CreateSpaceForm(request.form)
+        if not form.validate():
+            flash(errors_text(form), "error")
+            return redirect(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
         try:
             limit_harbor_call(integration)
             space = spaces.create_space(
                 integration,
-                request.form.get("name", ""),
-                public=request.form.get("public") == "on",
+                form.name.data or "",
+                public=bool(form.public.data),
                 actor=require_principal().id,
             )
             flash(_("Created space %(name)s.", name=space.name), "success")
@@ -81,9 +94,13 @@ def bind_page(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     names = known_workspaces()
     if request.method == "POST":
+        form = BindForm(request.form)
+        if not form.validate():
+            flash(errors_text(form), "error")
+            return redirect(url_for("mirror_plugin.bind_page", space_id=space_id))
         try:
             change = bindings.set_workspaces(
-                space_id, request.form.getlist("workspaces"), actor=require_principal().id
+                space_id, form.workspaces.data or [], actor=require_principal().id
             )
         except InvalidInput as exc:
             flash(" ".join(exc.errors.values()), "error")
@@ -137,7 +154,14 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
                 url_for("mirror_plugin.spaces_page", integration_id=space.integration_id),
             ),
         )
-    public = request.form.get("public") == "true"
+    form = VisibilityForm(request.form)
+    if not form.validate():
+        flash(
+            _("%(name)s was not changed: %(error)s", name=space.name, error=errors_text(form)),
+            "error",
+        )
+        return _back(space)
+    public = form.public.data == "true"
     try:
         if public != space.public:
             limit_harbor_call(space.integration)
@@ -161,7 +185,7 @@ def visibility_action(space_id: int) -> ResponseReturnValue:
 def delete_space_page(space_id: int) -> ResponseReturnValue:
     space = space_or_404(space_id)
     integration_id = space.integration_id
-    if request.method == "POST":
+    if request.method == "POST" and DeleteSpaceForm(request.form).validate():
         name = space.name
         try:
             limit_harbor_call(space.integration)
@@ -194,21 +218,25 @@ def delete_space_page(space_id: int) -> ResponseReturnValue:
 
 def batch_action(integration_id: int) -> ResponseReturnValue:
     platform_integration_or_404(integration_id)
-    space_ids = [i for i in map(parse_int, request.form.getlist("spaces")) if i is not None]
+    form = BatchForm(request.form)
+    back = url_for("mirror_plugin.spaces_page", integration_id=integration_id)
+    if not form.validate():
+        flash(errors_text(form), "error")
+        return redirect_next(back)
+    space_ids: list[int] = form.spaces.data or []
     for space_id in space_ids:
         if space_or_404(space_id).integration_id != integration_id:
             abort(404, description=_("No such space."))
-    operation = request.form.get("operation", "bind")
     try:
-        changes = (bindings.bind if operation == "bind" else bindings.unbind)(
-            space_ids, request.form.getlist("workspaces"), actor=require_principal().id
+        changes = (bindings.bind if form.operation.data == "bind" else bindings.unbind)(
+            space_ids, form.workspaces.data or [], actor=require_principal().id
         )
     except InvalidInput as exc:
         flash(" ".join(exc.errors.values()), "error")
     else:
         names = known_workspaces()
         flash(" ".join(describe(c, names) for c in changes), "success")
-    return redirect_next(url_for("mirror_plugin.spaces_page", integration_id=integration_id))
+    return redirect_next(back)
 
 
 def audit_page() -> ResponseReturnValue:
@@ -219,7 +247,10 @@ def audit_page() -> ResponseReturnValue:
                 "The audit log is the platform Admin's page; your account cannot open it."
             ),
         )
-    page = query_events(request.args, page=_page_number())
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        abort(400, description=errors_text(form))
+    page = query_events(form.filters(), page=_page_number())
     return render_template(
         "mirror_plugin/audit.html",
         page=page,
