@@ -32,8 +32,9 @@ from mirror_plugin.params import has_nul
 from mirror_plugin.policy.hostkey import registry_key
 from mirror_plugin.registry.budget import Budget
 from mirror_plugin.registry.drivers import DRIVERS, kinds_that, probe
+from mirror_plugin.registry.endpoint import Endpoint, normalize_registry_url
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_registry_url
+from mirror_plugin.registry.http import RegistryHTTP
 from mirror_plugin.registry.netguard import NetworkPolicy
 from mirror_plugin.registry.probe import ConnectionReport
 from mirror_plugin.services import audit
