@@ -167,8 +167,9 @@ def test_harbor_failing_mid_sync_leaves_spaces_untouched(
 
 def test_writes_survive_harbors_sid_cookie(app: Flask, harbor: HarborEmulator) -> None:
     """Harbor sets sid on every answer; sending it back would make the POST a CSRF 403."""
+    from mirror_plugin.registry.endpoint import Endpoint
     from mirror_plugin.registry.harbor import HarborClient
-    from mirror_plugin.registry.http import Endpoint, RegistryHTTP
+    from mirror_plugin.registry.http import RegistryHTTP
 
     http = RegistryHTTP(
         Endpoint(harbor.url, "admin", "Harbor12345"),
@@ -186,8 +187,9 @@ def test_writes_survive_harbors_sid_cookie(app: Flask, harbor: HarborEmulator) -
 
 
 def test_nested_repositories_and_null_tags(app: Flask, harbor: HarborEmulator) -> None:
+    from mirror_plugin.registry.endpoint import Endpoint
     from mirror_plugin.registry.harbor import HarborClient
-    from mirror_plugin.registry.http import Endpoint, RegistryHTTP
+    from mirror_plugin.registry.http import RegistryHTTP
 
     harbor.add_project("lib", public=True)
     harbor.add_repository("lib", "a/b/c", [{"tags": ["1", "latest"]}, {"tags": None}])

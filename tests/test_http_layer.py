@@ -37,8 +37,9 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import InsecureRequestWarning
 
 from demo.sandbox import free_port  # nothing listens there: a closed port
+from mirror_plugin.registry.endpoint import USER_AGENT, Endpoint, Reply
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.http import USER_AGENT, Endpoint, RegistryHTTP, Reply
+from mirror_plugin.registry.http import RegistryHTTP
 from mirror_plugin.registry.netguard import NetworkPolicy
 from tests.faulty_server import FAT, HUGE, Connects, FaultyServer
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from mirror_plugin.registry.endpoint import normalize_registry_url
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.http import normalize_registry_url
 from mirror_plugin.registry.netguard import NetworkPolicy
 
 

@@ -22,10 +22,10 @@ from mirror_plugin.models.pull import PullOutbox, PullRobot
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.registry.harbor_robots import RobotClient
-from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.services.pull import Outcome
 from mirror_plugin.services.pull_reconcile import reconcile
 from mirror_plugin.services.pull_secret import pull_secret, render_yaml
+from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.state import session
 
 pull_cli = AppGroup("pull", help=_l("Pull access: Harbor robots that follow the bindings."))

@@ -21,15 +21,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
 from publicsuffixlist import PublicSuffixList
 
 from mirror_plugin.i18n import _
+from mirror_plugin.registry.endpoint import Reply, origin
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.http import RegistryHTTP, Reply, _origin
+
+if TYPE_CHECKING:  # the transport imports requests: loaded when a registry is called
+    from mirror_plugin.registry.http import RegistryHTTP
 
 MANIFEST_ACCEPT = ", ".join(
     (
@@ -93,13 +95,16 @@ def next_link(reply: Reply, base: str) -> str | None:
     header = reply.headers.get("Link")
     if not header:
         return None
-    for link in requests.utils.parse_header_links(header):
+    # Here, not at the top: a reply means the transport, and so requests, is loaded already.
+    from requests.utils import parse_header_links
+
+    for link in parse_header_links(header):
         if link.get("rel") == "next" and link.get("url"):
             try:
                 url = urljoin(base + "/", link["url"])
             except ValueError:
                 url = ""
-            if _origin(url) != _origin(base):
+            if origin(url) != origin(base):
                 raise RegistryError(
                     Category.BAD_RESPONSE,
                     _(

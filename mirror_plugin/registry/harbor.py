@@ -17,15 +17,18 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 
 from flask_babel import LazyString
 
 from mirror_plugin.i18n import _
 from mirror_plugin.i18n import lazy_gettext as _l
+from mirror_plugin.registry.endpoint import Reply
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.http import RegistryHTTP, Reply
+
+if TYPE_CHECKING:  # the transport imports requests: loaded when a registry is called
+    from mirror_plugin.registry.http import RegistryHTTP
 
 API = "/api/v2.0"
 PAGE_SIZE = 100

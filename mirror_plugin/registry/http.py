@@ -8,6 +8,11 @@ connection, redirects included, at the address actually connected to (plain http
 allow-listed networks, checked there too). Every call has a total deadline
 (:mod:`mirror_plugin.registry.budget`), retries and redirects included, and the registry's
 credentials go to its own origin only: never to another host a path, redirect or link names.
+
+This is the one module that imports ``requests``, and only code that talks to a registry
+imports it; what a call is (:class:`~mirror_plugin.registry.endpoint.Endpoint`,
+:class:`~mirror_plugin.registry.endpoint.Reply`, the URL check) lives in
+:mod:`mirror_plugin.registry.endpoint`, so a host that never calls a registry never loads it.
 """
 
 from __future__ import annotations
@@ -15,85 +20,34 @@ from __future__ import annotations
 import hashlib
 import http.client
 import http.cookiejar
-import json
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import ReadTimeoutError
 
 from mirror_plugin.i18n import _
 from mirror_plugin.registry.budget import Budget, SocketReaper
+from mirror_plugin.registry.connections import GuardedAdapter, watch_with
+from mirror_plugin.registry.endpoint import (
+    CREDENTIAL_HEADERS,
+    DEFAULT_DEADLINE,
+    IDEMPOTENT,
+    MAX_BODY,
+    MAX_REDIRECTS,
+    RETRY_STATUSES,
+    USER_AGENT,
+    Endpoint,
+    Reply,
+    origin,
+)
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.registry.netguard import NetworkPolicy
-
-USER_AGENT = "mirror_plugin/0.1 (+registry client)"
-MAX_BODY = 8 * 1024 * 1024
-MAX_REDIRECTS = 3
-RETRY_STATUSES = frozenset({502, 503, 504})
-IDEMPOTENT = frozenset({"GET", "HEAD"})
-#: Request headers that carry credentials; they never follow a redirect to another origin.
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-#: Seconds one logical request may take in total when the caller names no deadline.
-DEFAULT_DEADLINE = 60.0
-
-#: The reaper of the request this thread is making: connections register their sockets with
-#: it, so the watchdog can shut them down when the request's deadline passes.
-_current = threading.local()
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where and how to reach one registry. ``password`` is plaintext only in memory."""
-
-    url: str
-    username: str = ""
-    password: str | None = field(default=None, repr=False)
-    verify_tls: bool = True
-    ca_bundle: str | None = None
-
-    @property
-    def credentials(self) -> tuple[str, str] | None:
-        if self.username and self.password is not None:
-            return (self.username, self.password)
-        return None
-
-
-@dataclass
-class Reply:
-    """A fully read, size-capped response."""
-
-    status: int
-    headers: CaseInsensitiveDict[str]
-    content: bytes
-    url: str
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise RegistryError(
-                Category.BAD_RESPONSE,
-                _(
-                    "The registry answered with something that is not JSON; check the URL "
-                    "points at the registry itself."
-                ),
-                status=self.status,
-            ) from None
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
 
 
 class _DiscardCookies(http.cookiejar.DefaultCookiePolicy):
@@ -124,85 +78,6 @@ class _Session(requests.Session):
         return None
 
 
-def _reaper() -> SocketReaper | None:
-    return getattr(_current, "reaper", None)
-
-
-def _guarded_connection(base: type[HTTPConnection], policy: NetworkPolicy) -> type[HTTPConnection]:
-    plain = base is HTTPConnection
-
-    class GuardedConnection(base):  # type: ignore[valid-type,misc]
-        """Resolves, checks, and connects to the checked address; TLS still uses the name.
-
-        Plain-http connections go only to allow-listed addresses, checked here on the addresses
-        actually used (not just when the URL was saved). Every socket is handed to the
-        current request's reaper, which shuts it down when the request's deadline passes.
-        """
-
-        _dns_host: str  # urllib3's, declared for mypy (the base is a variable)
-        timeout: float | None
-
-        def _new_conn(self) -> Any:
-            # urllib3 connects to ``_dns_host``; ``host`` (its getter reads ``_dns_host``) is
-            # what goes into the Host header, TLS SNI and the certificate check. So point it at
-            # the checked address only while the socket is opened, then give the name back.
-            name = self._dns_host
-            error: Exception | None = None
-            resolve = policy.resolve_plain_http if plain else policy.resolve
-            reaper = _reaper()
-            for address in resolve(name, self.port):
-                if reaper is not None:
-                    remaining = reaper.remaining()
-                    if remaining <= 0:
-                        break
-                    if self.timeout is None or self.timeout > remaining:
-                        self.timeout = remaining
-                self._dns_host = address
-                try:
-                    sock = super()._new_conn()
-                except (NewConnectionError, ConnectTimeoutError) as exc:
-                    error = exc
-                else:
-                    if reaper is not None:
-                        reaper.watch(sock)
-                    return sock
-                finally:
-                    self._dns_host = name
-            raise error or ConnectTimeoutError(self, "the request's deadline passed")
-
-        def request(self, *args: Any, **kwargs: Any) -> Any:
-            reaper = _reaper()
-            if reaper is not None and self.sock is not None:  # a kept-alive connection
-                reaper.watch(self.sock)
-            return super().request(*args, **kwargs)
-
-    return GuardedConnection
-
-
-class GuardedAdapter(HTTPAdapter):
-    """A requests adapter whose every new connection passes the network policy."""
-
-    def __init__(self, policy: NetworkPolicy, pool_size: int = 10) -> None:
-        self.policy = policy
-        # One kept-alive connection per concurrent request: with fewer, requests beyond the
-        # pool's size open a new connection each time and throw it away afterwards.
-        super().__init__(max_retries=0, pool_maxsize=max(1, pool_size))
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        http_pool = type(
-            "GuardedHTTPPool",
-            (HTTPConnectionPool,),
-            {"ConnectionCls": _guarded_connection(HTTPConnection, self.policy)},
-        )
-        https_pool = type(
-            "GuardedHTTPSPool",
-            (HTTPSConnectionPool,),
-            {"ConnectionCls": _guarded_connection(HTTPSConnection, self.policy)},
-        )
-        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
-
-
 def _ca_file(bundle: str) -> str:
     """requests wants a path: keep each distinct bundle once in a private temp folder."""
     folder = Path(tempfile.gettempdir()) / "mirror_plugin_ca"
@@ -211,62 +86,6 @@ def _ca_file(bundle: str) -> str:
     if not path.exists():
         path.write_text(bundle)
     return str(path)
-
-
-def normalize_registry_url(url: str, policy: NetworkPolicy) -> str:
-    """Validate a user-supplied registry URL and return ``scheme://host[:port]``.
-
-    https is required, except inside networks the platform Admin allow-listed, where plain
-    http is accepted (internal registries often have no certificate).
-    """
-    text = (url or "").strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise RegistryError(
-            Category.INVALID_URL, _("Enter the registry's address as https://host[:port].")
-        ) from None
-    try:
-        port = parts.port
-    except ValueError:
-        raise RegistryError(
-            Category.INVALID_URL, _("The URL's port is not a number from 1 to 65535.")
-        ) from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise RegistryError(
-            Category.INVALID_URL, _("Enter the registry's address as https://host[:port].")
-        )
-    if parts.username or parts.password or "@" in parts.netloc:
-        raise RegistryError(
-            Category.INVALID_URL,
-            _("Put the user name and password in their own fields, not in the URL."),
-        )
-    if parts.query or parts.fragment or parts.path not in {"", "/"}:
-        raise RegistryError(
-            Category.INVALID_URL,
-            _("The registry URL must be just https://host[:port], without a path or query."),
-        )
-    if port == 0:
-        raise RegistryError(Category.INVALID_URL, _("The URL's port must be from 1 to 65535."))
-    try:
-        host = parts.hostname.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise RegistryError(
-            Category.INVALID_URL, _("The host name is not a valid domain.")
-        ) from None
-    default = 443 if parts.scheme == "https" else 80
-    if parts.scheme == "http" and not policy.all_allow_listed(host, port or default):
-        raise RegistryError(
-            Category.INVALID_URL,
-            _(
-                "Plain http is only allowed for registries inside networks the platform Admin "
-                "allow-listed; use https."
-            ),
-        )
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    return f"{parts.scheme}://{netloc}"
 
 
 class RegistryHTTP:
@@ -290,7 +109,7 @@ class RegistryHTTP:
         caller runs at once (connections kept alive for reuse)."""
         self.endpoint = endpoint
         self.base = endpoint.url.rstrip("/")
-        self.origin = _origin(self.base)
+        self.origin = origin(self.base)
         self.timeout = (min(3.05, timeout), timeout)
         self.retries = retries
         self.max_body = max_body
@@ -332,7 +151,7 @@ class RegistryHTTP:
         """
         method = method.upper()
         url = urljoin(self.base + "/", path.lstrip("/"))  # an absolute URL stays itself
-        trusted = _origin(credentials_to) if credentials_to else self.origin
+        trusted = origin(credentials_to) if credentials_to else self.origin
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
         self.budget.check()
         at = self.budget.expires
@@ -340,7 +159,7 @@ class RegistryHTTP:
             mine = time.monotonic() + self.deadline
             at = mine if at is None else min(at, mine)
         reaper = SocketReaper(at) if at is not None else None
-        _current.reaper = reaper
+        watch_with(reaper)
         try:
             for attempt in range(attempts):
                 try:
@@ -366,7 +185,7 @@ class RegistryHTTP:
                 time.sleep(pause)
             raise AssertionError("unreachable")
         finally:
-            _current.reaper = None
+            watch_with(None)
             if reaper is not None:
                 reaper.done()
 
@@ -395,7 +214,7 @@ class RegistryHTTP:
         trusted: tuple[str, str, int],
     ) -> Reply:
         for _attempt in range(MAX_REDIRECTS + 1):
-            if _origin(url) != trusted:
+            if origin(url) != trusted:
                 # Another scheme, host or port: the registry's credentials stay behind, in
                 # ``auth`` and in headers alike (a Bearer token travels in ``headers``).
                 auth = None
@@ -525,22 +344,6 @@ class RegistryHTTP:
                 Category.UNREACHABLE, _("The registry closed the connection mid-answer.")
             ) from None
         return b"".join(chunks)
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    """``(scheme, host, port)`` of an http(s) URL; anything else is a BAD_RESPONSE (such URLs
-    come from the registry: a redirect's ``Location`` or a token realm)."""
-    invalid = RegistryError(
-        Category.BAD_RESPONSE, _("The registry pointed to an address that is not a valid URL.")
-    )
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise invalid from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise invalid
-    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

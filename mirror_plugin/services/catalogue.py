@@ -19,7 +19,7 @@ from mirror_plugin.models import Binding, Integration, Repository, Space, TagCac
 from mirror_plugin.params import aware
 from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import RegistryError
-from mirror_plugin.services.integrations import http_for_row
+from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.state import session
 
 if TYPE_CHECKING:

@@ -1,9 +1,10 @@
 """Connecting, changing and removing registries (platform integrations and workspace warehouses).
 
 Every save checks the credentials against the registry first, so a broken integration is never
-stored; passwords are encrypted before they reach the session and never leave this module
-except inside a request to their own registry. Changing the URL of an integration that holds a
-password requires the password again, so a stored secret cannot be re-pointed at another host.
+stored; passwords are encrypted before they reach the session and are decrypted only to go
+inside a request to their own registry (:mod:`~mirror_plugin.services.registry_client`).
+Changing the URL of an integration that holds a password requires the password again, so a
+stored secret cannot be re-pointed at another host.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from mirror_plugin.i18n import N_, _
+from mirror_plugin.i18n import _
 from mirror_plugin.models import (
     Binding,
     Health,
@@ -30,14 +30,18 @@ from mirror_plugin.models import (
 )
 from mirror_plugin.params import has_nul
 from mirror_plugin.policy.hostkey import registry_key
-from mirror_plugin.registry.budget import Budget
 from mirror_plugin.registry.drivers import DRIVERS, kinds_that, probe
+from mirror_plugin.registry.endpoint import Endpoint, normalize_registry_url
 from mirror_plugin.registry.errors import Category, RegistryError
-from mirror_plugin.registry.http import Endpoint, RegistryHTTP, normalize_registry_url
-from mirror_plugin.registry.netguard import NetworkPolicy
 from mirror_plugin.registry.probe import ConnectionReport
 from mirror_plugin.services import audit
 from mirror_plugin.services.errors import Conflict, InvalidInput, ProbeFailed, SameRegistry
+from mirror_plugin.services.registry_client import (
+    http_for,
+    http_for_row,
+    network_policy,
+    stored_password,
+)
 from mirror_plugin.services.registry_hosts import (
     parse_aliases,
     record_addresses,
@@ -73,59 +77,6 @@ class IntegrationInput:
     #: Platform Docker Registry only: hand its credentials to bound workspaces' namespaces.
     #: None keeps the stored choice.
     share_pull_credentials: bool | None = None
-
-
-def network_policy(*, workspace: bool) -> NetworkPolicy:
-    """The allow-list for a platform integration, or the (maybe narrower) one for warehouses."""
-    state = mirror_state()
-    if workspace and state.workspace_network_policy is not None:
-        return state.workspace_network_policy
-    return state.network_policy
-
-
-def registry_budget(*, sync: bool = False) -> Budget:
-    """Limits of one conversation: a sync has ``MIRROR_SYNC_DEADLINE``, anything else (a
-    connection test, a save, a picker refresh) ``MIRROR_REGISTRY_DEADLINE`` in total."""
-    config = current_app.config
-    seconds = float(config["MIRROR_SYNC_DEADLINE" if sync else "MIRROR_REGISTRY_DEADLINE"])
-    return Budget(
-        seconds=seconds,
-        max_pages=int(config["MIRROR_SYNC_MAX_PAGES"]),
-        max_spaces=int(config["MIRROR_SYNC_MAX_SPACES"]),
-        max_repositories=int(config["MIRROR_SYNC_MAX_REPOSITORIES"]),
-        what=N_("the sync") if sync else N_("the registry call"),
-        deadline_setting="MIRROR_SYNC_DEADLINE" if sync else "MIRROR_REGISTRY_DEADLINE",
-    )
-
-
-def http_for(endpoint: Endpoint, *, workspace: bool, budget: Budget | None = None) -> RegistryHTTP:
-    """A client for ``endpoint``; ``workspace``: it is a workspace warehouse (whose own
-    allow-list applies), ``budget``: the conversation's limits (default: a non-sync one)."""
-    config = current_app.config
-    return RegistryHTTP(
-        endpoint,
-        policy=network_policy(workspace=workspace),
-        timeout=float(config["MIRROR_REGISTRY_TIMEOUT"]),
-        deadline=float(config["MIRROR_REGISTRY_DEADLINE"]),
-        budget=budget or registry_budget(),
-        concurrency=int(config["MIRROR_SYNC_WORKERS"]),
-    )
-
-
-def http_for_row(row: Integration, budget: Budget | None = None) -> RegistryHTTP:
-    """A client for a saved integration, with its stored endpoint and its scope's allow-list."""
-    return http_for(endpoint_of(row), workspace=not row.is_platform, budget=budget)
-
-
-def stored_password(row: Integration) -> str | None:
-    if row.password_encrypted is None:
-        return None
-    return str(mirror_state().secrets.decrypt(row.password_encrypted))
-
-
-def endpoint_of(row: Integration) -> Endpoint:
-    """The saved endpoint only: URL, TLS settings and password exactly as stored."""
-    return Endpoint(row.url, row.username, stored_password(row), row.verify_tls, row.ca_bundle)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.registry.harbor_robots import RobotClient, RobotState
 from mirror_plugin.services import audit
 from mirror_plugin.services.bulk import insert_rows
-from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.services.pull_changes import bump
+from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.signals import pull_credentials_changed
 from mirror_plugin.state import host_adapter, mirror_state, session
 

@@ -34,9 +34,9 @@ from mirror_plugin.registry.drivers import kinds_that
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.services.dbfaults import database_unreachable
-from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.services.pull import Outcome, _audit, apply_pair, needs_robot, notify
 from mirror_plugin.services.pull_changes import count
+from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.state import session
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from mirror_plugin.registry.budget import bounded_map
 from mirror_plugin.registry.errors import RegistryError
 from mirror_plugin.registry.harbor import HarborClient
 from mirror_plugin.registry.harbor_robots import RobotClient
-from mirror_plugin.services.integrations import http_for_row
 from mirror_plugin.services.pull import needs_robot
+from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.state import session
 
 

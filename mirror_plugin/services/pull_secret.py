@@ -24,7 +24,7 @@ from mirror_plugin.i18n import _
 from mirror_plugin.models import Binding, Integration, Scope, Space
 from mirror_plugin.models.pull import PullRobot
 from mirror_plugin.registry.drivers import kinds_that
-from mirror_plugin.services.integrations import stored_password
+from mirror_plugin.services.registry_client import stored_password
 from mirror_plugin.services.tenancy import namespace_workspace
 from mirror_plugin.state import mirror_state, session
 

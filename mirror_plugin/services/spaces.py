@@ -20,8 +20,9 @@ from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.services import audit
 from mirror_plugin.services.errors import Conflict, InvalidInput
-from mirror_plugin.services.integrations import http_for_row, purge_spaces
+from mirror_plugin.services.integrations import purge_spaces
 from mirror_plugin.services.paging import Page, paginate
+from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 

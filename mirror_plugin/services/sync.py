@@ -31,7 +31,8 @@ from mirror_plugin.policy.reference import _PATH_COMPONENT, MAX_PATH_LENGTH
 from mirror_plugin.registry.drivers import Progress, UpstreamSpace, driver_for
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.services import audit
-from mirror_plugin.services.integrations import http_for_row, purge_spaces, registry_budget
+from mirror_plugin.services.integrations import purge_spaces
+from mirror_plugin.services.registry_client import http_for_row, registry_budget
 from mirror_plugin.services.registry_hosts import record_addresses
 from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session

@@ -7,6 +7,7 @@ by capability uses :func:`kinds_that`. Nothing outside this package names a kind
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mirror_plugin.models import RegistryKind
 from mirror_plugin.registry.drivers.base import (
@@ -18,8 +19,10 @@ from mirror_plugin.registry.drivers.base import (
 from mirror_plugin.registry.drivers.docker import DockerDriver
 from mirror_plugin.registry.drivers.harbor import HarborDriver
 from mirror_plugin.registry.errors import RegistryError
-from mirror_plugin.registry.http import RegistryHTTP
 from mirror_plugin.registry.probe import ConnectionReport
+
+if TYPE_CHECKING:  # the transport imports requests: loaded when a registry is called
+    from mirror_plugin.registry.http import RegistryHTTP
 
 DRIVERS: dict[RegistryKind, RegistryDriver] = {
     RegistryKind.HARBOR: HarborDriver(),

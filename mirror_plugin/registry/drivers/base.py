@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mirror_plugin.models import RegistryKind
-from mirror_plugin.registry.http import RegistryHTTP
 from mirror_plugin.registry.probe import ConnectionReport
+
+if TYPE_CHECKING:  # the transport imports requests: loaded when a registry is called
+    from mirror_plugin.registry.http import RegistryHTTP
 
 #: ``progress(done, total)`` while a listing runs (``total`` 0 when unknown).
 Progress = Callable[[int, int], None]

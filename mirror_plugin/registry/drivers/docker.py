@@ -4,7 +4,7 @@ repository names, and their visibility is the plugin's to set, never the registr
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mirror_plugin.models import RegistryKind
 from mirror_plugin.registry.docker import INDEX_TYPES, DockerRegistryClient
@@ -14,8 +14,10 @@ from mirror_plugin.registry.drivers.base import (
     UpstreamRepository,
     UpstreamSpace,
 )
-from mirror_plugin.registry.http import RegistryHTTP
 from mirror_plugin.registry.probe import ConnectionReport, probe_docker
+
+if TYPE_CHECKING:  # the transport imports requests: loaded when a registry is called
+    from mirror_plugin.registry.http import RegistryHTTP
 
 MAX_DOCKER_TAGS = 100  # a plain registry needs one request per tag for digests and sizes
 

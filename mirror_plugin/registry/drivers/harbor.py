@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mirror_plugin.models import RegistryKind
 from mirror_plugin.registry.budget import bounded_map
@@ -15,8 +15,10 @@ from mirror_plugin.registry.drivers.base import (
     UpstreamSpace,
 )
 from mirror_plugin.registry.harbor import HarborClient
-from mirror_plugin.registry.http import RegistryHTTP
 from mirror_plugin.registry.probe import ConnectionReport, probe_harbor
+
+if TYPE_CHECKING:  # the transport imports requests: loaded when a registry is called
+    from mirror_plugin.registry.http import RegistryHTTP
 
 #: HarborClient's own default: how many list pages are fetched ahead outside a sync.
 DEFAULT_WORKERS = 8
