@@ -217,8 +217,8 @@ class MirrorPlugin:
         """What a decision asks once per namespace (the host's workspace, the rule snapshot),
         bound into a function that judges one image of that namespace: the hot path of every
         deploy check."""
-        app = _app()
-        state: MirrorState = app.extensions[EXTENSION_KEY]
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        state = mirror_state(app)  # raises when init_app was not called on this app
         workspace_id: str | None = None
         namespace_known = isinstance(namespace, str) and bool(namespace.strip())
         try:
@@ -274,14 +274,14 @@ class MirrorPlugin:
         Secret with ``.manifest(k8s_namespace)``). Raises UnknownNamespace like the adapter."""
         from mirror_plugin.services.pull_secret import pull_secret
 
-        _app()
+        mirror_state()
         return pull_secret(namespace)
 
     def reconcile_pull_access(self, *, drift: bool = True) -> list[Any]:
         """Apply queued robot changes now (and check every robot with ``drift``)."""
         from mirror_plugin.services.pull_reconcile import reconcile
 
-        _app()
+        mirror_state()
         return reconcile(drift=drift, due_only=False)
 
     # -- navigation -----------------------------------------------------------------------
@@ -306,16 +306,6 @@ def _rotate_csrf_on_sign_in(app: Flask) -> None:
 
     for signal in (user_logged_in, user_loaded_from_cookie, user_logged_out):
         signal.connect(rotate_csrf_token, sender=app, weak=False)
-
-
-def _app() -> Flask:
-    """The current app, checked to have the plugin (one proxy lookup: this is a hot path)."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    if EXTENSION_KEY not in app.extensions:
-        raise RuntimeError(
-            "MirrorPlugin is not registered on the current app; call init_app(app) first."
-        )
-    return app
 
 
 def _namespace_text(namespace: object) -> str:
