@@ -31,6 +31,7 @@ from mirror_plugin.web.access import (
 )
 from mirror_plugin.web.csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
 from mirror_plugin.web.errorpages import error_page
+from mirror_plugin.web.schemas.base import RequestRefused
 
 
 def _limit_body() -> None:
@@ -173,6 +174,12 @@ def _http_error(error: HTTPException) -> Any:
     return _json_error(error.code or 500, error.description or error.name)
 
 
+def _refused(error: RequestRefused) -> Any:
+    """A request its model refused (``web.schemas``): a 422 names the fields."""
+    extra = {"fields": error.fields} if error.fields else {}
+    return _json_error(error.code or 400, error.description or error.name, **extra)
+
+
 def _invalid_input(error: InvalidInput) -> Any:
     return _json_error(422, _("Fix the fields named in 'fields'."), fields=error.errors)
 
@@ -240,6 +247,7 @@ def register(bp: Blueprint) -> None:
     for name, function in i18n_globals().items():
         bp.add_app_template_global(function, name)
     bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(RequestRefused, _refused)
     bp.register_error_handler(InvalidInput, _invalid_input)
     bp.register_error_handler(Conflict, _conflict)
     bp.register_error_handler(RegistryError, _registry_error)

@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from mirror_plugin.adapter import Role
 from mirror_plugin.models import Health, Scope
@@ -34,9 +36,11 @@ from mirror_plugin.registry.errors import Category
 from mirror_plugin.services import catalogue, spaces
 from mirror_plugin.services.integrations import KINDS
 from mirror_plugin.web.access import require_principal
+from mirror_plugin.web.api.declare import DeclaredRoute, declared_operations
 from mirror_plugin.web.api.hook import MAX_FILTER_IMAGES
 from mirror_plugin.web.api.picker import PER_PAGE
 from mirror_plugin.web.csrf import HEADER as CSRF_HEADER
+from mirror_plugin.web.schemas.shared import Error
 
 Schema = dict[str, Any]
 
@@ -346,15 +350,6 @@ def _schemas() -> dict[str, Schema]:
             "workspaces": array(ref("WorkspaceRef")),
         }
     )
-    binding_change = record(
-        {
-            "space_id": integer(),
-            "space": string(),
-            "bound": array(string()),
-            "unbound": array(string()),
-            "workspaces": array(string(), description="The space's bindings afterwards."),
-        }
-    )
     tag = record(
         {
             "tag": nullable(string()),
@@ -369,26 +364,6 @@ def _schemas() -> dict[str, Schema]:
         }
     )
     return {
-        "Error": record(
-            {
-                "error": record(
-                    {
-                        "status": integer(minimum=400, maximum=599),
-                        "message": string(),
-                        "fields": {
-                            "type": "object",
-                            "additionalProperties": string(),
-                            "description": "422: a sentence per field to fix.",
-                        },
-                        "category": enum(
-                            (c.value for c in Category),
-                            description="502/504: what went wrong with the registry.",
-                        ),
-                    },
-                    optional=("fields", "category"),
-                )
-            }
-        ),
         "WorkspaceRef": workspace_ref,
         "WorkspaceList": record({"items": array(workspace_ref)}),
         "Integration": record(_integration()),
@@ -467,8 +442,6 @@ def _schemas() -> dict[str, Schema]:
             }
         ),
         "SpaceDeleted": record({"deleted": integer(), "unbound_workspaces": array(string())}),
-        "BindingChange": binding_change,
-        "BindingChanges": record({"changes": array(ref("BindingChange"))}),
         "AuditEvent": record(
             {
                 "id": integer(),
@@ -929,28 +902,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 ),
             ),
         },
-        f"{api}/bindings": {
-            "post": operation(
-                "changeBindings",
-                "Bind or unbind several spaces to several workspaces at once",
-                spaces_tag,
-                ok=(200, "BindingChanges"),
-                errors=(400, 403, 404, 422),
-                body=request_body(
-                    record(
-                        {
-                            "action": enum(["bind", "unbind"], default="bind"),
-                            "spaces": array(integer(), minItems=1),
-                            "workspaces": array(string(), minItems=1),
-                        },
-                        optional=("action",),
-                        closed=False,
-                    ),
-                    "Space ids of platform registries (404 otherwise) and workspace ids "
-                    "(unknown ones are a 422 when binding).",
-                ),
-            ),
-        },
         f"{api}/workspaces": {
             "get": operation(
                 "listWorkspaces",
@@ -1157,6 +1108,103 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
     }
 
 
+# -- operations declared by their models (web/api/declare.py) ----------------------------------
+
+REF = "#/components/schemas/{model}"
+#: A path parameter's schema by the route's converter: ``mirror_id`` takes any ASCII number
+#: (an id out of range is the 404 an unknown one gets), the default converter one segment.
+CONVERTER_SCHEMAS: dict[str, Schema] = {
+    "mirror_id": integer(minimum=0),
+    "int": integer(minimum=0),
+    "default": string(minLength=1, pattern="^[^/]+$"),
+}
+
+
+def _untitled(schema: Any) -> Any:
+    """pydantic's JSON Schema without the "title" it gives every model and field."""
+    if isinstance(schema, dict):
+        return {
+            k: _untitled(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [_untitled(v) for v in schema]
+    return schema
+
+
+def _query_parameters(model: type[BaseModel]) -> list[Schema]:
+    schema = _untitled(model.model_json_schema(ref_template=REF))
+    required = set(schema.get("required", ()))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "description": prop.get("description", ""),
+            "schema": {k: v for k, v in prop.items() if k != "description"},
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _declared_operation(route: DeclaredRoute) -> Schema:
+    """A route declared by its models, in this document's conventions."""
+    found = route.declaration
+    parameters = [
+        parameter(
+            name,
+            "path",
+            found.path_schemas.get(name, CONVERTER_SCHEMAS[converter]),
+            found.path.get(name, name),
+        )
+        for name, converter in route.converters.items()
+    ]
+    if found.query is not None:
+        parameters += _query_parameters(found.query)
+    body = None
+    if found.body is not None:
+        body = request_body(ref(found.body.__name__), found.body_description)
+    statuses = list(found.answers.items())
+    first_status, first_model = statuses[0]
+    op = operation(
+        found.operation_id,
+        found.summary,
+        found.tag,
+        ok=(first_status, first_model.__name__),
+        errors=found.errors,
+        parameters=parameters,
+        body=body,
+        description=found.description,
+    )
+    for status, model in statuses:
+        answer: Schema = {
+            "description": {200: "OK", 201: "Created", 202: "Accepted"}[status],
+            "content": {JSON: {"schema": ref(model.__name__)}},
+        }
+        if found.headers:
+            answer["headers"] = {
+                name: {"description": text, "schema": string()}
+                for name, text in found.headers.items()
+            }
+        op["responses"][str(status)] = answer
+    if found.security:
+        op["security"] = [{found.security: []}]
+    return op
+
+
+def _declared_models(routes: list[DeclaredRoute]) -> dict[str, Schema]:
+    """The component schemas of every model the declared routes answer or read."""
+    models: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Error, "serialization")}
+    for route in routes:
+        models.update((model, "serialization") for model in route.declaration.answers.values())
+        if route.declaration.body is not None:
+            models.add((route.declaration.body, "validation"))
+    _, schema = models_json_schema(
+        sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF
+    )
+    defs: dict[str, Schema] = _untitled(schema.get("$defs", {}))
+    return defs
+
+
 def build_document(app: Flask) -> Schema:
     """The OpenAPI 3.1 document of the plugin's JSON API as mounted on ``app``.
 
@@ -1169,6 +1217,16 @@ def build_document(app: Flask) -> Schema:
             op["security"] = [
                 {"session": [], "csrf": []} if method in UNSAFE_METHODS else {"session": []}
             ]
+    routes = [
+        route for route in declared_operations(app) if route.path.startswith(f"{prefix}/api/")
+    ]
+    for route in routes:
+        op = _declared_operation(route)
+        op.setdefault(
+            "security",
+            [{"session": [], "csrf": []} if route.method in UNSAFE_METHODS else {"session": []}],
+        )
+        paths.setdefault(route.path, {})[route.method] = op
     paths[f"{prefix}/api/clusters/{{cluster}}/pull-secrets"]["get"]["security"] = [
         {"clusterToken": []}
     ]
@@ -1181,7 +1239,7 @@ def build_document(app: Flask) -> Schema:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_declared_models(routes)},
             "responses": _responses(),
             "securitySchemes": {
                 "session": {

@@ -21,9 +21,14 @@ from mirror_plugin.services.audit_log import audit_json, query_events
 from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_principal
+from mirror_plugin.web.api.declare import declared
 from mirror_plugin.web.disclosure import shown_last_error
 from mirror_plugin.web.ratelimit import limit_registry_call
+from mirror_plugin.web.schemas import spaces as schemas
 from mirror_plugin.web.scopes import integration_or_404, resolve
+
+#: The document's tag for this area.
+TAG = "Warehouse Space"
 
 
 def platform_integration_or_404(integration_id: int) -> Integration:
@@ -152,19 +157,26 @@ def api_space_workspaces(space_id: int) -> ResponseReturnValue:
     return jsonify(change.to_dict())
 
 
-def api_batch_bindings() -> ResponseReturnValue:
+@declared(
+    "changeBindings",
+    summary="Bind or unbind several spaces to several workspaces at once",
+    tag=TAG,
+    gate=lambda: resolve(None),
+    body=schemas.BindingsChange,
+    body_description="Space ids of platform registries (404 otherwise) and workspace ids "
+    "(unknown ones are a 422 when binding).",
+    ok=schemas.BindingChanges,
+    errors=(403, 404, 422),
+)
+def api_batch_bindings(body: schemas.BindingsChange) -> schemas.BindingChanges:
     """Batch: bind (or unbind) several spaces to several workspaces in one transaction."""
-    resolve(None)
-    body = json_body()
-    action = body.get("action", "bind")
-    if action not in ("bind", "unbind"):
-        abort(422, description=gettext("'action' must be bind or unbind."))
-    space_ids = id_list(body, "spaces", int)
-    for space_id in set(space_ids):
+    for space_id in set(body.spaces):
         space_or_404(space_id)
-    operation = bindings.bind if action == "bind" else bindings.unbind
-    changes = operation(space_ids, id_list(body, "workspaces", str), actor=require_principal().id)
-    return jsonify({"changes": [c.to_dict() for c in changes]})
+    operation = bindings.bind if body.action == "bind" else bindings.unbind
+    changes = operation(body.spaces, body.workspaces, actor=require_principal().id)
+    return schemas.BindingChanges(
+        changes=[schemas.BindingChange.model_validate(change) for change in changes]
+    )
 
 
 def api_workspaces() -> ResponseReturnValue:

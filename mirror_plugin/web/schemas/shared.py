@@ -1,0 +1,127 @@
+"""Models more than one area answers with: the error, decisions and FAQ checks (deploy hook and
+picker), a background job (registries, jobs and the picker's refresh), a workspace reference,
+and the paging fields of every list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, NotRequired
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+
+from mirror_plugin.models.jobs import JobStatus
+from mirror_plugin.policy.rule import CheckStatus, Reason
+from mirror_plugin.registry.errors import Category
+from mirror_plugin.web.schemas.base import Answer
+
+Count = Annotated[int, Field(ge=0)]
+#: RFC 3339 with its offset, or null when the moment has not come (``params.iso``).
+Timestamp = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+
+
+class ErrorBody(TypedDict):
+    """``fields`` and ``category`` are left out where they do not apply."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]  # pydantic's way
+
+    status: Annotated[int, Field(ge=400, le=599)]
+    message: str
+    fields: NotRequired[
+        Annotated[dict[str, str], Field(description="422: a sentence per field to fix.")]
+    ]
+    category: NotRequired[
+        Annotated[Category, Field(description="502/504: what went wrong with the registry.")]
+    ]
+
+
+class Error(Answer):
+    """Every error the API answers (its document's ``components/responses`` refer here); the
+    handlers of ``web.views`` write it."""
+
+    error: ErrorBody
+
+
+class Paging(Answer):
+    """The fields every paged list answers beside its items."""
+
+    total: Count
+    page: Annotated[int, Field(ge=1)]
+    per_page: Annotated[int, Field(ge=1)]
+    pages: Annotated[int, Field(ge=1)]
+
+
+class WorkspaceRef(Answer):
+    id: str
+    name: str
+
+
+class Decision(Answer):
+    """The deploy hook's answer for one image: allowed or not, a stable reason code and a
+    sentence for people."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    allowed: bool
+    reason: Reason
+    message: str
+    image: str
+    namespace: str
+    workspace_id: str | None
+    registry: str | None
+    space: str | None
+
+
+class Check(Answer):
+    """One question of the FAQ, answered for a namespace and an image."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    question: str
+    status: CheckStatus
+    answer: str
+
+
+class Explanation(Answer):
+    model_config = ConfigDict(from_attributes=True)
+
+    decision: Decision
+    checks: list[Check]
+
+
+class JobProgress(BaseModel):
+    """What the work reported last; empty before it started."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    done: Count | None = None
+    total: Count | None = None
+    unit: Literal["spaces", "repositories"] | None = None
+
+
+class JobError(Answer):
+    category: Category
+    message: str
+
+
+class Job(Answer):
+    """A background job: its progress while it runs, then its result or its error."""
+
+    id: Annotated[int, Field(ge=1)]
+    kind: str
+    integration_id: Count
+    status: JobStatus
+    progress: dict[str, Any] = Field(
+        description="What the work reported last: done, total and unit (spaces or "
+        "repositories); empty before it started."
+    )
+    result: dict[str, Any] | None = Field(
+        description="The job's report once it succeeded (a sync's: total, added, removed, "
+        "updated, unbound_workspaces, skipped_*, summary)."
+    )
+    error: JobError | None
+    attempts: Count
+    created_at: Timestamp
+    started_at: Timestamp
+    finished_at: Timestamp
+    status_url: str
