@@ -159,14 +159,9 @@ class MirrorPlugin:
         )
         ratelimit.init_app(app)
 
-        # The commands join the `flask mirror` group when their modules are imported; the
-        # job kinds join the job runner's table the same way.
-        from mirror_plugin.admission import cli as cluster_cli  # noqa: F401
-        from mirror_plugin.cli import jobs as cli_jobs  # noqa: F401
-        from mirror_plugin.cli import mirror_cli
-        from mirror_plugin.cli import pull as cli_pull  # noqa: F401
-        from mirror_plugin.cli import registry as cli_registry  # noqa: F401
-        from mirror_plugin.cli import spaces as cli_spaces  # noqa: F401
+        # The job kinds join the job runner's table when their module is imported.
+        from mirror_plugin.admission import cli as cluster_cli
+        from mirror_plugin.cli import build_group
         from mirror_plugin.services import jobs_kinds  # noqa: F401
 
         blueprint = build_blueprint()
@@ -186,7 +181,9 @@ class MirrorPlugin:
 
         connect_signals(app)
         connect_job_signals(app)
-        app.cli.add_command(mirror_cli, name=app.config["MIRROR_CLI_GROUP"])
+        commands = build_group()
+        cluster_cli.register(commands)
+        app.cli.add_command(commands, name=app.config["MIRROR_CLI_GROUP"])
 
     # -- the deploy hook ------------------------------------------------------------------
 

@@ -4,8 +4,8 @@
 registered clusters and their hashed tokens, ``manifests`` writes the configuration the
 cluster needs, ``webhook`` is the validating route, ``mutate`` the optional mutating one,
 ``pull_agent`` the cluster agent's pull-secret feed and ``cli`` the ``flask mirror cluster``
-commands. :func:`register` adds the routes to the plugin's blueprint; the commands join the
-``flask mirror`` group when :mod:`mirror_plugin.admission.cli` is imported by ``init_app``.
+commands. :func:`register` adds the routes to the plugin's blueprint, and
+:func:`mirror_plugin.admission.cli.register` the commands to the ``flask mirror`` group.
 """
 
 from __future__ import annotations

@@ -14,14 +14,13 @@ from pathlib import Path
 import click
 
 from mirror_plugin.admission import clusters, manifests
-from mirror_plugin.cli import mirror_cli, option
+from mirror_plugin.cli.base import option
 from mirror_plugin.i18n import _
 from mirror_plugin.i18n import lazy_gettext as _l
 
 cluster_cli = click.Group(
     "cluster", help=_l("Kubernetes clusters whose API server asks the admission webhook.")
 )
-mirror_cli.add_command(cluster_cli)
 
 
 @contextmanager
@@ -202,3 +201,7 @@ def config_command(name: str) -> None:
     with _cluster_errors():
         cluster = clusters.require(name)
     click.echo(manifests.render(cluster, None), nl=False)
+
+
+def register(mirror: click.Group) -> None:
+    mirror.add_command(cluster_cli)

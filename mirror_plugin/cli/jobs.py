@@ -13,14 +13,14 @@ import time
 import click
 from flask import current_app
 
-from mirror_plugin.cli import mirror_cli, option
+from mirror_plugin.cli.base import group, option
 from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.services.jobs import run_pending
 from mirror_plugin.state import session
 
 
-@mirror_cli.group("jobs", help=_l("Run queued background jobs (syncs)."))
+@group("jobs", help=_l("Run queued background jobs (syncs)."))
 def jobs_cli() -> None: ...
 
 
@@ -61,3 +61,7 @@ def rq_worker_command(burst: bool) -> None:
     from mirror_plugin.services.jobs_rq import work
 
     work(burst=burst)
+
+
+def register(mirror: click.Group) -> None:
+    mirror.add_command(jobs_cli)

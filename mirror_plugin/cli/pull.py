@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from mirror_plugin.adapter import UnknownNamespace
-from mirror_plugin.cli import mirror_cli, option
+from mirror_plugin.cli.base import command, option
 from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.models import Integration
@@ -29,10 +29,9 @@ from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.state import session
 
 pull_cli = AppGroup("pull", help=_l("Pull access: Harbor robots that follow the bindings."))
-mirror_cli.add_command(pull_cli)
 
 
-@mirror_cli.command(
+@command(
     "pull-secret",
     help=_l(
         "Print NAMESPACE's pull Secret (kubernetes.io/dockerconfigjson) for kubectl apply -f -."
@@ -166,3 +165,8 @@ def reconcile_command() -> None:
 @click.argument("workspace", required=False)
 def rotate_command(workspace: str | None) -> None:
     _report(reconcile(rotate=True, due_only=False, workspaces=[workspace] if workspace else None))
+
+
+def register(mirror: click.Group) -> None:
+    mirror.add_command(pull_cli)
+    mirror.add_command(pull_secret_command)

@@ -14,7 +14,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from mirror_plugin.cli import mirror_cli, option
+from mirror_plugin.cli.base import command, group, option
 from mirror_plugin.i18n import _, ngettext
 from mirror_plugin.i18n import lazy_gettext as _l
 from mirror_plugin.models import Integration, RegistryKind
@@ -28,7 +28,7 @@ from mirror_plugin.state import mirror_state, session
 ACTOR = "cli"
 
 
-@mirror_cli.group("registry", help=_l("Connect, list, test and remove registries."))
+@group("registry", help=_l("Connect, list, test and remove registries."))
 def registry_cli() -> None: ...
 
 
@@ -264,9 +264,7 @@ def _sync_one(row: Integration) -> bool:
     return True
 
 
-@mirror_cli.command(
-    "sync", help=_l("Sync the spaces of every registry (or one); exit 1 if any failed.")
-)
+@command("sync", help=_l("Sync the spaces of every registry (or one); exit 1 if any failed."))
 @option("--registry", "name", metavar="NAME", help=_l("Only this registry."))
 @option("--workspace", metavar="ID", help=_l("With --registry: a workspace's warehouse."))
 def sync_command(name: str | None, workspace: str | None) -> None:
@@ -281,7 +279,7 @@ def sync_command(name: str | None, workspace: str | None) -> None:
     current_app.logger.info("mirror sync finished for %d registries", len(rows))
 
 
-@mirror_cli.command(
+@command(
     "health",
     help=_l("Probe every registry once and record its health (for cron); exit 1 if any is down."),
 )
@@ -291,3 +289,9 @@ def health_command() -> None:
         click.echo(f"{name}\t{'healthy' if ok else 'unhealthy'}")
     if not all(results.values()):
         sys.exit(1)
+
+
+def register(mirror: click.Group) -> None:
+    mirror.add_command(registry_cli)
+    mirror.add_command(sync_command)
+    mirror.add_command(health_command)

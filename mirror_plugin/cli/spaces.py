@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from mirror_plugin.cli import mirror_cli, option
+from mirror_plugin.cli.base import command, option
 from mirror_plugin.cli.registry import ACTOR, find_registry
 from mirror_plugin.i18n import _
 from mirror_plugin.i18n import lazy_gettext as _l
@@ -31,9 +31,7 @@ def _space(registry: str, name: str) -> Space:
     return space
 
 
-@mirror_cli.command(
-    "spaces", help=_l("List REGISTRY's spaces with their visibility and bound workspaces.")
-)
+@command("spaces", help=_l("List REGISTRY's spaces with their visibility and bound workspaces."))
 @click.argument("registry")
 @option("--private", "tab", flag_value="private", help=_l("Only private spaces."))
 @option("--public", "tab", flag_value="public", help=_l("Only public spaces."))
@@ -71,7 +69,7 @@ def _run(operation: str, registry: str, space: str, workspaces: tuple[str, ...])
     click.echo(sentence)
 
 
-@mirror_cli.command(
+@command(
     "bind", help=_l("Bind SPACE of REGISTRY to WORKSPACES (ids); binding twice changes nothing.")
 )
 @click.argument("registry")
@@ -81,9 +79,15 @@ def bind_command(registry: str, space: str, workspaces: tuple[str, ...]) -> None
     _run("bind", registry, space, workspaces)
 
 
-@mirror_cli.command("unbind", help=_l("Unbind SPACE of REGISTRY from WORKSPACES (ids)."))
+@command("unbind", help=_l("Unbind SPACE of REGISTRY from WORKSPACES (ids)."))
 @click.argument("registry")
 @click.argument("space")
 @click.argument("workspaces", nargs=-1, required=True)
 def unbind_command(registry: str, space: str, workspaces: tuple[str, ...]) -> None:
     _run("unbind", registry, space, workspaces)
+
+
+def register(mirror: click.Group) -> None:
+    mirror.add_command(spaces_command)
+    mirror.add_command(bind_command)
+    mirror.add_command(unbind_command)
