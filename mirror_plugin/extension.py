@@ -236,7 +236,7 @@ class MirrorPlugin:
             "namespace": _namespace_text(namespace),
             "namespace_known": namespace_known,
             "workspace_id": workspace_id,
-            "workspace_name": state.rules.workspace_names.get(workspace_id or ""),
+            "workspace_name": state.rules.workspace_name(workspace_id),
             "foreign_policy": app.config["MIRROR_FOREIGN_IMAGES"],
             "resolve": state.resolver.resolve,
         }

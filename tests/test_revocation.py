@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from mirror_plugin import dbmigrate
+from mirror_plugin.adapter import Workspace
 from mirror_plugin.services.bindings import unbind
 from mirror_plugin.testing import FakeHostAdapter
 
@@ -86,3 +87,38 @@ def test_writes_outside_the_plugin_are_seen_too(app: Flask, adapter: FakeHostAda
     other_engine.dispose()
     rules.checked_at = 0.0  # the refresh interval has passed
     assert not plugin.check_image("prod/a-web", IMAGE).allowed
+
+
+def test_workspace_names_are_not_listed_at_every_counter_check(
+    app: Flask, adapter: FakeHostAdapter
+) -> None:
+    """A host with thousands of workspaces is asked for their names when the rule changes or
+    a decision meets a workspace it did not know, not at every counter check; a workspace
+    created since the last list is named in the very next decision."""
+    harbor = integration("harbor", "https://harbor.example.com")
+    space(harbor, "secret", bound=("ws-a",))
+    session().commit()
+    plugin = app.extensions["mirror_plugin"].plugin
+    rules = app.extensions["mirror_plugin"].rules
+    listed = 0
+    list_workspaces = adapter.list_workspaces
+
+    def counting() -> list[Workspace]:
+        nonlocal listed
+        listed += 1
+        return list_workspaces()
+
+    adapter.list_workspaces = counting  # type: ignore[method-assign]  # counts the host's calls
+    assert "Team A" in plugin.check_image("prod/a-web", IMAGE).message
+    before = listed
+    for _ in range(20):
+        rules.checked_at = 0.0  # every decision re-reads the counter, as after each interval
+        assert "Team A" in plugin.check_image("prod/a-web", IMAGE).message
+    assert listed == before, "listed the host's workspaces at a counter check"
+
+    adapter.workspaces["ws-n"] = "Team New"  # created in the host since the last list
+    adapter.namespaces["prod/n-web"] = "ws-n"
+    plugin.check_image("prod/n-web", IMAGE)  # meets a workspace the list does not have
+    rules.checked_at = 0.0
+    assert "Team New" in plugin.check_image("prod/n-web", IMAGE).message
+    assert listed == before + 1

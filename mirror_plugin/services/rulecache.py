@@ -137,13 +137,24 @@ class RuleSnapshot:
 
 
 class RuleCache:
-    """One per app: the current snapshot, reloaded when the generation counter moved."""
+    """One per app: the current snapshot, reloaded when the generation counter moved.
+
+    The host's workspace names (for the decision's sentence only) are listed again when the
+    rule changed, when a decision met a workspace the list did not have, and otherwise every
+    :attr:`NAMES_SECONDS`: a host with thousands of workspaces is not asked for all of them
+    at every counter check (every ``MIRROR_RULE_REFRESH_SECONDS``), and a rename shows within
+    that bound.
+    """
+
+    NAMES_SECONDS = 30.0
 
     def __init__(self, refresh_seconds: float, stale_seconds: float = 30.0) -> None:
         self.refresh_seconds = refresh_seconds
         self.stale_seconds = stale_seconds
         self.snapshot: RuleSnapshot | None = None
         self.workspace_names: dict[str, str] = {}
+        #: When the names were listed (monotonic; 0: list them at the next check).
+        self.names_at = 0.0
         self.generation: int | None = None
         self.checked_at = 0.0
         #: When the database last confirmed the snapshot (None: never).
@@ -210,7 +221,8 @@ class RuleCache:
             if self.retry_at:
                 log.warning("Database reachable again; rule snapshot refreshed.")
             self.retry_at = 0.0
-            self._workspace_names(host)
+            if now - self.names_at >= self.NAMES_SECONDS:
+                self._workspace_names(host)
             self.checked_at = self.verified_at = time.monotonic()
             assert self.snapshot is not None
             return self.snapshot
@@ -232,14 +244,26 @@ class RuleCache:
             if self.snapshot is None or generation is None or generation != self.generation:
                 self.snapshot = RuleSnapshot(connection)
                 self.generation = generation
+                self.names_at = 0.0  # the rule changed: so may the workspaces have
 
     def _workspace_names(self, host: Any) -> None:
         """Workspace display names from the host; kept as they were if its database fails."""
         try:
             self.workspace_names = {ws.id: ws.name for ws in host.list_workspaces()}
+            self.names_at = time.monotonic()
         except DBAPIError as error:
             if not database_unreachable(error):
                 raise
+
+    def workspace_name(self, workspace_id: str | None) -> str | None:
+        """The workspace's display name; one the last list did not have (a workspace created
+        since) has the names listed again at the next check."""
+        if not workspace_id:
+            return None
+        name = self.workspace_names.get(workspace_id)
+        if name is None:
+            self.names_at = 0.0
+        return name
 
     def _last_snapshot(self, now: float) -> RuleSnapshot:
         """The snapshot the database last confirmed, while within the staleness bound."""
