@@ -156,6 +156,11 @@ class Deployment:
             raise LookupError(f"no integration {name!r}")
         return int(found)
 
+    def tracebacks(self) -> int:
+        """How many tracebacks (a 500, a failed job or round) the processes logged so far."""
+        marker = "Traceback (most recent call last)"
+        return sum(tail(p.log, 10**8).count(marker) for p in [*self.instances, self.worker])
+
     def logs(self) -> str:
         """Every process's log tail, for a failure message."""
         return "\n".join(
@@ -239,7 +244,7 @@ def _slow_harbor() -> HarborEmulator:
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], log: Path) -> Process:
-    with log.open("wb") as out:
+    with log.open("ab") as out:  # append: gunicorn writes its error log to this file too
         proc = subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
         )

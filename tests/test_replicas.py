@@ -44,6 +44,14 @@ def replicas(postgres_url: str, redis_url: str) -> Iterator[Deployment]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def no_server_errors(replicas: Deployment) -> Iterator[None]:
+    """Fail the test during which an instance or the worker logged a traceback."""
+    before = replicas.tracebacks()
+    yield
+    assert replicas.tracebacks() == before, replicas.logs()
+
+
 def test_a_sync_started_on_a_shows_its_progress_on_b_and_runs_on_the_worker(
     replicas: Deployment,
 ) -> None:
