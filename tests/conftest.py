@@ -80,7 +80,7 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """The Redis at 127.0.0.1:6379: skipped locally when unreachable, required under CI."""
     try:
