@@ -158,6 +158,21 @@ def test_concurrent_refreshes_of_one_space_share_one_job(app: Flask) -> None:
     assert "could not be reached" in (failed.error or "")
 
 
+def test_a_refresh_of_a_space_removed_meanwhile_fails_with_a_sentence(app: Flask, api: Api) -> None:
+    row = integration("reg", CLOSED, kind="docker")
+    gone = space(row, "gone", public=True)
+    session().commit()
+    job, _ = jobs.enqueue("refresh", row, actor="root", space_id=gone.id)
+    session().delete(gone)
+    session().commit()
+    assert jobs.run_pending() == 1
+    shown = api.as_user("root").get(f"/api/jobs/{job.id}").get_json()
+    assert shown["status"] == "failed" and shown["kind"] == "refresh"
+    assert shown["error"]["message"] == (
+        "The space was removed before its repositories could be listed again."
+    )
+
+
 def test_a_job_whose_worker_died_is_taken_over(app: Flask) -> None:
     row = integration("reg", CLOSED, kind="docker")
     session().commit()

@@ -32,9 +32,13 @@ from mirror_plugin.web.scopes import RegistryScope, integration_or_404
 NOT_FOUND = N_("No such job here.")
 
 
-def _job(job_id: int, integration_id: int | None = None) -> Job:
+def _job(job_id: int, integration_id: int | None = None, kind: str | None = None) -> Job:
     job = session().get(Job, job_id) if is_id(job_id) else None
-    if job is None or (integration_id is not None and job.integration_id != integration_id):
+    if (
+        job is None
+        or (integration_id is not None and job.integration_id != integration_id)
+        or (kind is not None and job.kind != kind)
+    ):
         abort(404, description=_(NOT_FOUND))
     return job
 
@@ -42,8 +46,9 @@ def _job(job_id: int, integration_id: int | None = None) -> Job:
 def job_or_404(
     job_id: int, integration_id: int | None = None
 ) -> tuple[Job, Integration, RegistryScope]:
-    """A job the current user may see (through its integration), or 404."""
-    job = _job(job_id, integration_id)
+    """A sync the current user may see (through its integration), or 404: what the job pages
+    show (a picker's refresh is followed through the JSON API only)."""
+    job = _job(job_id, integration_id, kind="sync")
     row, scope = integration_or_404(job.integration_id)
     return job, row, scope
 
