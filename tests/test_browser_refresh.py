@@ -73,8 +73,11 @@ def test_a_slow_repository_refresh_shows_refreshing_then_the_list(open_page: Any
     refreshing = dialog.locator("[data-refreshing]")
     expect(refreshing).to_contain_text("Refreshing the repositories of library")
     expect(row(dialog, "library/nginx")).to_be_visible()  # the list stays usable meanwhile
+    dialog.get_by_role("button", name="Refresh").click()  # again: the same job, one poll
+    expect(refreshing).to_contain_text("Refreshing the repositories of library")
     with page.expect_response(lambda r: "/api/picker/repositories?" in r.url) as reloaded:
         expect(refreshing).to_have_count(0, timeout=10_000)
     assert reloaded.value.request.method == "GET" and reloaded.value.status == 200
+    page.wait_for_timeout(1500)  # longer than a poll interval: a second poller would show
     assert len(polls) == 2 and all("namespace=cluster-1%2Falpha-web" in url for url in polls)
     expect(row(dialog, "library/nginx")).to_be_visible()

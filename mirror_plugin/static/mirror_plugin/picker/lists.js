@@ -88,17 +88,26 @@ export const listMethods = {
     const message = _("Refreshing the repositories of %(space)s from the registry…", { space: level.space.name });
     this.levelNotes.replaceChildren(el("div", { class: "mirror-picker__banner", role: "status", "data-refreshing": "" }, [message]));
     this.announce(message);
+    if (level.refreshing === job.id) return;  /* Refresh clicked again: the same job, polled already */
+    level.refreshing = job.id;
     function poll() {
       self.get(job.status_url).then(function (status) {
-        if (list !== self.list) return;
+        if (list !== self.list) {
+          level.refreshing = null;
+          return;
+        }
         if (status.status !== "succeeded" && status.status !== "failed") {
           setTimeout(poll, JOB_POLL_MS);
           return;
         }
+        level.refreshing = null;
         self.load(level, false);
         if (status.error) self.levelNotes.appendChild(staleNote(status.error.message));
       }, function (error) {
-        if (list !== self.list) return;
+        if (list !== self.list) {
+          level.refreshing = null;
+          return;
+        }
         self.levelNotes.replaceChildren(self.errorBox(error.message, poll));
         self.announce(error.message);
       });
