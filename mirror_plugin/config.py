@@ -128,6 +128,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between the embedded runner's looks for queued jobs (0: no runner thread in
     # the web workers; run ``flask mirror jobs work`` instead). Off while app.testing.
     "MIRROR_JOBS_POLL_INTERVAL": 1.0,
+    # Seconds the picker's Refresh (a job re-listing one space) is awaited in the request;
+    # past it the request answers 202 with the job and the picker polls it.
+    "MIRROR_REFRESH_WAIT": 3.0,
     # Seconds between a running job's progress writes (its heartbeat).
     "MIRROR_JOBS_HEARTBEAT_SECONDS": 2.0,
     # A running job whose heartbeat is older than this (seconds) lost its worker (a restart,

@@ -221,6 +221,23 @@ PROBES = [
         "/workspaces/ws-a/warehouses/{WA}/jobs/{JP}",
         outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
     ),  # a job of another registry
+    # A picker's refresh (by eddie, of the private space S bound to ws-a): its member follows
+    # it, and so does whoever may refresh S through a namespace they name; the job pages
+    # show syncs only.
+    Probe("api_job", "GET", "/api/jobs/{JR}", outcome(vera=404, alice=404, bob=404)),
+    Probe("api_job", "GET", "/api/jobs/{JR}?namespace=prod/a-web", A_READ),
+    Probe(
+        "api_job",
+        "GET",
+        "/api/jobs/{JR}?namespace=prod/b-api",
+        outcome(vera=404, alice=404, bob=404),
+    ),
+    Probe(
+        "platform_job",
+        "GET",
+        "/integrations/{P}/jobs/{JR}",
+        outcome(eddie=404, vera=404, alice=404, bob=404, root=404),
+    ),
     # JSON API: spaces, bindings, audit
     Probe("api_spaces", "GET", "/api/integrations/{P}/spaces", ADMIN_ONLY),
     Probe("api_spaces", "POST", "/api/integrations/{P}/spaces", ADMIN_ONLY, {"name": 1}),
@@ -366,9 +383,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         clusters.add("prod", "https://console.example")  # commits
         platform_job, _ = jobs.enqueue("sync", platform, actor="root")
         warehouse_job, _ = jobs.enqueue("sync", warehouse_a, actor="alice")
+        refresh_job, _ = jobs.enqueue("refresh", platform, actor="eddie", space_id=secret.id)
         ids = {
             "{JP}": str(platform_job.id),
             "{JA}": str(warehouse_job.id),
+            "{JR}": str(refresh_job.id),
             "{P}": str(platform.id),
             "{WA}": str(warehouse_a.id),
             "{WB}": str(warehouse_b.id),

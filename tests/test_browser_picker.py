@@ -256,6 +256,8 @@ def test_keyboard_only(demo: tuple[str, Any], open_page: Any) -> None:
     expect(row(dialog, "alpha-private")).to_be_focused()
     page.keyboard.press("Enter")
     expect(row(dialog, "alpha-private/jobs/worker")).to_be_visible()
+    page.keyboard.press("Tab")  # the repositories' Refresh, then the first of them
+    expect(dialog.get_by_role("button", name="Refresh")).to_be_focused()
     page.keyboard.press("Tab")
     expect(row(dialog, "alpha-private/jobs/worker")).to_be_focused()
     page.keyboard.press("ArrowDown")

@@ -22,7 +22,7 @@ from mirror_plugin.web.api.jobs import shown_job_error
 from mirror_plugin.web.disclosure import UNREACHABLE
 
 from .conftest import Api, make_app, world
-from .factories import integration, session
+from .factories import integration, session, space
 from .test_harbor_integration import body
 
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens
@@ -123,6 +123,54 @@ def test_concurrent_requests_from_two_workers_share_one_job(app: Flask) -> None:
         thread.join()
     assert len(ids) == 4 and len(set(ids)) == 1
     assert session().query(Job).count() == 1
+
+
+def test_concurrent_refreshes_of_one_space_share_one_job(app: Flask) -> None:
+    """The picker's refresh is one job per space, whichever worker or replica starts it; a
+    refresh of another space of the same registry is a job of its own."""
+    row = integration("reg", CLOSED, kind="docker")
+    first, second = space(row, "one", public=True), space(row, "two", public=True)
+    session().commit()
+    row_id, first_id, second_id = row.id, first.id, second.id
+    barrier = threading.Barrier(4)
+    ids: list[int] = []
+
+    def request_refresh() -> None:
+        with app.app_context():
+            barrier.wait()
+            owner = session().get(Integration, row_id)
+            job, _ = jobs.enqueue("refresh", owner, actor="eddie", space_id=first_id)
+            ids.append(job.id)
+            session().remove()
+
+    threads = [threading.Thread(target=request_refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == 4 and len(set(ids)) == 1
+    other, created = jobs.enqueue("refresh", row, actor="eddie", space_id=second_id)
+    assert created and other.id != ids[0]
+    assert jobs.run_pending() == 2
+    session().expire_all()
+    failed = session().get(Job, ids[0])
+    assert failed.status == "failed" and failed.space_id == first_id
+    assert "could not be reached" in (failed.error or "")
+
+
+def test_a_refresh_of_a_space_removed_meanwhile_fails_with_a_sentence(app: Flask, api: Api) -> None:
+    row = integration("reg", CLOSED, kind="docker")
+    gone = space(row, "gone", public=True)
+    session().commit()
+    job, _ = jobs.enqueue("refresh", row, actor="root", space_id=gone.id)
+    session().delete(gone)
+    session().commit()
+    assert jobs.run_pending() == 1
+    shown = api.as_user("root").get(f"/api/jobs/{job.id}").get_json()
+    assert shown["status"] == "failed" and shown["kind"] == "refresh"
+    assert shown["error"]["message"] == (
+        "The space was removed before its repositories could be listed again."
+    )
 
 
 def test_a_job_whose_worker_died_is_taken_over(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 
 from mirror_plugin.models import Repository, Space
+from mirror_plugin.models.jobs import Job
 from mirror_plugin.testing.harbor import HarborEmulator
 from mirror_plugin.web import disclosure
 
@@ -266,3 +268,92 @@ def test_refreshing_a_harbor_space_stores_what_a_sync_stores(
     registry = session().query(Space).filter_by(name="library").one().integration_id
     assert api.post(f"/api/integrations/{registry}/sync?wait=true").status_code == 200
     assert stored() == refreshed
+
+
+def refresh_url(space: str, namespace: str = "prod/a-web") -> str:
+    return f"/api/picker/repositories?namespace={namespace}&space={space_id(space)}"
+
+
+def finished(api: Api, job: dict[str, Any], query: str = "") -> dict[str, Any]:
+    """Poll the job as the picker does, until it finished (a few seconds at most)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status = api.get(f"/api/jobs/{job['id']}{query}")
+        assert status.status_code == 200, status.get_json()
+        if status.get_json()["status"] in ("succeeded", "failed"):
+            return dict(status.get_json())
+        time.sleep(0.05)
+    raise AssertionError("the refresh job did not finish")
+
+
+def test_a_refresh_within_the_bound_is_a_finished_job_of_its_member(
+    app: Flask, api: Api, harbor: HarborEmulator
+) -> None:
+    harbor.add_repository("library", "redis", [{"tags": ["7"]}])
+    api.as_user("eddie")
+    answered = api.post(refresh_url("library"))
+    assert answered.status_code == 200 and "library/redis" in names(answered)
+    assert answered.get_json()["error"] is None
+    job = session().query(Job).filter_by(kind="refresh").one()
+    assert job.status == "succeeded" and job.actor == "eddie"
+    assert job.space_id == space_id("library") and job.active_key is None
+    shown = api.get(f"/api/jobs/{job.id}").get_json()
+    assert shown["result"]["repositories"] == 3
+    assert shown["result"]["summary"] == "Listed 3 repositories in library."
+
+
+def test_a_registry_failure_during_a_refresh_shows_as_before(
+    app: Flask, api: Api, harbor: HarborEmulator
+) -> None:
+    harbor.stop()
+    try:
+        tenant = api.as_user("eddie").post(refresh_url("library"))
+        # The last synced list, and the failure as a tenant may see it.
+        assert names(tenant) == ["library/nginx", "library/team/tools/busybox"]
+        assert tenant.get_json()["error"] == disclosure.UNREACHABLE
+        admin = api.as_user("root").post(refresh_url("library")).get_json()
+        assert "could not be reached" in admin["error"]
+    finally:
+        harbor.start()
+
+
+def test_a_slow_refresh_answers_202_and_the_job_finishes_the_list(
+    app: Flask, api: Api, harbor: HarborEmulator
+) -> None:
+    harbor.add_repository("library", "redis", [{"tags": ["7"]}])
+    app.config["MIRROR_REFRESH_WAIT"] = 0.2
+    harbor.latency = 2.0
+    api.as_user("eddie")
+    started = time.monotonic()
+    answered = api.post(refresh_url("library"))
+    assert time.monotonic() - started < 1.5  # not the registry's time
+    assert answered.status_code == 202, answered.get_json()
+    job = answered.get_json()
+    assert job["kind"] == "refresh" and job["status"] == "running"
+    assert answered.headers["Location"] == job["status_url"] == f"/mirror/api/jobs/{job['id']}"
+    # A second refresh of the space, by another member through her own namespace: one job.
+    again = api.as_user("bob").post(refresh_url("library", "prod/b-api"))
+    assert again.status_code == 202 and again.get_json()["id"] == job["id"]
+    harbor.latency = 0.0
+    done = finished(api.as_user("eddie"), job)
+    assert done["status"] == "succeeded" and done["result"]["repositories"] == 3
+    assert "library/redis" in names(api.get(refresh_url("library")))
+    assert session().query(Job).filter_by(kind="refresh").count() == 1
+
+
+def test_only_who_may_start_a_refresh_may_follow_it(
+    app: Flask, api: Api, harbor: HarborEmulator
+) -> None:
+    app.config["MIRROR_REFRESH_WAIT"] = 0.0
+    harbor.latency = 0.5
+    job = api.as_user("eddie").post(refresh_url("alpha")).get_json()
+    status = f"/api/jobs/{job['id']}"
+    # Bob sees neither the private space alpha nor the platform's registry; naming a
+    # namespace of his own, or one he may not use, changes nothing.
+    for query in ("", "?namespace=prod/b-api", "?namespace=prod/a-web"):
+        refused = api.as_user("bob").get(status + query)
+        assert refused.status_code == 404 and refused.get_json()["error"]["message"]
+    assert api.as_user("vera").get(status).status_code == 404  # not hers ...
+    assert api.get(status + "?namespace=prod/a-web").status_code == 200  # ... but she may start it
+    assert api.as_user("root").get(status).status_code == 200  # the registry's Admin
+    assert finished(api.as_user("eddie"), job)["status"] == "succeeded"

@@ -2,8 +2,10 @@
 
 A row is the whole state of a job, so any process can show it: the page and the JSON API read
 it, a runner in any worker or replica claims it. ``active_key`` is what keeps two jobs of one
-kind from running at once for the same integration, whichever replica starts them: it holds
-``"<kind>:<integration id>"`` while the job is queued or running and NULL once it finished,
+kind from running at once for the same integration (or, for a job of one space such as the
+picker's refresh, the same space), whichever replica starts them: it holds
+``"<kind>:<integration id>"`` (``"<kind>:<space id>"``) while the job is queued or running and
+NULL once it finished,
 under a unique constraint (NULLs are distinct on PostgreSQL and SQLite alike), so the database
 itself refuses a second active job and the caller returns the first one instead.
 """
@@ -41,6 +43,9 @@ class Job(MirrorBase):
     #: No foreign key: deleting an integration deletes its jobs (on the ``integration_changed``
     #: signal, :mod:`mirror_plugin.services.jobs`) in the plugin's own code, as it does for spaces.
     integration_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: The space a job of one space works on (the picker's refresh), NULL for a job of the
+    #: whole integration (a sync). No foreign key either (migration 0012).
+    space_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     active_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     actor: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)

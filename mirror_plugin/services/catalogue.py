@@ -16,9 +16,11 @@ from flask import current_app
 from sqlalchemy import Select, and_, exists, false, or_, select
 
 from mirror_plugin.models import Binding, Integration, Repository, Space, TagCache, utcnow
+from mirror_plugin.models.jobs import Job
 from mirror_plugin.params import aware
 from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import RegistryError
+from mirror_plugin.services import jobs
 from mirror_plugin.services.registry_client import http_for_row
 from mirror_plugin.state import session
 
@@ -47,9 +49,7 @@ def visibility(workspace_id: str | None, tab: str | None = None) -> Any:
     )
 
 
-def visible_spaces(
-    workspace_id: str | None, tab: str | None = None
-) -> Select[Space, Integration]:
+def visible_spaces(workspace_id: str | None, tab: str | None = None) -> Select[Space, Integration]:
     return (
         select(Space, Integration)
         .join(Integration, Space.integration_id == Integration.id)
@@ -142,14 +142,13 @@ def fetch_artifacts(integration: Integration, space: str, repository: str) -> li
         http.close()
 
 
-def refresh_repositories(space: Space, integration: Integration) -> str | None:
+def refresh_repositories(space: Space, integration: Integration) -> int:
     """Re-list one space's repositories from the registry, by the same listing as the sync
-    (:meth:`RegistryDriver.list_repositories`); the error sentence, if any."""
+    (:meth:`RegistryDriver.list_repositories`); how many it found. The work of a "refresh"
+    job (:func:`start_refresh`); a RegistryError changes nothing."""
     http = http_for_row(integration)
     try:
         found = driver_for(integration.kind).list_repositories(http, space.name)
-    except RegistryError as exc:
-        return exc.message
     finally:
         http.close()
     session().query(Repository).filter(Repository.space_id == space.id).delete()
@@ -164,7 +163,18 @@ def refresh_repositories(space: Space, integration: Integration) -> str | None:
     )
     space.repo_count, space.synced_at = len(found), utcnow()
     session().commit()
-    return None
+    return len(found)
+
+
+def start_refresh(space: Space, integration: Integration, *, actor: str) -> Job:
+    """Queue a refresh of ``space`` as a job, or join the one queued or running (whoever
+    started it, on whichever replica: one per space), and wait for it at most
+    ``MIRROR_REFRESH_WAIT`` seconds; the job as it then is. A registry that answers in time
+    looks as it did in the request; a slow one leaves a job to poll, not a request that
+    outlives its worker's timeout."""
+    job, _ = jobs.enqueue("refresh", integration, actor=actor, space_id=space.id)
+    wait = float(current_app.config["MIRROR_REFRESH_WAIT"])
+    return jobs.run_or_wait(job.id, timeout=wait, background=True) or job
 
 
 def access(space: Space, integration: Integration) -> str:

@@ -15,8 +15,9 @@ PostgreSQL, and on every database a conditional ``UPDATE`` that only one claimer
 worker holding a job writes a heartbeat (with the job's progress) every
 ``MIRROR_JOBS_HEARTBEAT_SECONDS``; a running job whose heartbeat is older than
 ``MIRROR_JOBS_STALE_SECONDS`` belonged to a worker that died and is retaken, at most
-:data:`MAX_ATTEMPTS` times. Two jobs of one kind never run at once for one integration:
-``active_key`` is unique (see :mod:`.jobs_models`), and a second request gets the first job.
+:data:`MAX_ATTEMPTS` times. Two jobs of one kind never run at once for one integration (or one
+space, for a job of a space): ``active_key`` is unique (see :mod:`.jobs_models`), and a second
+request gets the first job.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ Handler = Callable[[Job, Integration, Progress], dict[str, Any]]
 KINDS: dict[str, Handler] = {}
 
 
+class JobFailed(Exception):
+    """``JobFailed(msgid)``: a failure that is not the registry's (what the job works on is
+    gone); the job fails with the msgid, stored untranslated like :data:`REMOVED`."""
+
+
 def kind(name: str) -> Callable[[Handler], Handler]:
     """Register a job kind (see :mod:`.jobs_kinds`)."""
 
@@ -81,13 +87,16 @@ def _stale_seconds() -> float:
 # -- queueing ------------------------------------------------------------------------------
 
 
-def enqueue(job_kind: str, row: Integration, *, actor: str) -> tuple[Job, bool]:
-    """Queue ``job_kind`` for ``row``; ``(job, True)``, or ``(the active job, False)`` when one
-    of that kind is already queued or running for it (in any process: the unique key decides).
+def enqueue(
+    job_kind: str, row: Integration, *, actor: str, space_id: int | None = None
+) -> tuple[Job, bool]:
+    """Queue ``job_kind`` for ``row`` (for its space ``space_id``, if the job is about one
+    space); ``(job, True)``, or ``(the active job, False)`` when one of that kind is already
+    queued or running for it (in any process: the unique key decides).
     """
     if job_kind not in KINDS:
         raise ValueError(f"unknown job kind {job_kind!r}")
-    key = f"{job_kind}:{row.id}"
+    key = f"{job_kind}:{row.id if space_id is None else space_id}"
     active = select(Job).where(Job.active_key == key)
     for _ in range(3):  # the active job may finish between our insert and our look-up
         existing = session().scalar(active)
@@ -96,6 +105,7 @@ def enqueue(job_kind: str, row: Integration, *, actor: str) -> tuple[Job, bool]:
         job = Job(
             kind=job_kind,
             integration_id=row.id,
+            space_id=space_id,
             active_key=key,
             actor=actor,
             status=JobStatus.QUEUED.value,
@@ -282,10 +292,9 @@ def execute(job: Job, on_progress: Progress | None = None) -> Job:
         try:
             row = session().get(Integration, job.integration_id)
             if row is None:
-                outcome = {"status": JobStatus.FAILED.value, "error": REMOVED}
-            else:
-                result = KINDS[job.kind](job, row, beat.update)
-                outcome = {"status": JobStatus.SUCCEEDED.value, "result": result}
+                raise JobFailed(REMOVED)
+            result = KINDS[job.kind](job, row, beat.update)
+            outcome = {"status": JobStatus.SUCCEEDED.value, "result": result}
         except RegistryError as exc:
             session().rollback()
             outcome = {
@@ -293,6 +302,9 @@ def execute(job: Job, on_progress: Progress | None = None) -> Job:
                 "error_category": exc.category.value,
                 "error": exc.message,
             }
+        except JobFailed as exc:
+            session().rollback()
+            outcome = {"status": JobStatus.FAILED.value, "error": str(exc.args[0])}
         except Exception:  # noqa: BLE001 - recorded as the job's failure, logged in full
             session().rollback()
             log.exception("mirror_plugin: job %s (%s) failed", job_id, job.kind)
@@ -317,19 +329,47 @@ def run_pending(limit: int | None = None) -> int:
     return ran
 
 
-def run_or_wait(job_id: int, *, timeout: float, on_progress: Progress | None = None) -> Job | None:
+def run_or_wait(
+    job_id: int, *, timeout: float, on_progress: Progress | None = None, background: bool = False
+) -> Job | None:
     """Run ``job_id`` here if nobody has claimed it, else wait for whoever did (at most
-    ``timeout`` seconds); the job as it then is (None if it was deleted)."""
+    ``timeout`` seconds); the job as it then is (None if it was deleted).
+
+    ``background``: run it in a thread of this process and wait for that at most ``timeout``
+    too, so the caller answers within its bound while the job goes on (the picker's refresh:
+    as fast as in the request when the registry is, a job to poll when it is slow).
+    """
     deadline = time.monotonic() + timeout
     while True:
         claimed = claim(job_id)
-        if claimed is not None:
+        if claimed is not None and background:
+            _execute_in_thread(claimed.id).join(max(0.0, deadline - time.monotonic()))
+        elif claimed is not None:
             return execute(claimed, on_progress)
         job = session().get(Job, job_id, populate_existing=True)
         session().rollback()  # end the read: the next look must see other workers' commits
         if job is None or job.finished or time.monotonic() >= deadline:
             return job
         time.sleep(0.25)
+
+
+def _execute_in_thread(job_id: int) -> threading.Thread:
+    """Run a job this process claimed in a thread with an app context and session of its own.
+    It outlives the request; if the process dies first, the job is retaken like any other."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                job = session().get(Job, job_id)
+                if job is not None:
+                    execute(job)
+            finally:
+                session().remove()
+
+    thread = threading.Thread(target=work, name=f"mirror-job-{job_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def wait_timeout() -> float:

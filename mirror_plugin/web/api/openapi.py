@@ -404,8 +404,9 @@ def _schemas() -> dict[str, Schema]:
         "Job": record(
             {
                 "id": integer(minimum=1),
-                "kind": enum(["sync"]),
+                "kind": enum(["sync", "refresh"]),
                 "integration_id": integer(minimum=0),
+                "space_id": nullable(integer(minimum=0)),
                 "status": enum(s.value for s in JobStatus),
                 "progress": record(
                     {
@@ -415,7 +416,21 @@ def _schemas() -> dict[str, Schema]:
                     },
                     optional=("done", "total", "unit"),
                 ),
-                "result": nullable(record({**sync_report, "summary": string()})),
+                "result": nullable(
+                    {
+                        "anyOf": [
+                            record({**sync_report, "summary": string()}),
+                            record(
+                                {
+                                    "space_id": integer(minimum=0),
+                                    "space": string(),
+                                    "repositories": integer(minimum=0),
+                                    "summary": string(),
+                                }
+                            ),
+                        ]
+                    }
+                ),
                 "error": nullable(
                     record(
                         {
@@ -664,6 +679,35 @@ def _sync_operation(tag: str) -> Schema:
     return op
 
 
+def _picker_refresh_operation(tag: str) -> Schema:
+    """200 with the refreshed page when the refresh job finished within MIRROR_REFRESH_WAIT,
+    else 202 with the job to poll."""
+    op = operation(
+        "pickerRefreshRepositories",
+        "Refresh: list a space's repositories from the registry again",
+        tag,
+        ok=(200, "PickerRepositoryPage"),
+        errors=(400, 403, 404, 429, 503),
+        description="The parameters are the GET's, in the query string; counts against "
+        "the caller's registry limit. A registry failure keeps the stored list and "
+        "says so in 'error'. The refresh is a job (one per space): past MIRROR_REFRESH_WAIT "
+        "the answer is 202 with the job; poll GET /api/jobs/{job_id}?namespace=..., then "
+        "GET the list.",
+        parameters=[
+            NAMESPACE,
+            {**SPACE_QUERY_ID, "required": True},
+            SEARCH,
+            *page_parameters(PER_PAGE, 100),
+        ],
+    )
+    op["responses"]["202"] = {
+        "description": "The registry is slow: the refresh job, still running (Location: its "
+        "status URL).",
+        "content": {JSON: {"schema": ref("Job")}},
+    }
+    return op
+
+
 def _image_parameter() -> Schema:
     return query(
         "image",
@@ -814,8 +858,17 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 registries,
                 ok=(200, "Job"),
                 errors=(404,),
-                parameters=[JOB_ID],
-                description="Visible to whoever may see the job's registry (others: 404).",
+                parameters=[
+                    JOB_ID,
+                    query(
+                        "namespace",
+                        string(),
+                        "A refresh job: a namespace through which the caller may see its space.",
+                    ),
+                ],
+                description="Visible to whoever may see the job's registry (others: 404); a "
+                "refresh job also to the user who started it, and to whoever may see its space "
+                "through the namespace named.",
             ),
         },
         # -- Warehouse Space (platform Admin) --------------------------------------------------
@@ -1035,22 +1088,7 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                     *page_parameters(PER_PAGE, 100),
                 ],
             ),
-            "post": operation(
-                "pickerRefreshRepositories",
-                "Refresh: list a space's repositories from the registry again",
-                picker,
-                ok=(200, "PickerRepositoryPage"),
-                errors=(400, 403, 404, 429, 503),
-                description="The parameters are the GET's, in the query string; counts against "
-                "the caller's registry limit. A registry failure keeps the stored list and "
-                "says so in 'error'.",
-                parameters=[
-                    NAMESPACE,
-                    {**SPACE_QUERY_ID, "required": True},
-                    SEARCH,
-                    *page_parameters(PER_PAGE, 100),
-                ],
-            ),
+            "post": _picker_refresh_operation(picker),
         },
         f"{api}/picker/tags": {
             "get": operation(

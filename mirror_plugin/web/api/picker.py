@@ -29,6 +29,7 @@ from mirror_plugin.services.paging import page_of_counted, paginate
 from mirror_plugin.services.tenancy import known_workspaces, namespace_workspace
 from mirror_plugin.state import mirror_state, session
 from mirror_plugin.web.access import may_use_namespace, require_principal, workspace_roles
+from mirror_plugin.web.api.jobs import accepted, shown_job_error
 from mirror_plugin.web.api.spaces import int_arg
 from mirror_plugin.web.csrf import csrf_token
 from mirror_plugin.web.disclosure import shown_last_error, shown_message
@@ -222,7 +223,11 @@ def _repositories(*, refresh: bool) -> ResponseReturnValue:
         if refresh:
             space, integration = _space_or_404(workspace_id)
             limit_registry_call()
-            error = catalogue.refresh_repositories(space, integration)
+            job = catalogue.start_refresh(space, integration, actor=require_principal().id)
+            if not job.finished:  # a slow registry: the picker polls the job
+                return accepted(job)
+            shown = shown_job_error(job)
+            error = shown.message if shown else None
         found = index.space(workspace_id, parse_int(request.args.get("space", "")))
         if found is None:
             abort(404, description=gettext(SPACE_NOT_FOUND))
@@ -240,7 +245,7 @@ def _repositories(*, refresh: bool) -> ResponseReturnValue:
     return jsonify(
         {
             **listed.counts(),
-            "error": shown_message(None, error) if error else None,
+            "error": error,
             "items": [_repository_json(row, registries) for row in listed.items],
         }
     )
@@ -253,7 +258,8 @@ def picker_repositories() -> ResponseReturnValue:
 
 
 def picker_refresh_repositories() -> ResponseReturnValue:
-    """Re-list one space's repositories from the registry, then answer as the GET does."""
+    """Re-list one space's repositories from the registry (a "refresh" job), then answer as the
+    GET does; a registry slower than ``MIRROR_REFRESH_WAIT`` gets a 202 with the job instead."""
     return _repositories(refresh=True)
 
 

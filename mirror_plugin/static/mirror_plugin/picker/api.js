@@ -12,9 +12,10 @@ export function ApiError(message, status) {
 
 export const apiMethods = {
   /* post: the Refresh (it makes the server ask the registry), a POST with the CSRF token the
-     context answer carries; everything else is a GET. */
+     context answer carries; everything else is a GET. A path starting with "/" is a URL the
+     server gave (a job's status_url), otherwise one under the picker's API. */
   get(path, params, post) {
-    const url = new URL(this.api + "/" + path, window.location.href);
+    const url = new URL(path.charAt(0) === "/" ? path : this.api + "/" + path, window.location.href);
     url.searchParams.set("namespace", this.namespace);
     Object.keys(params || {}).forEach(function (key) {
       const value = params[key];

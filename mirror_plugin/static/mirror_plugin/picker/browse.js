@@ -85,7 +85,7 @@ export const browseMethods = {
     const bar = el("div", { class: "mirror-picker__filter" }, [
       el("label", { for: filterId, class: "mirror-picker__vh", text: placeholder }), filter
     ]);
-    if (level.kind === "tags") {
+    if (level.kind === "tags" || level.kind === "repos") {
       const refresh = el("button", {
         type: "button", class: "mirror-picker__button mirror-picker__button--small",
         title: _("Ask the registry again instead of using the cached list"), text: _("Refresh")

@@ -6,6 +6,14 @@ import { ngettext, _ } from "./i18n.js";
 
 /* Tags shown at a time: a repository may list thousands, all fetched in one answer. */
 const TAG_CHUNK = 50;
+/* Milliseconds between looks at a refresh job the server did not finish within its wait. */
+const JOB_POLL_MS = 1000;
+
+function staleNote(error) {
+  return el("div", { class: "mirror-picker__banner mirror-picker__banner--warn", role: "note" }, [
+    _("The registry did not answer (%(error)s); showing the repositories last synced.", { error: error })
+  ]);
+}
 
 export const listMethods = {
   load(level, more, refresh) {
@@ -38,7 +46,7 @@ export const listMethods = {
     if (level.kind === "spaces") {
       request = this.request("spaces", { tab: this.tab, registry: level.registry.id, q: level.q, page: page });
     } else if (level.kind === "repos") {
-      request = this.request("repositories", { space: level.space.id, q: level.q, page: page });
+      request = this.request("repositories", { space: level.space.id, q: level.q, page: page }, Boolean(refresh));
     } else {
       request = this.request("tags", {
         space: level.space.id, repository: level.repo.name, q: level.q
@@ -46,6 +54,10 @@ export const listMethods = {
     }
     request.then(function (body) {
       if (list !== self.list) return;
+      if (body.kind === "refresh" && body.status_url) {
+        self.awaitRefresh(level, body);
+        return;
+      }
       level.page = page;
       if (level.kind === "tags") {
         level.all = body.items || [];
@@ -53,11 +65,7 @@ export const listMethods = {
         self.tagNotes(body);
         self.fill(level, level.all, null, false);
       } else {
-        if (body.error) {
-          self.levelNotes.appendChild(el("div", { class: "mirror-picker__banner mirror-picker__banner--warn", role: "note" }, [
-            _("The registry did not answer (%(error)s); showing the repositories last synced.", { error: body.error })
-          ]));
-        }
+        if (body.error) self.levelNotes.appendChild(staleNote(body.error));
         self.fill(level, body.items || [], body, more);
       }
     }, function (error) {
@@ -67,6 +75,44 @@ export const listMethods = {
       self.levelNotes.replaceChildren(self.errorBox(error.message, function () { self.load(level, more, refresh); }));
       self.announce(error.message);
     });
+  },
+
+  /* A refresh the registry made slow (202, the server's job): the list stays usable as it was,
+     a banner says the refresh is under way, and once the job finished the list is loaded
+     again (with the registry's failure, if it failed). */
+  awaitRefresh(level, job) {
+    const self = this;
+    const list = this.list;
+    list.setAttribute("aria-busy", "false");
+    this.more.disabled = false;
+    const message = _("Refreshing the repositories of %(space)s from the registry…", { space: level.space.name });
+    this.levelNotes.replaceChildren(el("div", { class: "mirror-picker__banner", role: "status", "data-refreshing": "" }, [message]));
+    this.announce(message);
+    if (level.refreshing === job.id) return;  /* Refresh clicked again: the same job, polled already */
+    level.refreshing = job.id;
+    function poll() {
+      self.get(job.status_url).then(function (status) {
+        if (list !== self.list) {
+          level.refreshing = null;
+          return;
+        }
+        if (status.status !== "succeeded" && status.status !== "failed") {
+          setTimeout(poll, JOB_POLL_MS);
+          return;
+        }
+        level.refreshing = null;
+        self.load(level, false);
+        if (status.error) self.levelNotes.appendChild(staleNote(status.error.message));
+      }, function (error) {
+        if (list !== self.list) {
+          level.refreshing = null;
+          return;
+        }
+        self.levelNotes.replaceChildren(self.errorBox(error.message, poll));
+        self.announce(error.message);
+      });
+    }
+    setTimeout(poll, JOB_POLL_MS);
   },
 
   fill(level, items, paging, append) {
