@@ -24,10 +24,13 @@ from flask import Flask
 from mirror_plugin.models import utcnow
 from mirror_plugin.models.leases import Lease
 from mirror_plugin.services.leases import acquire, release
+from mirror_plugin.services.pull_worker import PullWorker
+from mirror_plugin.testing.harbor import HarborEmulator
 
-from .conftest import make_app, world
+from .conftest import Api, make_app, world
 from .factories import integration, session
 from .faulty_server import FaultyServer
+from .test_pull_access import bind, harbor, robot_projects, spaces  # noqa: F401 (fixtures)
 
 INTERVAL = 0.5  # seconds between health rounds in the worker processes
 GRACE = 3.0  # MIRROR_LEADER_GRACE_SECONDS there: how late a leader may be before takeover
@@ -77,6 +80,43 @@ def test_a_released_lease_passes_on_when_the_next_round_was_due(app: Flask) -> N
     assert acquire("health", "follower", ttl=30)
     release("health", "leader")  # no longer its lease: nothing changes
     assert not acquire("health", "leader", ttl=30)
+
+
+def test_cron_health_probes_although_another_process_leads(
+    app: Flask, registries: list[FaultyServer]
+) -> None:
+    """``flask mirror health`` is an operator asking: it probes now, lease or not."""
+    assert acquire("health", "another-process", ttl=60)
+    result = app.test_cli_runner().invoke(args=["mirror", "health"])
+    assert "registry-0" in result.output and "registry-1" in result.output
+    assert [len(times) for times in probe_times(registries)] == [1, 1]
+
+
+def test_one_process_checks_drift_and_every_process_applies_the_outbox(
+    app: Flask,
+    api: Api,
+    harbor: HarborEmulator,  # noqa: F811 - the fixture imported above
+    spaces: dict[str, int],  # noqa: F811
+) -> None:
+    """Two workers' pull threads (two holders) with their drift check due at once: only the
+    one holding the lease asks Harbor about every robot; the other still applies binds."""
+    first, second = PullWorker(app), PullWorker(app)
+    first.run_once()  # its drift check (its first round) takes the lease; no robot yet
+    bind(api, spaces["team-a"], "ws-a")
+    first.run_once()
+    assert list(robot_projects(harbor).values()) == [["team-a"]]
+
+    harbor.requests.clear()
+    second.run_once()  # its drift check is due too (its first round), but `first` leads
+    assert harbor.requests == []
+    bind(api, spaces["team-b"], "ws-b")
+    second.run_once()  # the outbox round runs in every process
+    assert sorted(robot_projects(harbor).values()) == [["team-a"], ["team-b"]]
+
+    release("pull-drift", first.holder)  # `first` stopped
+    harbor.requests.clear()
+    PullWorker(app).run_once()  # the next one due leads, and asks Harbor about each robot
+    assert harbor.requests != []
 
 
 # -- the health monitor in separate processes ------------------------------------------------
