@@ -8,8 +8,9 @@ A loop with a :attr:`PeriodicThread.lease` is leader-only: every process runs th
 round runs only in the process that holds the lease (:mod:`mirror_plugin.services.leases`) for
 that round, so the whole deployment runs it once per interval however many workers and
 replicas it has. The leader renews the lease at each round, so it keeps leading; the others
-ask at each of their rounds, and the first to ask after the leader stopped renewing (it died)
-takes over, at most ``MIRROR_LEADER_GRACE_SECONDS`` after the round the leader missed. A loop
+ask at each of their rounds. A leader that stops renewing (it died) loses the lease
+``MIRROR_LEADER_GRACE_SECONDS`` after the round it missed, and the first process to ask after
+that takes over. A loop
 without a lease runs every round in every process. ``run_once`` itself ignores the lease: a
 caller who asks for a round (``flask mirror health``) gets one.
 """
