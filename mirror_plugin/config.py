@@ -82,6 +82,13 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR_RATELIMIT_KEY_PREFIX": "mirror_plugin",
     # Seconds between background health checks of every integration (0 turns them off).
     "MIRROR_HEALTH_INTERVAL": 300,
+    # Background work that asks every registry (the health probes, the pull worker's drift
+    # check) runs in one process of the whole deployment, the holder of a lease in the
+    # database. The holder renews it at each round; this many seconds after a round it
+    # missed (it died, it hangs), another process takes the lease and the work over. Keep it
+    # above the time a busy worker may lag behind its schedule, and the replicas' clocks
+    # within it of each other.
+    "MIRROR_LEADER_GRACE_SECONDS": 30.0,
     # Content-Security-Policy of the plugin's responses ("" leaves it to the host). Pages and
     # the Select Image widget load scripts and styles from static files only.
     "MIRROR_CONTENT_SECURITY_POLICY": (

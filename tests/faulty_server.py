@@ -61,6 +61,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,11 +87,13 @@ def _gzip_bomb() -> bytes:
 
 @dataclass(frozen=True)
 class Seen:
-    """One request as the server received it (header names lower-cased)."""
+    """One request as the server received it (header names lower-cased), and when
+    (``time.monotonic()``)."""
 
     method: str
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

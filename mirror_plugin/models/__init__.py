@@ -338,3 +338,6 @@ __all__ += ["PullOutbox", "PullRobot"]
 from mirror_plugin.models.jobs import Job  # noqa: E402
 
 __all__ += ["Job"]
+from mirror_plugin.models.leases import Lease  # noqa: E402
+
+__all__ += ["Lease"]

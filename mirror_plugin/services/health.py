@@ -2,8 +2,16 @@
 
 A daemon thread per worker process (started on the first request, so it survives gunicorn's
 fork) probes every integration every ``MIRROR_HEALTH_INTERVAL`` seconds and records Healthy or
-Unhealthy with the last error. Requests only read the recorded status. ``flask mirror health``
-runs one round, for hosts that prefer cron.
+Unhealthy with the last error. Requests only read the recorded status.
+
+The loop is leader-only (the ``health`` lease, :mod:`mirror_plugin.services.leases`): of all
+the workers and replicas, only the process holding the lease probes, so each registry gets one
+probe per interval for the whole deployment, not one per worker. The status is in the
+database, so every process shows what the leader recorded.
+
+``flask mirror health`` runs one round at once, for hosts that prefer cron, without asking
+for the lease: an operator who asks for a probe gets one, and one probe more in an interval
+harms no registry. A host that probes from cron only sets ``MIRROR_HEALTH_INTERVAL = 0``.
 """
 
 from __future__ import annotations
@@ -21,9 +29,10 @@ log = logging.getLogger(__name__)
 class HealthMonitor(PeriodicThread):
     name = "mirror-health"
     interval_key = "MIRROR_HEALTH_INTERVAL"
+    lease = "health"
 
     def run_once(self) -> dict[str, bool]:
-        """Probe every integration once; return name -> healthy. Never raises."""
+        """Probe every integration once, lease or not; return name -> healthy. Never raises."""
         from mirror_plugin.services.integrations import test_saved
         from mirror_plugin.state import session
 

@@ -2,9 +2,19 @@
 
 A daemon thread per worker process (started on the first request, so it survives gunicorn's
 fork) runs a round every ``MIRROR_PULL_RECONCILE_INTERVAL`` seconds and a full drift check
-every ``MIRROR_PULL_DRIFT_INTERVAL``. Several processes may run it: each pair is re-read from
-the bindings when applied, so applying one twice changes nothing. Off under ``app.testing``;
-``flask mirror pull reconcile`` does the same for cron.
+every ``MIRROR_PULL_DRIFT_INTERVAL``. Off under ``app.testing``; ``flask mirror pull
+reconcile`` does both at once for cron.
+
+The two kinds of round are shared out differently across workers and replicas:
+
+- The outbox rounds run in every process. They are cheap (a read of the outbox, nothing sent
+  while it is empty) and idempotent (each pair is re-read from the bindings when applied, so
+  applying one twice changes nothing), and running them everywhere keeps a bind's way into
+  the pull secret within seconds even while the process that would lead them is stuck.
+- The drift check asks every platform Harbor about every robot: it is leader-only (the
+  ``pull-drift`` lease, :mod:`mirror_plugin.services.leases`), so the whole deployment runs
+  it once per ``MIRROR_PULL_DRIFT_INTERVAL``. A process that does not hold the lease when its
+  drift check is due runs an outbox round instead and asks again an interval later.
 
 While the database cannot be reached (:func:`mirror_plugin.services.dbfaults.database_unreachable`)
 every round fails the same way: the worker logs the cause once, a one-line notice per round
@@ -16,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +36,9 @@ from mirror_plugin.services.periodic import PeriodicThread
 from mirror_plugin.state import mirror_state
 
 log = logging.getLogger(__name__)
+
+#: The lease whose holder runs the drift check for the whole deployment.
+DRIFT_LEASE = "pull-drift"
 
 
 class PullWorker(PeriodicThread):
@@ -39,17 +53,19 @@ class PullWorker(PeriodicThread):
         self._outage_rounds = 0
 
     def run_once(self) -> None:
-        """One round; a drift check when its interval has passed. Never raises."""
+        """One round; a drift check when its interval has passed and this process leads it.
+        Never raises."""
         from mirror_plugin.services.pull_reconcile import reconcile
         from mirror_plugin.state import session
 
         drift_every = float(self.app.config["MIRROR_PULL_DRIFT_INTERVAL"])
-        drift = drift_every > 0 and time.monotonic() - self._last_drift >= drift_every
+        due = drift_every > 0 and time.monotonic() - self._last_drift >= drift_every
         with self.app.app_context():
             try:
-                reconcile(drift=drift, down=self._down)
-                if drift:
-                    self._last_drift = time.monotonic()
+                with self.leading(DRIFT_LEASE, drift_every) if due else nullcontext(False) as drift:
+                    reconcile(drift=drift, down=self._down)
+                if due:
+                    self._last_drift = time.monotonic()  # ran it, or another process leads it
                 self._database_answered()
             except Exception as exc:  # noqa: BLE001 - the worker must outlive any single failure
                 rollback_session(mirror_state(self.app).db)
