@@ -65,7 +65,10 @@ SHARED_CONFIG: dict[str, Any] = {
     # worker re-read the rule snapshot: left on, they would hide a broken refresh
     # (MIRROR_RULE_REFRESH_SECONDS) behind their own 2 s, and the bind test could not fail.
     "MIRROR_PULL_RECONCILE_INTERVAL": 0,
+    #: Health rounds every HEALTH_INTERVAL s, led by one process of the four web workers.
+    "MIRROR_HEALTH_INTERVAL": 2.0,
 }
+HEALTH_INTERVAL = 2.0
 
 
 def app_from_env() -> Flask:

@@ -8,7 +8,8 @@ instances run none (tests/replicas.py builds it all). Against that deployment:
   the worker process that runs it;
 - a binding made (and removed) on A is enforced by B's deploy hook within one second;
 - the 11th test connection of one user in a minute is refused on whichever instance it
-  reaches, because the limiter counts in the shared Redis.
+  reaches, because the limiter counts in the shared Redis;
+- in each health interval every registry is probed once, whatever the number of workers.
 
 Every test signs in through the console's own login form and calls the JSON API as the
 console's pages do (the plugin's CSRF header included). The deployment is started once for
@@ -26,7 +27,14 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import POSTGRES_URL, require_tool
-from tests.replicas import SLOW_INTEGRATION, SLOW_PROJECTS, Console, Deployment, deployment
+from tests.replicas import (
+    HEALTH_INTERVAL,
+    SLOW_INTEGRATION,
+    SLOW_PROJECTS,
+    Console,
+    Deployment,
+    deployment,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -156,3 +164,26 @@ def test_the_eleventh_test_connection_in_a_minute_is_refused_on_either_instance(
         assert refused.status_code == 429, refused.text
         message = refused.json()["error"]["message"]
         assert "Too many connection tests: at most 10 per minute" in message
+
+
+def _pings(replicas: Deployment) -> list[int]:
+    """How many health pings each registry has had (the probe's first call)."""
+    return [
+        sum(1 for _, path in registry.requests if path == "/api/v2.0/ping")
+        for registry in (replicas.sandbox, replicas.slow)
+    ]
+
+
+def test_each_registry_is_probed_once_per_health_interval(replicas: Deployment) -> None:
+    """Every web worker runs a health loop (started by its first request); only the one
+    holding the lease probes. Four probing workers would ping each registry about four times
+    per interval."""
+    admin = replicas.sign_in("admin")
+    for n in range(40):  # requests to both instances, so every worker's loop is started
+        assert admin.get(replicas.b if n % 2 else replicas.a, "/mirror/").status_code == 200
+    time.sleep(HEALTH_INTERVAL)  # the loops' first rounds are due
+    before = _pings(replicas)
+    rounds = 4
+    time.sleep(rounds * HEALTH_INTERVAL)
+    probed = [after - then for after, then in zip(_pings(replicas), before, strict=True)]
+    assert all(rounds - 2 <= n <= rounds + 1 for n in probed), (probed, replicas.logs())

@@ -23,11 +23,8 @@ request gets the first job.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -40,6 +37,7 @@ from mirror_plugin.i18n import N_
 from mirror_plugin.models import Integration, utcnow
 from mirror_plugin.models.jobs import Job, JobStatus
 from mirror_plugin.registry.errors import RegistryError
+from mirror_plugin.services.leases import holder_name
 from mirror_plugin.services.periodic import PeriodicThread
 from mirror_plugin.signals import integration_changed
 from mirror_plugin.state import mirror_state, session
@@ -159,11 +157,6 @@ def connect_signals(app: Flask) -> None:
 # -- claiming ------------------------------------------------------------------------------
 
 
-def worker_name() -> str:
-    """Who claims: the host and process for people, a random part so a claim is unique."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def claim(job_id: int | None = None) -> Job | None:
     """Take the oldest queued (or abandoned) job, or ``job_id`` only; None if there is none or
     another worker won it. Committed: the job is ``running`` and ours when this returns."""
@@ -184,7 +177,7 @@ def claim(job_id: int | None = None) -> Job | None:
     if candidate is None:
         session().rollback()
         return None
-    worker = worker_name()
+    worker = holder_name()  # who claims: a lease holder's name, unique per claim
     won = (
         session()  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         .execute(
