@@ -1,18 +1,19 @@
 """Models more than one area answers with: the error, decisions and FAQ checks (deploy hook and
 picker), a background job (registries, jobs and the picker's refresh), a workspace reference,
-and the paging fields of every list."""
+and the paging fields of every list; and ``?wait=``, which every route that starts a job reads."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
+from mirror_plugin.i18n import N_
 from mirror_plugin.models.jobs import JobStatus
 from mirror_plugin.policy.rule import CheckStatus, Reason
 from mirror_plugin.registry.errors import Category
-from mirror_plugin.web.schemas.base import Answer
+from mirror_plugin.web.schemas.base import NO_NUL, Answer, Refusal
 
 Count = Annotated[int, Field(ge=0)]
 #: RFC 3339 with its offset, or null when the moment has not come (``params.iso``).
@@ -125,3 +126,34 @@ class Job(Answer):
     started_at: Timestamp
     finished_at: Timestamp
     status_url: str
+
+
+def _flag(value: object) -> object:
+    """true/false/1/0, any case and spaces around: what scripts sent before jobs existed."""
+    if isinstance(value, str):
+        said = value.strip().lower()
+        if said not in ("true", "false", "1", "0"):
+            raise ValueError("not true or false")
+        return said in ("true", "1")
+    return value
+
+
+class WaitQuery(BaseModel):
+    """Whether to wait for the background job the route starts."""
+
+    wait: Annotated[
+        bool,
+        BeforeValidator(_flag),
+        Field(json_schema_extra={"default": "false"}),
+        # 422, not a query string's 400: what the check said before the models.
+        Refusal(N_("wait must be true or false."), status=422),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": ["true", "false", "1", "0"],
+                "pattern": NO_NUL,
+                "description": "true: run the job (or wait for it) before answering, as before "
+                "jobs existed.",
+            }
+        ),
+    ] = False
