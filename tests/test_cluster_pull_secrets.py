@@ -22,6 +22,11 @@ from .test_pull_access import bind, reconcile
 from .test_pull_access import harbor as harbor  # noqa: F401 (fixture)
 from .test_pull_access import spaces as spaces  # noqa: F401 (fixture)
 
+BAD_CURSOR = (
+    "since must be the cursor a previous answer gave (a whole number, 0 or more); "
+    "leave it out to get every namespace's Secret."
+)
+
 
 def poll(app: Flask, token: str | None, since: Any = None, cluster: str = "prod") -> Any:
     query = "" if since is None else f"?since={since}"
@@ -96,6 +101,7 @@ def test_only_the_clusters_token_is_accepted(app: Flask, api: Api) -> None:
         poll(app, "not-the-token"),
         poll(app, other),  # another cluster's token
         poll(app, token, cluster="nowhere"),
+        poll(app, "not-the-token", since="abc"),  # the token is checked before the cursor
         api.as_user("root").get("/api/clusters/prod/pull-secrets"),  # a console session
     ]
     for response in refusals:
@@ -110,7 +116,7 @@ def test_a_bad_cursor_is_a_400_and_a_future_one_starts_over(app: Flask) -> None:
     for bad in ("abc", "-1", "1.5", "", "9" * 30):
         response = poll(app, token, bad)
         assert response.status_code == 400, bad
-        assert "since must be the cursor" in response.get_json()["error"]["message"]
+        assert response.get_json() == {"error": {"status": 400, "message": BAD_CURSOR}}
     assert answer(app, token, 10**12)["full"] is True
 
 

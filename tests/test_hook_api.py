@@ -96,3 +96,77 @@ def test_filter_caps_images_per_call_by_config(app: Flask, api: Api, platform: N
     assert over.status_code == 422
     message = over.get_json()["error"]["message"]
     assert message.startswith("Send at most 3 images per request (4 sent)")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/api/check?image=nginx", "Give the namespace, e.g. namespace=cluster-1/team-a."),
+        (
+            "/api/check?namespace=%20%20&image=nginx",
+            "Give the namespace, e.g. namespace=cluster-1/team-a.",
+        ),
+        (
+            "/api/explain?namespace=prod/a-web&image=",
+            "Give the image reference, e.g. image=harbor.example.com/app:1.",
+        ),
+        (
+            "/api/check?namespace=prod/a-web&image=" + "a" * 4097,
+            "The image reference is longer than 4096 characters.",
+        ),
+    ],
+)
+def test_bad_queries_say_what_to_send(api: Api, platform: None, path: str, message: str) -> None:
+    response = api.as_user("eddie").get(path)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": {"status": 400, "message": message}}
+
+
+def test_a_long_image_is_refused_in_the_readers_language(api: Api, platform: None) -> None:
+    api.as_user("eddie")
+    response = api.client.get(
+        "/mirror/api/check?namespace=prod/a-web&image=" + "a" * 4097,
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert "4096" in message and message != "The image reference is longer than 4096 characters."
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message", "fields"),
+    [
+        ([], 400, "Send a JSON object with 'namespace' and 'images'.", None),
+        # The namespace is a 400 even inside the body, and is said before the images.
+        (
+            {"namespace": 7, "images": "x"},
+            400,
+            "Give the namespace, e.g. namespace=cluster-1/team-a.",
+            None,
+        ),
+        (
+            {"namespace": " ", "images": []},
+            400,
+            "Give the namespace, e.g. namespace=cluster-1/team-a.",
+            None,
+        ),
+        (
+            {"namespace": "prod/a-web", "images": ["nginx", 1]},
+            422,
+            "'images' must be a list of image references (strings).",
+            {"images": "'images' must be a list of image references (strings)."},
+        ),
+    ],
+)
+def test_bad_filter_bodies_say_what_to_send(
+    api: Api, platform: None, body: object, status: int, message: str, fields: object
+) -> None:
+    error = api.as_user("eddie").post("/api/filter", body).get_json()["error"]
+    assert error == {"status": status, "message": message, **({"fields": fields} if fields else {})}
+
+
+def test_who_may_call_comes_before_what_was_asked(api: Api, platform: None) -> None:
+    """Signed out, a malformed call is the 401 a well-formed one gets."""
+    api.as_user(None)
+    assert api.get("/api/check?image=nginx").status_code == 401
+    assert api.post("/api/filter", {"namespace": 7}).status_code == 401

@@ -236,7 +236,12 @@ def test_wait_runs_the_job_in_the_request_for_scripts(app: Flask, api: Api) -> N
     assert "could not be reached" in failed.get_json()["error"]["message"]
     assert session().query(Job).one().status == "failed"
     bad = api.post(f"/api/integrations/{row.id}/sync?wait=soon")
-    assert bad.status_code == 422 and "wait" in bad.get_json()["error"]["message"]
+    assert bad.status_code == 422
+    assert bad.get_json()["error"] == {
+        "status": 422,
+        "message": "wait must be true or false.",
+        "fields": {"wait": "wait must be true or false."},
+    }
 
 
 def test_jobs_are_visible_only_to_who_sees_their_registry(app: Flask, api: Api) -> None:

@@ -14,21 +14,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import abort, make_response, request
+from werkzeug.wrappers import Response
 
 from mirror_plugin.adapter import UnknownNamespace
 from mirror_plugin.admission import clusters
 from mirror_plugin.admission.webhook import _unauthorized, kubernetes_namespace
-from mirror_plugin.params import parse_int
 from mirror_plugin.services import pull_changes
 from mirror_plugin.services.pull_secret import pull_secret
 from mirror_plugin.state import host_adapter
+from mirror_plugin.web.api.declare import declared
+from mirror_plugin.web.schemas.pull import ClusterPullSecrets, PullSecretsQuery, SkippedNamespace
 from mirror_plugin.web.views import _json_error
 
 log = logging.getLogger(__name__)
 ENDPOINT = "mirror_plugin.cluster_pull_secrets"
-_MAX_CURSOR = 2**63 - 1
 
 
 def _namespaces(workspaces: list[str]) -> list[str]:
@@ -38,7 +38,9 @@ def _namespaces(workspaces: list[str]) -> list[str]:
     return sorted(found)
 
 
-def secrets_of(cluster: str, workspaces: list[str]) -> tuple[list[dict[str, Any]], list[Any]]:
+def secrets_of(
+    cluster: str, workspaces: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """The Secrets of ``workspaces``' namespaces in ``cluster``, and those that cannot be one
     (a host namespace whose Kubernetes name is not a DNS label), each with the reason."""
     manifests: list[dict[str, Any]] = []
@@ -56,19 +58,34 @@ def secrets_of(cluster: str, workspaces: list[str]) -> tuple[list[dict[str, Any]
     return manifests, skipped
 
 
-def cluster_pull_secrets(cluster: str) -> ResponseReturnValue:
+def _cluster_token() -> None:
+    """The cluster's bearer token, checked before anything else is read: one 401 for an
+    unknown cluster, a missing and a wrong token."""
+    cluster = str((request.view_args or {}).get("cluster", ""))
+    if clusters.authenticate(cluster, request.headers.get("Authorization")) is None:
+        abort(make_response(_unauthorized()))
+
+
+@declared(
+    "clusterPullSecrets",
+    summary="A cluster agent's pull Secrets: those that changed since a cursor",
+    tag="Cluster agent",
+    gate=_cluster_token,
+    security="clusterToken",
+    query=PullSecretsQuery,
+    ok=ClusterPullSecrets,
+    errors=(503,),
+    description="Authenticated with the cluster's bearer token (flask mirror cluster add), "
+    "never a session: 401 for any other caller. Without since, every namespace of the cluster.",
+    path={"cluster": "Registered cluster."},
+    path_schemas={"cluster": {"type": "string", "pattern": f"^{clusters.DNS_LABEL.pattern}$"}},
+    headers={"Cache-Control": "no-store: the answer carries pull credentials."},
+)
+def cluster_pull_secrets(
+    cluster: str, query: PullSecretsQuery
+) -> tuple[ClusterPullSecrets, int, dict[str, str]] | tuple[Response, int]:
     """The changed pull Secrets of ``cluster``'s namespaces (bearer token of that cluster)."""
-    found = clusters.authenticate(cluster, request.headers.get("Authorization"))
-    if found is None:
-        return _unauthorized()
-    raw = request.args.get("since")
-    since = None if raw is None else parse_int(raw, low=0, high=_MAX_CURSOR)
-    if raw is not None and since is None:
-        return _json_error(
-            400,
-            "since must be the cursor a previous answer gave (a whole number, 0 or more); "
-            "leave it out to get every namespace's Secret.",
-        )
+    since = query.since
     cursor = pull_changes.current()
     # A cursor from the future (a restored database): start over with everything.
     full = since is None or since > cursor
@@ -77,10 +94,14 @@ def cluster_pull_secrets(cluster: str) -> ResponseReturnValue:
             workspaces = [workspace.id for workspace in host_adapter().list_workspaces()]
         else:
             workspaces = pull_changes.changed_between(since or 0, cursor)
-        manifests, skipped = secrets_of(found.name, workspaces)
+        manifests, skipped = secrets_of(cluster, workspaces)
     except Exception:  # noqa: BLE001 - the host adapter failed; the agent retries
-        log.exception("mirror_plugin: listing the pull secrets of cluster %s failed", found.name)
+        log.exception("mirror_plugin: listing the pull secrets of cluster %s failed", cluster)
         return _json_error(503, "The console could not list its namespaces; retry later.")
-    response = jsonify({"cursor": cursor, "full": full, "secrets": manifests, "skipped": skipped})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    answer = ClusterPullSecrets(
+        cursor=cursor,
+        full=full,
+        secrets=manifests,
+        skipped=[SkippedNamespace(**entry) for entry in skipped],
+    )
+    return answer, 200, {"Cache-Control": "no-store"}

@@ -9,60 +9,74 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, abort, current_app
 
-from mirror_plugin.config import DEFAULTS
 from mirror_plugin.i18n import _
 from mirror_plugin.state import mirror_state
 from mirror_plugin.web.access import may_use_namespace, require_principal
+from mirror_plugin.web.api.declare import declared
+from mirror_plugin.web.schemas import hook as schemas
+from mirror_plugin.web.schemas.shared import Decision, Explanation
 
-#: The default cap on images per filter call (the OpenAPI document states this one).
-MAX_FILTER_IMAGES: int = DEFAULTS["MIRROR_FILTER_MAX_IMAGES"]
-
-
-def _namespace(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        abort(400, description=_("Give the namespace, e.g. namespace=cluster-1/team-a."))
-    if not may_use_namespace(require_principal(), value):
-        abort(404, description=_("You have no namespace %(namespace)r.", namespace=value))
-    return value
+#: The document's tag for this area.
+TAG = "Deploy hook"
 
 
-def _image(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        abort(400, description=_("Give the image reference, e.g. image=harbor.example.com/app:1."))
-    if len(value) > 4096:
-        abort(400, description=_("The image reference is longer than 4096 characters."))
-    return value
+def _usable(namespace: str) -> str:
+    """``namespace`` if the caller may use it; else the 404 an unknown one gets."""
+    if not may_use_namespace(require_principal(), namespace):
+        abort(404, description=_("You have no namespace %(namespace)r.", namespace=namespace))
+    return namespace
 
 
 def _plugin() -> Any:
     return mirror_state().plugin
 
 
-def api_check() -> ResponseReturnValue:
+@declared(
+    "checkImage",
+    summary="May this image be deployed into this namespace?",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.ImageQuery,
+    ok=Decision,
+    errors=(400, 404),
+)
+def api_check(query: schemas.ImageQuery) -> Decision:
     """May IMAGE be deployed into NAMESPACE? Always 200 with a decision for valid requests."""
-    namespace = _namespace(request.args.get("namespace"))
-    return jsonify(_plugin().check_image(namespace, _image(request.args.get("image"))).to_dict())
+    decision = _plugin().check_image(_usable(query.namespace), query.image)
+    return Decision.model_validate(decision)
 
 
-def api_explain() -> ResponseReturnValue:
+@declared(
+    "explainImage",
+    summary="The FAQ checks for an image in a namespace, one by one",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.ImageQuery,
+    ok=Explanation,
+    errors=(400, 404),
+)
+def api_explain(query: schemas.ImageQuery) -> Explanation:
     """The FAQ checks one by one ("Can't find your image?")."""
-    namespace = _namespace(request.args.get("namespace"))
-    return jsonify(_plugin().explain(namespace, _image(request.args.get("image"))).to_dict())
+    explanation = _plugin().explain(_usable(query.namespace), query.image)
+    return Explanation.model_validate(explanation)
 
 
-def api_filter() -> ResponseReturnValue:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description=_("Send a JSON object with 'namespace' and 'images'."))
-    namespace = _namespace(body.get("namespace"))
-    images = body.get("images")
-    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
-        abort(422, description=_("'images' must be a list of image references (strings)."))
+@declared(
+    "filterImages",
+    summary="Split images into those the namespace may deploy and the denied decisions",
+    tag=TAG,
+    gate=require_principal,
+    body=schemas.FilterBody,
+    body_description="The namespace (400 when missing or blank) and the image references.",
+    ok=schemas.FilterResult,
+    errors=(400, 403, 404, 422),
+)
+def api_filter(body: schemas.FilterBody) -> schemas.FilterResult:
+    namespace = _usable(body.namespace)
     limit = int(current_app.config["MIRROR_FILTER_MAX_IMAGES"])
-    if len(images) > limit:
+    if len(body.images) > limit:
         # Each image is a decision: an unbounded list holds a worker (MIRROR_FILTER_MAX_IMAGES).
         abort(
             422,
@@ -70,11 +84,10 @@ def api_filter() -> ResponseReturnValue:
                 "Send at most %(limit)s images per request (%(sent)s sent); "
                 "split the list into several calls.",
                 limit=limit,
-                sent=len(images),
+                sent=len(body.images),
             ),
         )
-    result = _plugin().filter_images(namespace, images)
-    return jsonify({"allowed": result.allowed, "denied": [d.to_dict() for d in result.denied]})
+    return schemas.FilterResult.model_validate(_plugin().filter_images(namespace, body.images))
 
 
 def register(bp: Blueprint) -> None:

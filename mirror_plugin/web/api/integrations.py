@@ -24,6 +24,7 @@ from mirror_plugin.services.errors import InvalidInput, ProbeFailed
 from mirror_plugin.services.jobs import enqueue
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_fresh_login, require_principal
+from mirror_plugin.web.api.declare import serialised
 from mirror_plugin.web.api.jobs import job_response
 from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, shown_report
 from mirror_plugin.web.ratelimit import limit_registry_call
@@ -230,7 +231,7 @@ def api_integration_sync(integration_id: int) -> ResponseReturnValue:
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call()
     job, _ = enqueue("sync", row, actor=principal.id)
-    return job_response(job)
+    return serialised(job_response(job), 202)  # until this route is @declared (helper I)
 
 
 __all__ = ["integration_json", "input_from", "list_in"]

@@ -9,10 +9,7 @@ status is also visible to whoever may start it (:func:`may_follow_refresh`).
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, jsonify, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, abort, request, url_for
 
 from mirror_plugin.adapter import UnknownNamespace
 from mirror_plugin.i18n import N_, _
@@ -26,7 +23,10 @@ from mirror_plugin.services.jobs import run_or_wait, wait_timeout
 from mirror_plugin.services.tenancy import namespace_workspace
 from mirror_plugin.state import session
 from mirror_plugin.web.access import may_use_namespace, require_principal
+from mirror_plugin.web.api.declare import declared
 from mirror_plugin.web.disclosure import shown_error
+from mirror_plugin.web.schemas import shared as answers
+from mirror_plugin.web.schemas.base import parse_query
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404
 
 NOT_FOUND = N_("No such job here.")
@@ -53,17 +53,16 @@ def job_or_404(
     return job, row, scope
 
 
-def may_follow_refresh(job: Job) -> bool:
+def may_follow_refresh(job: Job, namespace: str) -> bool:
     """May the current user follow this refresh job without seeing its registry? Who started
     it may, and so may whoever may start it: a user who may see its space through the
-    namespace named by ``?namespace=`` (the picker sends it), since a second refresh of a space
+    ``namespace`` (the picker sends it as ``?namespace=``), since a second refresh of a space
     gets the first one's job, whoever started that."""
     if job.kind != "refresh" or job.space_id is None:
         return False
     principal = require_principal()
     if job.actor == principal.id:
         return True
-    namespace = request.args.get("namespace", "").strip()
     if not namespace or not may_use_namespace(principal, namespace):
         return False
     try:
@@ -86,37 +85,31 @@ def shown_job_error(job: Job) -> RegistryError | None:
     return shown_error(RegistryError(category, job.error))
 
 
-def job_json(job: Job) -> dict[str, Any]:
+def job_answer(job: Job) -> answers.Job:
+    """The job as the API answers it: its failure as the current user may see it."""
     error = shown_job_error(job)
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "integration_id": job.integration_id,
-        "space_id": job.space_id,
-        "status": job.status,
-        "progress": job.progress or {},
-        "result": {**job.result, "summary": result_summary(job)} if job.result else job.result,
-        "error": {"category": error.category.value, "message": error.message} if error else None,
-        "attempts": job.attempts,
-        "created_at": iso(job.created_at),
-        "started_at": iso(job.started_at),
-        "finished_at": iso(job.finished_at),
-        "status_url": url_for("mirror_plugin.api_job", job_id=job.id),
-    }
+    return answers.Job(
+        id=job.id,
+        kind=job.kind,
+        integration_id=job.integration_id,
+        space_id=job.space_id,
+        status=JobStatus(job.status),
+        progress=job.progress or {},
+        result={**job.result, "summary": result_summary(job)} if job.result else job.result,
+        error=answers.JobError(category=error.category, message=error.message) if error else None,
+        attempts=job.attempts,
+        created_at=iso(job.created_at),
+        started_at=iso(job.started_at),
+        finished_at=iso(job.finished_at),
+        status_url=url_for("mirror_plugin.api_job", job_id=job.id),
+    )
 
 
-def wants_wait() -> bool:
-    """``?wait=true``: the caller (a script that used to get the report) waits for the job."""
-    value = request.args.get("wait", "false").strip().lower()
-    if value not in ("true", "false", "1", "0"):
-        abort(422, description=_("wait must be true or false."))
-    return value in ("true", "1")
-
-
-def job_response(job: Job) -> ResponseReturnValue:
-    """202 with the job (its status URL in ``Location``); with ``?wait=true``, the job run here
-    or awaited: 200 once it succeeded, its registry error's status once it failed."""
-    if wants_wait():
+def job_response(job: Job) -> tuple[answers.Job, int, dict[str, str]]:
+    """202 with the job (its status URL in ``Location``); with ``?wait=true``
+    (:class:`~mirror_plugin.web.schemas.shared.WaitQuery`, which the route declares), the job
+    run here or awaited: 200 once it succeeded, its registry error's status once it failed."""
+    if parse_query(answers.WaitQuery, request.args).wait:
         job = run_or_wait(job.id, timeout=wait_timeout()) or job
         error = shown_job_error(job)
         if error is not None:
@@ -124,18 +117,30 @@ def job_response(job: Job) -> ResponseReturnValue:
     return accepted(job)
 
 
-def accepted(job: Job) -> ResponseReturnValue:
+def accepted(job: Job) -> tuple[answers.Job, int, dict[str, str]]:
     """The job as it is: 200 once it succeeded, else 202; ``Location`` is its status URL."""
-    data = job_json(job)
+    answer = job_answer(job)
     status = 200 if job.status == JobStatus.SUCCEEDED.value else 202
-    return jsonify(data), status, {"Location": data["status_url"]}
+    return answer, status, {"Location": answer.status_url}
 
 
-def api_job(job_id: int) -> ResponseReturnValue:
+@declared(
+    "getJob",
+    summary="A background job's status, progress and result",
+    tag="Registries",
+    gate=require_principal,
+    query=answers.JobQuery,
+    ok=answers.Job,
+    errors=(404,),
+    path={"job_id": "Background job id."},
+    description="Visible to whoever may see the job's registry; a picker's refresh also to "
+    "whoever started it or may start it (through the namespace given). Others: 404.",
+)
+def api_job(job_id: int, query: answers.JobQuery) -> answers.Job:
     job = _job(job_id)
-    if not may_follow_refresh(job):
+    if not may_follow_refresh(job, query.namespace):
         integration_or_404(job.integration_id)
-    return jsonify(job_json(job))
+    return job_answer(job)
 
 
 def register(bp: Blueprint) -> None:

@@ -22,24 +22,21 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, Flask, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from mirror_plugin.adapter import Role
 from mirror_plugin.models import Health, Scope
-from mirror_plugin.models.jobs import JobStatus
 from mirror_plugin.params import MAX_ID
-from mirror_plugin.policy.rule import CheckStatus, Reason
 from mirror_plugin.registry.errors import Category
 from mirror_plugin.services import catalogue, spaces
 from mirror_plugin.services.integrations import KINDS
 from mirror_plugin.web.access import require_principal
-from mirror_plugin.web.api.declare import DeclaredRoute, declared_operations
-from mirror_plugin.web.api.hook import MAX_FILTER_IMAGES
+from mirror_plugin.web.api.declare import DeclaredRoute, declared, declared_operations
 from mirror_plugin.web.api.picker import PER_PAGE
 from mirror_plugin.web.csrf import HEADER as CSRF_HEADER
+from mirror_plugin.web.schemas.openapi import OpenAPI
 from mirror_plugin.web.schemas.shared import Error
 
 Schema = dict[str, Any]
@@ -180,7 +177,6 @@ NAMESPACE = query(
 INTEGRATION_ID = parameter(
     "integration_id", "path", integer(minimum=0), "Integration (registry) id."
 )
-JOB_ID = parameter("job_id", "path", integer(minimum=0), "Background job id.")
 SPACE_ID = parameter("space_id", "path", integer(minimum=0), "Mirror space id.")
 WORKSPACE_ID = parameter(
     "workspace_id",
@@ -206,7 +202,6 @@ SPACE_QUERY_ID = query(
 
 # -- request bodies -------------------------------------------------------------------------
 
-CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # admission.clusters.DNS_LABEL
 NAME_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,99}\s*$"  # integrations.NAME_PATTERN, trimmed
 HARBOR_PROJECT = r"^\s*[a-z0-9]+(?:[._-][a-z0-9]+)*\s*$"  # spaces.HARBOR_PROJECT_NAME, trimmed
 
@@ -304,15 +299,6 @@ def _integration() -> dict[str, Schema]:
 
 
 def _schemas() -> dict[str, Schema]:
-    sync_report: dict[str, Schema] = {
-        "total": integer(minimum=0),
-        "added": array(string()),
-        "removed": array(string()),
-        "updated": array(string()),
-        "unbound_workspaces": array(string()),
-        "skipped_spaces": integer(minimum=0),
-        "skipped_repositories": integer(minimum=0),
-    }
     workspace_ref = record({"id": string(), "name": string()})
     paging = {
         "total": integer(minimum=0),
@@ -320,26 +306,6 @@ def _schemas() -> dict[str, Schema]:
         "per_page": integer(minimum=1),
         "pages": integer(minimum=1),
     }
-    decision = record(
-        {
-            "allowed": boolean(),
-            "reason": enum(r.value for r in Reason),
-            "message": string(),
-            "image": string(),
-            "namespace": string(),
-            "workspace_id": nullable(string()),
-            "registry": nullable(string()),
-            "space": nullable(string()),
-        }
-    )
-    check = record(
-        {
-            "key": string(),
-            "question": string(),
-            "status": enum(s.value for s in CheckStatus),
-            "answer": string(),
-        }
-    )
     space = record(
         {
             "id": integer(),
@@ -401,51 +367,6 @@ def _schemas() -> dict[str, Schema]:
                 "catalog": nullable(boolean()),
             }
         ),
-        "Job": record(
-            {
-                "id": integer(minimum=1),
-                "kind": enum(["sync", "refresh"]),
-                "integration_id": integer(minimum=0),
-                "space_id": nullable(integer(minimum=0)),
-                "status": enum(s.value for s in JobStatus),
-                "progress": record(
-                    {
-                        "done": integer(minimum=0),
-                        "total": integer(minimum=0),
-                        "unit": enum(["spaces", "repositories"]),
-                    },
-                    optional=("done", "total", "unit"),
-                ),
-                "result": nullable(
-                    {
-                        "anyOf": [
-                            record({**sync_report, "summary": string()}),
-                            record(
-                                {
-                                    "space_id": integer(minimum=0),
-                                    "space": string(),
-                                    "repositories": integer(minimum=0),
-                                    "summary": string(),
-                                }
-                            ),
-                        ]
-                    }
-                ),
-                "error": nullable(
-                    record(
-                        {
-                            "category": enum(c.value for c in Category),
-                            "message": string(),
-                        }
-                    )
-                ),
-                "attempts": integer(minimum=0),
-                "created_at": timestamp(),
-                "started_at": timestamp(),
-                "finished_at": timestamp(),
-                "status_url": string(),
-            }
-        ),
         "Space": space,
         "SpacePage": record(
             {
@@ -477,10 +398,6 @@ def _schemas() -> dict[str, Schema]:
                 "pages": integer(minimum=1),
             }
         ),
-        "Decision": decision,
-        "Check": check,
-        "Explanation": record({"decision": ref("Decision"), "checks": array(ref("Check"))}),
-        "FilterResult": record({"allowed": array(string()), "denied": array(ref("Decision"))}),
         "Faq": record(
             {
                 "decision": {"type": "null"},
@@ -558,27 +475,6 @@ def _schemas() -> dict[str, Schema]:
             }
         ),
         "PickerFaq": {"anyOf": [ref("Explanation"), ref("Faq")]},
-        "ClusterPullSecrets": record(
-            {
-                "cursor": integer(minimum=0, description="Send it as since= next time."),
-                "full": boolean(
-                    description="Every namespace of the cluster (no or a future "
-                    "cursor): the agent may delete Secrets of namespaces not listed."
-                ),
-                "secrets": array(
-                    {"type": "object", "description": "A kubernetes.io/dockerconfigjson Secret."}
-                ),
-                "skipped": array(
-                    record({"namespace": string(), "error": string()}),
-                    description="Namespaces whose Kubernetes name is not a DNS label.",
-                ),
-            }
-        ),
-        "OpenAPI": {
-            "type": "object",
-            "required": ["openapi", "info", "paths"],
-            "properties": {"openapi": string(), "info": {"type": "object"}},
-        },
     }
 
 
@@ -708,16 +604,6 @@ def _picker_refresh_operation(tag: str) -> Schema:
     return op
 
 
-def _image_parameter() -> Schema:
-    return query(
-        "image",
-        string(minLength=1, maxLength=4096),
-        "Image reference, e.g. harbor.example.com/team/app:1 (400 when missing or longer "
-        "than 4096 characters).",
-        required=True,
-    )
-
-
 def _paths(api: str) -> dict[str, dict[str, Schema]]:
     integration_body = request_body(
         ref("IntegrationInput"), "The registry to connect; unknown fields are refused (422)."
@@ -727,7 +613,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
     )
     registries = "Registries"
     spaces_tag = "Warehouse Space"
-    hook = "Deploy hook"
     picker = "Select Image"
     tag_parameters = [
         NAMESPACE,
@@ -741,9 +626,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
         query("q", string(), "Text the tag must contain."),
     ]
     return {
-        f"{api}/openapi.json": {
-            "get": operation("getOpenApi", "This document", "Meta", ok=(200, "OpenAPI"), errors=()),
-        },
         # -- Warehouse Integration (platform Admin) and workspace warehouses ----------------
         f"{api}/integrations": {
             "get": operation(
@@ -850,26 +732,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
         },
         f"{api}/integrations/{{integration_id}}/sync": {
             "post": _sync_operation(registries),
-        },
-        f"{api}/jobs/{{job_id}}": {
-            "get": operation(
-                "getJob",
-                "A background job's status, progress and result",
-                registries,
-                ok=(200, "Job"),
-                errors=(404,),
-                parameters=[
-                    JOB_ID,
-                    query(
-                        "namespace",
-                        string(),
-                        "A refresh job: a namespace through which the caller may see its space.",
-                    ),
-                ],
-                description="Visible to whoever may see the job's registry (others: 404); a "
-                "refresh job also to the user who started it, and to whoever may see its space "
-                "through the namespace named.",
-            ),
         },
         # -- Warehouse Space (platform Admin) --------------------------------------------------
         f"{api}/integrations/{{integration_id}}/spaces": {
@@ -1001,46 +863,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 ],
             ),
         },
-        # -- Deploy hook -------------------------------------------------------------------------
-        f"{api}/check": {
-            "get": operation(
-                "checkImage",
-                "May this image be deployed into this namespace?",
-                hook,
-                ok=(200, "Decision"),
-                errors=(400, 404),
-                parameters=[NAMESPACE, _image_parameter()],
-            ),
-        },
-        f"{api}/explain": {
-            "get": operation(
-                "explainImage",
-                "The FAQ checks for an image in a namespace, one by one",
-                hook,
-                ok=(200, "Explanation"),
-                errors=(400, 404),
-                parameters=[NAMESPACE, _image_parameter()],
-            ),
-        },
-        f"{api}/filter": {
-            "post": operation(
-                "filterImages",
-                "Split images into those the namespace may deploy and the denied decisions",
-                hook,
-                ok=(200, "FilterResult"),
-                errors=(400, 403, 404, 422),
-                body=request_body(
-                    record(
-                        {
-                            "namespace": string(pattern=NOT_BLANK),
-                            "images": array(string(), maxItems=MAX_FILTER_IMAGES),
-                        },
-                        closed=False,
-                    ),
-                    "The namespace (400 when missing or blank) and the image references.",
-                ),
-            ),
-        },
         # -- Select Image picker ---------------------------------------------------------------
         f"{api}/picker/context": {
             "get": operation(
@@ -1110,24 +932,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 description="The parameters are the GET's, in the query string; counts against "
                 "the caller's registry limit.",
                 parameters=tag_parameters,
-            ),
-        },
-        f"{api}/clusters/{{cluster}}/pull-secrets": {
-            "get": operation(
-                "clusterPullSecrets",
-                "A cluster agent's pull Secrets: those that changed since a cursor",
-                "Cluster agent",
-                ok=(200, "ClusterPullSecrets"),
-                errors=(503,),
-                description="Authenticated with the cluster's bearer token (flask mirror "
-                "cluster add), never a session: 401 for any other caller. Without since, "
-                "every namespace of the cluster.",
-                parameters=[
-                    parameter(
-                        "cluster", "path", string(pattern=CLUSTER_NAME), "Registered cluster."
-                    ),
-                    query("since", integer(minimum=0), "The cursor of the previous answer."),
-                ],
             ),
         },
         f"{api}/picker/faq": {
@@ -1265,9 +1069,6 @@ def build_document(app: Flask) -> Schema:
             [{"session": [], "csrf": []} if route.method in UNSAFE_METHODS else {"session": []}],
         )
         paths.setdefault(route.path, {})[route.method] = op
-    paths[f"{prefix}/api/clusters/{{cluster}}/pull-secrets"]["get"]["security"] = [
-        {"clusterToken": []}
-    ]
     document = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -1304,10 +1105,10 @@ def build_document(app: Flask) -> Schema:
     return copy.deepcopy(document)
 
 
-def api_openapi() -> ResponseReturnValue:
+@declared("getOpenApi", summary="This document", tag="Meta", gate=require_principal, ok=OpenAPI)
+def api_openapi() -> OpenAPI:
     """This API's OpenAPI document, for any signed-in user."""
-    require_principal()
-    return jsonify(build_document(current_app))
+    return OpenAPI.model_validate(build_document(current_app))
 
 
 def register(bp: Blueprint) -> None:

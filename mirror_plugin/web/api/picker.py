@@ -29,6 +29,7 @@ from mirror_plugin.services.paging import page_of_counted, paginate
 from mirror_plugin.services.tenancy import known_workspaces, namespace_workspace
 from mirror_plugin.state import mirror_state, session
 from mirror_plugin.web.access import may_use_namespace, require_principal, workspace_roles
+from mirror_plugin.web.api.declare import serialised
 from mirror_plugin.web.api.jobs import accepted, shown_job_error
 from mirror_plugin.web.api.spaces import int_arg
 from mirror_plugin.web.csrf import csrf_token
@@ -225,7 +226,7 @@ def _repositories(*, refresh: bool) -> ResponseReturnValue:
             limit_registry_call()
             job = catalogue.start_refresh(space, integration, actor=require_principal().id)
             if not job.finished:  # a slow registry: the picker polls the job
-                return accepted(job)
+                return serialised(accepted(job), 202)
             shown = shown_job_error(job)
             error = shown.message if shown else None
         found = index.space(workspace_id, parse_int(request.args.get("space", "")))

@@ -15,7 +15,7 @@ number.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -46,14 +46,30 @@ ID_LIST = N_("'%(key)s' must be a list of %(type)s ids.")
 
 class Refusal:
     """The sentence a request gets when the field it annotates is wrong: a msgid of the
-    catalogue and its arguments, translated when the request is refused."""
+    catalogue and its arguments, translated when the request is refused.
 
-    def __init__(self, msgid: str, **arguments: Any) -> None:
+    ``cases`` gives another msgid for one kind of pydantic error (``"string_too_long"``), where
+    the hand-written check said two sentences for one field. ``status`` is for a field whose
+    refusal was another status than its part of the request's (a body field refused with 400, a
+    query flag with 422): the first failing field's status is the answer's.
+    """
+
+    def __init__(
+        self,
+        msgid: str,
+        *,
+        status: int | None = None,
+        cases: Mapping[str, str] | None = None,
+        **arguments: Any,
+    ) -> None:
         self.msgid = msgid
+        self.status = status
+        self.cases = dict(cases or {})
         self.arguments = arguments
 
-    def text(self) -> str:
-        return gettext(self.msgid, **self.arguments)
+    def text(self, kind: str = "") -> str:
+        """The sentence for an error of pydantic type ``kind``, in the reader's language."""
+        return gettext(self.cases.get(kind, self.msgid), **self.arguments)
 
 
 class RequestRefused(HTTPException):
@@ -78,6 +94,7 @@ def refused(error: ValidationError, model: type[BaseModel], code: int) -> Reques
     every failing field's sentence by name. Fields a closed model does not know are named
     together in one sentence."""
     fields: dict[str, str] = {}
+    statuses: dict[str, int] = {}
     unknown: list[str] = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else ""
@@ -85,12 +102,14 @@ def refused(error: ValidationError, model: type[BaseModel], code: int) -> Reques
             unknown.append(name)
             continue
         said = refusal_of(model, name)
-        fields.setdefault(name, said.text() if said else problem["msg"])
+        fields.setdefault(name, said.text(problem["type"]) if said else problem["msg"])
+        statuses.setdefault(name, said.status if said and said.status else code)
     if unknown:
         fields = {
             name: gettext(UNKNOWN_FIELDS, fields=", ".join(sorted(unknown))) for name in unknown
         } | fields
-    first = next(iter(fields.values()))
+    first_name, first = next(iter(fields.items()))
+    code = statuses.get(first_name, code)
     return RequestRefused(code, first, fields if code == 422 else None)
 
 
@@ -106,7 +125,7 @@ def parse_query(model: type[M], args: Mapping[str, str]) -> M:
 def parse_body(model: type[M], body: Any) -> M:
     """A decoded JSON body as ``model``: 400 unless a JSON object, 422 naming the fields."""
     if not isinstance(body, dict):
-        raise RequestRefused(400, gettext(NOT_A_JSON_OBJECT))
+        raise RequestRefused(400, gettext(getattr(model, "not_an_object", NOT_A_JSON_OBJECT)))
     try:
         return model.model_validate(body)
     except ValidationError as error:
@@ -186,6 +205,8 @@ class Body(BaseModel):
     ``extra="forbid"``, which answers :data:`UNKNOWN_FIELDS`)."""
 
     model_config = ConfigDict(strict=True)
+    #: The 400's sentence when the body is not a JSON object (a route may name its fields).
+    not_an_object: ClassVar[str] = NOT_A_JSON_OBJECT
 
 
 class Answer(BaseModel):
