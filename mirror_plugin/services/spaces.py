@@ -34,6 +34,8 @@ from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 
 HARBOR_PROJECT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+#: The list's orders and tabs are named once, in models (SpaceSort, SpaceTab): the API's query
+#: model reads the same names. "-" first sorts descending.
 _SORTED_BY = {"name": Space.name, "repos": Space.repo_count}
 SORTS: dict[str, ColumnElement[Any]] = {
     sort: _SORTED_BY[sort.lstrip("-")].desc() if sort[0] == "-" else _SORTED_BY[sort].asc()

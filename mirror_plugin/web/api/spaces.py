@@ -47,6 +47,22 @@ def space_or_404(space_id: int) -> Space:
     return space
 
 
+def _path_id(name: str) -> int:
+    """An id of the request's path, for a gate (it runs before the view gets its arguments)."""
+    found: int = (request.view_args or {})[name]
+    return found
+
+
+def _integration_gate() -> None:
+    """Who may call, then whether the registry is there: both answer before the body."""
+    platform_integration_or_404(_path_id("integration_id"))
+
+
+def _space_gate() -> None:
+    """Who may call, then whether the space is there: both answer before the body."""
+    space_or_404(_path_id("space_id"))
+
+
 def limit_harbor_call(integration: Integration) -> None:
     """Space actions reach the registry only where it manages its spaces (Harbor); those
     count as registry calls."""
@@ -58,7 +74,7 @@ def limit_harbor_call(integration: Integration) -> None:
     "listSpaces",
     summary="A platform registry's spaces with their bindings",
     tag=TAG,
-    gate=lambda: resolve(None),
+    gate=_integration_gate,
     query=schemas.SpacesQuery,
     ok=schemas.SpacePage,
     errors=(400, 403, 404),
@@ -88,7 +104,7 @@ def api_spaces(integration_id: int, query: schemas.SpacesQuery) -> schemas.Space
     "createSpace",
     summary="Create a Harbor project and its space",
     tag=TAG,
-    gate=lambda: resolve(None),
+    gate=_integration_gate,
     body=schemas.SpaceInput,
     body_description="The new space (a Docker Registry's spaces cannot be created: 422).",
     ok={201: schemas.Space},
@@ -134,7 +150,7 @@ def _space_answer(space: Space) -> schemas.Space:
     "getSpace",
     summary="One space of a platform registry",
     tag=TAG,
-    gate=lambda: resolve(None),
+    gate=_space_gate,
     ok=schemas.Space,
     errors=(403, 404),
     path={"space_id": SPACE},
@@ -147,7 +163,7 @@ def api_space(space_id: int) -> schemas.Space:
     "setSpaceVisibility",
     summary="Make a space public or private (in Harbor first)",
     tag=TAG,
-    gate=lambda: resolve(None),
+    gate=_space_gate,
     body=schemas.SpaceVisibility,
     body_description="The space's visibility.",
     ok=schemas.Space,
@@ -166,7 +182,7 @@ def api_set_space_visibility(space_id: int, body: schemas.SpaceVisibility) -> sc
     "deleteSpace",
     summary="Delete a Harbor project and its space, unbinding its workspaces",
     tag=TAG,
-    gate=lambda: resolve(None),
+    gate=_space_gate,
     ok=schemas.SpaceDeleted,
     errors=(403, 404, 409, 429, 502, 503, 504),
     path={"space_id": SPACE},
@@ -182,7 +198,7 @@ def api_delete_space(space_id: int) -> schemas.SpaceDeleted:
     "setSpaceWorkspaces",
     summary="Bind a space to exactly these workspaces",
     tag=TAG,
-    gate=lambda: resolve(None),
+    gate=_space_gate,
     body=schemas.SpaceWorkspaces,
     body_description="Workspace ids (the host's; unknown ones are a 422). Empty unbinds all.",
     ok=schemas.BindingChange,

@@ -22,6 +22,7 @@ from mirror_plugin.models import Health, SpaceSort, SpaceTab
 from mirror_plugin.params import iso
 from mirror_plugin.web.schemas.base import (
     ID_LIST,
+    NO_NUL,
     Answer,
     Body,
     PageNumber,
@@ -92,15 +93,16 @@ else:
 
 
 class SpacesQuery(BaseModel):
+    # The NUL pattern: like every query string's, refused (400) before the model reads it.
     tab: Annotated[
         SpaceTab,
         Refusal(N_("'tab' must be all, public or private.")),
-        Field(description="Which spaces to list."),
+        Field(description="Which spaces to list.", json_schema_extra={"pattern": NO_NUL}),
     ] = "all"
     sort: Annotated[
         SpaceSort,
         Refusal(N_("'sort' must be one of %(sorts)s."), sorts=", ".join(get_args(SpaceSort))),
-        Field(description="Order of the list."),
+        Field(description="Order of the list.", json_schema_extra={"pattern": NO_NUL}),
     ] = "name"
     q: Filter = Field("", description="Case-insensitive text the names must contain (trimmed).")
     page: Page = 1
