@@ -240,10 +240,10 @@ PROBES = [
     ),
     # JSON API: spaces, bindings, audit
     Probe("api_spaces", "GET", "/api/integrations/{P}/spaces", ADMIN_ONLY),
-    Probe("api_spaces", "POST", "/api/integrations/{P}/spaces", ADMIN_ONLY, {"name": 1}),
+    Probe("api_create_space", "POST", "/api/integrations/{P}/spaces", ADMIN_ONLY, {"name": 1}),
     Probe("api_space", "GET", "/api/spaces/{S}", ADMIN_ONLY),
-    Probe("api_space", "PATCH", "/api/spaces/{S}", ADMIN_ONLY, {"public": "yes"}),
-    Probe("api_space", "DELETE", "/api/spaces/{S}", ADMIN_ONLY),
+    Probe("api_set_space_visibility", "PATCH", "/api/spaces/{S}", ADMIN_ONLY, {"public": "yes"}),
+    Probe("api_delete_space", "DELETE", "/api/spaces/{S}", ADMIN_ONLY),
     Probe(
         "api_space_workspaces",
         "PUT",

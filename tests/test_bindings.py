@@ -153,6 +153,32 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert session().query(Binding).count() == 0
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/api/spaces/999999", {"public": "yes"}),
+        ("PUT", "/api/spaces/999999/workspaces", {"workspaces": "ws-a"}),
+        ("POST", "/api/integrations/999999/spaces", {"name": 1}),
+    ],
+)
+def test_a_missing_space_or_registry_is_a_404_whatever_the_body(
+    api: Api, spaces: dict[str, int], method: str, path: str, body: Any
+) -> None:
+    """What the path names is looked up before the body is read, as for every object."""
+    api.as_user("root")
+    assert api.call(method, path, body).status_code == 404
+
+
+def test_audit_bounds_are_dates_or_times(api: Api, spaces: dict[str, int]) -> None:
+    api.as_user("root")
+    refused = api.get("/api/audit?until=yesterday")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["message"] == (
+        "'until' must be a date or time like 2026-11-27 or 2026-11-27T10:00:00."
+    )
+    assert api.get("/api/audit?since=%20&until=2999-01-01T10:00:00%2B02:00").status_code == 200
+
+
 def test_oversized_batch_is_refused_with_the_limit(
     app: Flask, api: Api, spaces: dict[str, int]
 ) -> None:

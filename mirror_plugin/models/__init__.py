@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import (
     JSON,
@@ -167,6 +167,12 @@ class RegistryHost(MirrorBase):
     host_key: Mapped[str] = mapped_column(String(300), index=True)
 
     integration: Mapped[Integration] = relationship(back_populates="hosts")
+
+
+#: The Warehouse Space list's tabs and orders ("-" first: descending), named once for the
+#: list, its page and its API.
+SpaceTab = Literal["all", "public", "private"]
+SpaceSort = Literal["name", "-name", "repos", "-repos"]
 
 
 class Space(MirrorBase):
@@ -326,6 +332,8 @@ __all__ = [
     "Scope",
     "RuleGeneration",
     "Space",
+    "SpaceSort",
+    "SpaceTab",
     "TagCache",
     "mirror_metadata",
 ]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from flask import abort
 from sqlalchemy import Text, cast, select
 
 from mirror_plugin.i18n import _
 from mirror_plugin.models import AuditEvent
-from mirror_plugin.params import aware, iso
+from mirror_plugin.params import aware
 from mirror_plugin.services.labels import action_codes
 from mirror_plugin.services.paging import Page, paginate
 
@@ -58,16 +57,3 @@ def query_events(args: Mapping[str, str], *, page: int = 1, per_page: int = 50) 
         as_text = cast(AuditEvent.workspace_ids, Text)
         query = query.where(as_text.contains(needle, autoescape=True))
     return paginate(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page, per_page)
-
-
-def audit_json(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "at": iso(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "integration": event.integration_name,
-        "space": event.space_name,
-        "workspaces": event.workspace_ids,
-        "detail": event.detail,
-    }

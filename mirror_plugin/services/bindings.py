@@ -40,15 +40,6 @@ class BindingChange:
     unbound: list[str] = field(default_factory=list)
     workspaces: list[str] = field(default_factory=list)  # the space's bindings afterwards
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "space_id": self.space_id,
-            "space": self.space,
-            "bound": self.bound,
-            "unbound": self.unbound,
-            "workspaces": self.workspaces,
-        }
-
 
 def check_workspaces(workspace_ids: Iterable[str], *, allow_empty: bool = False) -> list[str]:
     """Deduplicated ids, or InvalidInput naming the unknown ones (a 422)."""

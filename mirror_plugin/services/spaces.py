@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, or_, select
 
 from mirror_plugin.i18n import _
-from mirror_plugin.models import Binding, Integration, RegistryHost, Space, utcnow
-from mirror_plugin.params import iso
+from mirror_plugin.models import (
+    Binding,
+    Integration,
+    RegistryHost,
+    Space,
+    SpaceSort,
+    SpaceTab,
+    utcnow,
+)
 from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.registry.errors import Category, RegistryError
 from mirror_plugin.services import audit
@@ -27,13 +34,14 @@ from mirror_plugin.signals import bindings_changed
 from mirror_plugin.state import session
 
 HARBOR_PROJECT_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+#: The list's orders and tabs are named once, in models (SpaceSort, SpaceTab): the API's query
+#: model reads the same names. "-" first sorts descending.
+_SORTED_BY = {"name": Space.name, "repos": Space.repo_count}
 SORTS: dict[str, ColumnElement[Any]] = {
-    "name": Space.name.asc(),
-    "-name": Space.name.desc(),
-    "repos": Space.repo_count.asc(),
-    "-repos": Space.repo_count.desc(),
+    sort: _SORTED_BY[sort.lstrip("-")].desc() if sort[0] == "-" else _SORTED_BY[sort].asc()
+    for sort in get_args(SpaceSort)
 }
-TABS = ("all", "public", "private")
+TABS: tuple[str, ...] = get_args(SpaceTab)
 
 
 @dataclass
@@ -242,14 +250,3 @@ def delete_space(space: Space, *, actor: str) -> list[str]:
         notify=[unbound] if workspaces else [],
     )
     return workspaces
-
-
-def space_json(space: Space, workspaces: list[str], names: dict[str, str]) -> dict[str, Any]:
-    return {
-        "id": space.id,
-        "name": space.name,
-        "public": space.public,
-        "repo_count": space.repo_count,
-        "synced_at": iso(space.synced_at),
-        "workspaces": [{"id": w, "name": names.get(w, w)} for w in workspaces],
-    }

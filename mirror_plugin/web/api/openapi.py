@@ -30,7 +30,7 @@ from mirror_plugin.adapter import Role
 from mirror_plugin.models import Health, Scope
 from mirror_plugin.params import MAX_ID
 from mirror_plugin.registry.errors import Category
-from mirror_plugin.services import catalogue, spaces
+from mirror_plugin.services import catalogue
 from mirror_plugin.services.integrations import KINDS
 from mirror_plugin.web.access import require_principal
 from mirror_plugin.web.api.declare import DeclaredRoute, declared, declared_operations
@@ -177,7 +177,6 @@ NAMESPACE = query(
 INTEGRATION_ID = parameter(
     "integration_id", "path", integer(minimum=0), "Integration (registry) id."
 )
-SPACE_ID = parameter("space_id", "path", integer(minimum=0), "Mirror space id.")
 WORKSPACE_ID = parameter(
     "workspace_id",
     "path",
@@ -203,7 +202,6 @@ SPACE_QUERY_ID = query(
 # -- request bodies -------------------------------------------------------------------------
 
 NAME_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,99}\s*$"  # integrations.NAME_PATTERN, trimmed
-HARBOR_PROJECT = r"^\s*[a-z0-9]+(?:[._-][a-z0-9]+)*\s*$"  # spaces.HARBOR_PROJECT_NAME, trimmed
 
 
 def integration_input(*, creating: bool) -> Schema:
@@ -306,16 +304,6 @@ def _schemas() -> dict[str, Schema]:
         "per_page": integer(minimum=1),
         "pages": integer(minimum=1),
     }
-    space = record(
-        {
-            "id": integer(),
-            "name": string(),
-            "public": boolean(),
-            "repo_count": integer(minimum=0),
-            "synced_at": timestamp(),
-            "workspaces": array(ref("WorkspaceRef")),
-        }
-    )
     tag = record(
         {
             "tag": nullable(string()),
@@ -331,7 +319,6 @@ def _schemas() -> dict[str, Schema]:
     )
     return {
         "WorkspaceRef": workspace_ref,
-        "WorkspaceList": record({"items": array(workspace_ref)}),
         "Integration": record(_integration()),
         "IntegrationList": record({"items": array(ref("Integration"))}),
         "IntegrationCreated": record(
@@ -365,37 +352,6 @@ def _schemas() -> dict[str, Schema]:
                 "account": enum(["", "admin", "user", "robot", "anonymous"]),
                 "version": string(),
                 "catalog": nullable(boolean()),
-            }
-        ),
-        "Space": space,
-        "SpacePage": record(
-            {
-                "items": array(ref("Space")),
-                **paging,
-                "health": enum(h.value for h in Health),
-                "last_error": nullable(string()),
-                "last_synced_at": timestamp(),
-            }
-        ),
-        "SpaceDeleted": record({"deleted": integer(), "unbound_workspaces": array(string())}),
-        "AuditEvent": record(
-            {
-                "id": integer(),
-                "at": string(format="date-time"),
-                "actor": string(),
-                "action": string(),
-                "integration": string(),
-                "space": string(),
-                "workspaces": array(string()),
-                "detail": {"type": "object"},
-            }
-        ),
-        "AuditPage": record(
-            {
-                "items": array(ref("AuditEvent")),
-                "total": integer(minimum=0),
-                "page": integer(minimum=1),
-                "pages": integer(minimum=1),
             }
         ),
         "Faq": record(
@@ -612,7 +568,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
         ref("IntegrationInput"), "Unsaved values to try; nothing is stored (422 when invalid)."
     )
     registries = "Registries"
-    spaces_tag = "Warehouse Space"
     picker = "Select Image"
     tag_parameters = [
         NAMESPACE,
@@ -732,136 +687,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
         },
         f"{api}/integrations/{{integration_id}}/sync": {
             "post": _sync_operation(registries),
-        },
-        # -- Warehouse Space (platform Admin) --------------------------------------------------
-        f"{api}/integrations/{{integration_id}}/spaces": {
-            "get": operation(
-                "listSpaces",
-                "A platform registry's spaces with their bindings",
-                spaces_tag,
-                ok=(200, "SpacePage"),
-                errors=(400, 403, 404),
-                parameters=[
-                    INTEGRATION_ID,
-                    query("tab", enum(spaces.TABS, default="all"), "Which spaces to list."),
-                    query("sort", enum(spaces.SORTS, default="name"), "Order of the list."),
-                    SEARCH,
-                    *page_parameters(20, 200),
-                ],
-            ),
-            "post": operation(
-                "createSpace",
-                "Create a Harbor project and its space",
-                spaces_tag,
-                ok=(201, "Space"),
-                errors=(400, 403, 404, 409, 422, 429, 502, 503, 504),
-                parameters=[INTEGRATION_ID],
-                body=request_body(
-                    record(
-                        {
-                            "name": string(
-                                pattern=HARBOR_PROJECT,
-                                maxLength=255,
-                                description="Harbor project name: lower-case letters and "
-                                "digits separated by single '.', '_' or '-'.",
-                            ),
-                            "public": boolean(default=False),
-                        },
-                        optional=("public",),
-                        closed=False,
-                    ),
-                    "The new space (a Docker Registry's spaces cannot be created: 422).",
-                ),
-            ),
-        },
-        f"{api}/spaces/{{space_id}}": {
-            "get": operation(
-                "getSpace",
-                "One space of a platform registry",
-                spaces_tag,
-                ok=(200, "Space"),
-                errors=(403, 404),
-                parameters=[SPACE_ID],
-            ),
-            "patch": operation(
-                "setSpaceVisibility",
-                "Make a space public or private (in Harbor first)",
-                spaces_tag,
-                ok=(200, "Space"),
-                errors=(400, 403, 404, 422, 429, 502, 503, 504),
-                parameters=[SPACE_ID],
-                body=request_body(
-                    record({"public": boolean()}, closed=False), "The space's visibility."
-                ),
-            ),
-            "delete": operation(
-                "deleteSpace",
-                "Delete a Harbor project and its space, unbinding its workspaces",
-                spaces_tag,
-                ok=(200, "SpaceDeleted"),
-                errors=(403, 404, 409, 429, 502, 503, 504),
-                parameters=[SPACE_ID],
-            ),
-        },
-        f"{api}/spaces/{{space_id}}/workspaces": {
-            "put": operation(
-                "setSpaceWorkspaces",
-                "Bind a space to exactly these workspaces",
-                spaces_tag,
-                ok=(200, "BindingChange"),
-                errors=(400, 403, 404, 422),
-                parameters=[SPACE_ID],
-                body=request_body(
-                    record({"workspaces": array(string())}, closed=False),
-                    "Workspace ids (the host's; unknown ones are a 422). Empty unbinds all.",
-                ),
-            ),
-        },
-        f"{api}/workspaces": {
-            "get": operation(
-                "listWorkspaces",
-                "The host's workspaces (platform Admin)",
-                spaces_tag,
-                ok=(200, "WorkspaceList"),
-                errors=(403,),
-            ),
-        },
-        f"{api}/audit": {
-            "get": operation(
-                "listAuditEvents",
-                "The audit log, newest first (platform Admin)",
-                spaces_tag,
-                ok=(200, "AuditPage"),
-                errors=(400, 403),
-                parameters=[
-                    query(
-                        "action",
-                        string(),
-                        "An action, e.g. binding.changed (also matching the older binding.set, "
-                        "binding.bound and binding.unbound).",
-                    ),
-                    query("actor", string(), "Exact user id."),
-                    query("space", string(), "Exact space name."),
-                    query("integration", string(), "Exact registry name."),
-                    query("workspace", string(), "A workspace id the event names."),
-                    *(
-                        query(
-                            name,
-                            {
-                                "anyOf": [
-                                    string(format="date"),
-                                    string(format="date-time"),
-                                    string(pattern=r"^\s*$"),
-                                ]
-                            },
-                            f"{text} (ISO 8601 date or time; UTC unless it has an offset; "
-                            "400 otherwise).",
-                        )
-                        for name, text in (("since", "Not before"), ("until", "Not after"))
-                    ),
-                    *page_parameters(50, 500),
-                ],
-            ),
         },
         # -- Select Image picker ---------------------------------------------------------------
         f"{api}/picker/context": {

@@ -7,17 +7,14 @@ Harbor space goes to Harbor, so it counts against the registry limit (429 beyond
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, abort, request
 
 from mirror_plugin.i18n import gettext
-from mirror_plugin.models import Integration, Space
+from mirror_plugin.models import Health, Integration, Space
 from mirror_plugin.params import is_id, iso, parse_int
 from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.services import bindings, spaces
-from mirror_plugin.services.audit_log import audit_json, query_events
+from mirror_plugin.services.audit_log import query_events
 from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_principal
@@ -25,10 +22,13 @@ from mirror_plugin.web.api.declare import declared
 from mirror_plugin.web.disclosure import shown_last_error
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.schemas import spaces as schemas
+from mirror_plugin.web.schemas.shared import WorkspaceRef
 from mirror_plugin.web.scopes import integration_or_404, resolve
 
 #: The document's tag for this area.
 TAG = "Warehouse Space"
+INTEGRATION = "Integration (registry) id."
+SPACE = "Mirror space id."
 
 
 def platform_integration_or_404(integration_id: int) -> Integration:
@@ -47,6 +47,22 @@ def space_or_404(space_id: int) -> Space:
     return space
 
 
+def _path_id(name: str) -> int:
+    """An id of the request's path, for a gate (it runs before the view gets its arguments)."""
+    found: int = (request.view_args or {})[name]
+    return found
+
+
+def _integration_gate() -> None:
+    """Who may call, then whether the registry is there: both answer before the body."""
+    platform_integration_or_404(_path_id("integration_id"))
+
+
+def _space_gate() -> None:
+    """Who may call, then whether the space is there: both answer before the body."""
+    space_or_404(_path_id("space_id"))
+
+
 def limit_harbor_call(integration: Integration) -> None:
     """Space actions reach the registry only where it manages its spaces (Harbor); those
     count as registry calls."""
@@ -54,27 +70,60 @@ def limit_harbor_call(integration: Integration) -> None:
         limit_registry_call()
 
 
-def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description=gettext("Send a JSON object (Content-Type: application/json)."))
-    return body
+@declared(
+    "listSpaces",
+    summary="A platform registry's spaces with their bindings",
+    tag=TAG,
+    gate=_integration_gate,
+    query=schemas.SpacesQuery,
+    ok=schemas.SpacePage,
+    errors=(400, 403, 404),
+    path={"integration_id": INTEGRATION},
+)
+def api_spaces(integration_id: int, query: schemas.SpacesQuery) -> schemas.SpacePage:
+    integration = platform_integration_or_404(integration_id)
+    names = known_workspaces()
+    page = spaces.list_spaces(
+        integration,
+        tab=query.tab,
+        search=query.q,
+        sort=query.sort,
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return schemas.SpacePage(
+        items=[schemas.Space.of(s, page.bindings[s.id], names) for s in page.items],
+        **page.counts(),
+        health=Health(integration.health),
+        last_error=shown_last_error(integration.last_error),
+        last_synced_at=iso(integration.last_synced_at),
+    )
 
 
-def id_list(body: dict[str, Any], key: str, kind: type) -> list[Any]:
-    value = body.get(key)
-    valid = is_id if kind is int else (lambda v: isinstance(v, str))
-    if not isinstance(value, list) or not all(valid(v) for v in value):
-        abort(
-            422,
-            description=gettext(
-                "'%(key)s' must be a list of %(type)s ids.", key=key, type=kind.__name__
-            ),
-        )
-    return value
+@declared(
+    "createSpace",
+    summary="Create a Harbor project and its space",
+    tag=TAG,
+    gate=_integration_gate,
+    body=schemas.SpaceInput,
+    body_description="The new space (a Docker Registry's spaces cannot be created: 422).",
+    ok={201: schemas.Space},
+    errors=(400, 403, 404, 409, 422, 429, 502, 503, 504),
+    path={"integration_id": INTEGRATION},
+)
+def api_create_space(integration_id: int, body: schemas.SpaceInput) -> schemas.Space:
+    integration = platform_integration_or_404(integration_id)
+    limit_harbor_call(integration)
+    space = spaces.create_space(
+        integration, body.name, public=body.public, actor=require_principal().id
+    )
+    return schemas.Space.of(space, [], known_workspaces())
 
 
 def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
+    """A number of the query string, or the default when absent or empty; 400 otherwise.
+
+    Only the picker still reads its query this way (its own conversion removes it)."""
     raw = request.args.get(name, "")
     if not raw:
         return default
@@ -92,69 +141,75 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
     return value
 
 
-def api_spaces(integration_id: int) -> ResponseReturnValue:
-    integration = platform_integration_or_404(integration_id)
-    names = known_workspaces()
-    if request.method == "POST":
-        body = json_body()
-        name, public = body.get("name"), body.get("public", False)
-        if not isinstance(name, str) or not isinstance(public, bool):
-            abort(422, description=gettext("Send 'name' (a string) and 'public' (true or false)."))
-        limit_harbor_call(integration)
-        space = spaces.create_space(integration, name, public=public, actor=require_principal().id)
-        return jsonify(spaces.space_json(space, [], names)), 201
-    tab = request.args.get("tab", "all")
-    if tab not in spaces.TABS:
-        abort(400, description=gettext("'tab' must be all, public or private."))
-    sort = request.args.get("sort", "name")
-    if sort not in spaces.SORTS:
-        abort(
-            400,
-            description=gettext("'sort' must be one of %(sorts)s.", sorts=", ".join(spaces.SORTS)),
-        )
-    page = spaces.list_spaces(
-        integration,
-        tab=tab,
-        search=request.args.get("q", "").strip(),
-        sort=sort,
-        page=int_arg("page", 1, high=10**6),
-        per_page=int_arg("per_page", 20, high=200),
-    )
-    return jsonify(
-        {
-            "items": [spaces.space_json(s, page.bindings[s.id], names) for s in page.items],
-            **page.counts(),
-            "health": integration.health,
-            "last_error": shown_last_error(integration.last_error),
-            "last_synced_at": iso(integration.last_synced_at),
-        }
-    )
+def _space_answer(space: Space) -> schemas.Space:
+    """The space as the API shows it, with its bindings now."""
+    return schemas.Space.of(space, spaces.bindings_of([space.id])[space.id], known_workspaces())
 
 
-def api_space(space_id: int) -> ResponseReturnValue:
+@declared(
+    "getSpace",
+    summary="One space of a platform registry",
+    tag=TAG,
+    gate=_space_gate,
+    ok=schemas.Space,
+    errors=(403, 404),
+    path={"space_id": SPACE},
+)
+def api_space(space_id: int) -> schemas.Space:
+    return _space_answer(space_or_404(space_id))
+
+
+@declared(
+    "setSpaceVisibility",
+    summary="Make a space public or private (in Harbor first)",
+    tag=TAG,
+    gate=_space_gate,
+    body=schemas.SpaceVisibility,
+    body_description="The space's visibility.",
+    ok=schemas.Space,
+    errors=(400, 403, 404, 422, 429, 502, 503, 504),
+    path={"space_id": SPACE},
+)
+def api_set_space_visibility(space_id: int, body: schemas.SpaceVisibility) -> schemas.Space:
     space = space_or_404(space_id)
-    actor = require_principal().id
-    names = known_workspaces()
-    if request.method == "DELETE":
+    if body.public != space.public:
         limit_harbor_call(space.integration)
-        unbound = spaces.delete_space(space, actor=actor)
-        return jsonify({"deleted": space_id, "unbound_workspaces": unbound})
-    if request.method == "PATCH":
-        public = json_body().get("public")
-        if not isinstance(public, bool):
-            abort(422, description=gettext("Send 'public': true or false."))
-        if public != space.public:
-            limit_harbor_call(space.integration)
-        spaces.set_public(space, public, actor=actor)
-    return jsonify(spaces.space_json(space, spaces.bindings_of([space.id])[space.id], names))
+    spaces.set_public(space, body.public, actor=require_principal().id)
+    return _space_answer(space)
 
 
-def api_space_workspaces(space_id: int) -> ResponseReturnValue:
+@declared(
+    "deleteSpace",
+    summary="Delete a Harbor project and its space, unbinding its workspaces",
+    tag=TAG,
+    gate=_space_gate,
+    ok=schemas.SpaceDeleted,
+    errors=(403, 404, 409, 429, 502, 503, 504),
+    path={"space_id": SPACE},
+)
+def api_delete_space(space_id: int) -> schemas.SpaceDeleted:
+    space = space_or_404(space_id)
+    limit_harbor_call(space.integration)
+    unbound = spaces.delete_space(space, actor=require_principal().id)
+    return schemas.SpaceDeleted(deleted=space_id, unbound_workspaces=unbound)
+
+
+@declared(
+    "setSpaceWorkspaces",
+    summary="Bind a space to exactly these workspaces",
+    tag=TAG,
+    gate=_space_gate,
+    body=schemas.SpaceWorkspaces,
+    body_description="Workspace ids (the host's; unknown ones are a 422). Empty unbinds all.",
+    ok=schemas.BindingChange,
+    errors=(400, 403, 404, 422),
+    path={"space_id": SPACE},
+)
+def api_space_workspaces(space_id: int, body: schemas.SpaceWorkspaces) -> schemas.BindingChange:
     """The Bind Workspace dialog: the space ends bound to exactly the listed workspaces."""
     space_or_404(space_id)
-    wanted = id_list(json_body(), "workspaces", str)
-    change = bindings.set_workspaces(space_id, wanted, actor=require_principal().id)
-    return jsonify(change.to_dict())
+    change = bindings.set_workspaces(space_id, body.workspaces, actor=require_principal().id)
+    return schemas.BindingChange.model_validate(change)
 
 
 @declared(
@@ -179,40 +234,49 @@ def api_batch_bindings(body: schemas.BindingsChange) -> schemas.BindingChanges:
     )
 
 
-def api_workspaces() -> ResponseReturnValue:
+@declared(
+    "listWorkspaces",
+    summary="The host's workspaces (platform Admin)",
+    tag=TAG,
+    gate=lambda: resolve(None),
+    ok=schemas.WorkspaceList,
+    errors=(403,),
+)
+def api_workspaces() -> schemas.WorkspaceList:
     """The host's workspaces, for the dialog's multi-select."""
-    resolve(None)
-    names = known_workspaces()
-    return jsonify({"items": [{"id": k, "name": v} for k, v in names.items()]})
-
-
-def api_audit() -> ResponseReturnValue:
-    resolve(None)
-    page = query_events(
-        request.args,
-        page=int_arg("page", 1, high=10**6),
-        per_page=int_arg("per_page", 50, high=500),
+    return schemas.WorkspaceList(
+        items=[WorkspaceRef(id=k, name=v) for k, v in known_workspaces().items()]
     )
-    return jsonify(
-        {
-            "items": [audit_json(e) for e in page.items],
-            "total": page.total,
-            "page": page.page,
-            "pages": page.pages,
-        }
+
+
+@declared(
+    "listAuditEvents",
+    summary="The audit log, newest first (platform Admin)",
+    tag=TAG,
+    gate=lambda: resolve(None),
+    query=schemas.AuditQuery,
+    ok=schemas.AuditPage,
+    errors=(400, 403),
+)
+def api_audit(query: schemas.AuditQuery) -> schemas.AuditPage:
+    page = query_events(query.filters(), page=query.page, per_page=query.per_page)
+    return schemas.AuditPage(
+        items=[schemas.AuditEvent.of(e) for e in page.items],
+        total=page.total,
+        page=page.page,
+        pages=page.pages,
     )
 
 
 def register(bp: Blueprint) -> None:
     """The Warehouse Space JSON API: spaces, bindings, workspaces, the audit log."""
-    bp.add_url_rule(
-        "/api/integrations/<mirror_id:integration_id>/spaces",
-        methods=["GET", "POST"],
-        view_func=api_spaces,
-    )
-    bp.add_url_rule(
-        "/api/spaces/<mirror_id:space_id>", methods=["GET", "PATCH", "DELETE"], view_func=api_space
-    )
+    spaces_url = "/api/integrations/<mirror_id:integration_id>/spaces"
+    bp.add_url_rule(spaces_url, view_func=api_spaces, methods=["GET"])
+    bp.add_url_rule(spaces_url, view_func=api_create_space, methods=["POST"])
+    space_url = "/api/spaces/<mirror_id:space_id>"
+    bp.add_url_rule(space_url, view_func=api_space, methods=["GET"])
+    bp.add_url_rule(space_url, view_func=api_set_space_visibility, methods=["PATCH"])
+    bp.add_url_rule(space_url, view_func=api_delete_space, methods=["DELETE"])
     bp.add_url_rule(
         "/api/spaces/<mirror_id:space_id>/workspaces",
         view_func=api_space_workspaces,
