@@ -365,7 +365,8 @@ def api_integration_test(integration_id: int) -> schemas.ConnectionReport:
     "once it failed.",
 )
 def api_integration_sync(integration_id: int, query: schemas.SyncQuery) -> ResponseReturnValue:
-    """Queue a sync (or return the one queued or running): 202 with the job at once."""
+    """Queue a sync (or return the one queued or running): 202 with the job at once.
+    ``query`` only documents ?wait=, which ``job_response`` reads (and refuses) itself."""
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call()
@@ -373,7 +374,7 @@ def api_integration_sync(integration_id: int, query: schemas.SyncQuery) -> Respo
     return job_response(job)
 
 
-__all__ = ["input_from", "integration_counts", "list_in"]
+__all__ = ["integration_counts", "list_in"]  # the pages list registries the same way
 
 
 def register(bp: Blueprint) -> None:
