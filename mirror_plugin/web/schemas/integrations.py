@@ -1,10 +1,10 @@
 """The registries API's models: connecting, changing, testing and removing a registry.
 
 Passwords go in and never come out: a request may carry one, an answer only says
-``has_password``. What only the registry or the stored rows can tell (does the registry answer
-at that URL, does it accept those credentials, is the name free, is the name well formed) is
-checked after these models, with its own sentences; the document states those limits anyway,
-so callers know them beforehand.
+``has_password``. The models check JSON types and field names; the service then checks the
+values with its own sentences (the name's form, the URL, whether the registry answers and
+accepts the credentials, whether the name is free). The document states those limits too, so
+callers know them beforehand.
 """
 
 from __future__ import annotations
