@@ -193,20 +193,28 @@ PROBES = [
     Probe("audit_page", "GET", "/audit", ADMIN_ONLY),
     # JSON API: integrations
     Probe("api_platform_integrations", "GET", "/api/integrations", ADMIN_ONLY),
-    Probe("api_platform_integrations", "POST", "/api/integrations", ADMIN_ONLY, {}),
+    Probe("api_create_platform_integration", "POST", "/api/integrations", ADMIN_ONLY, {}),
     Probe("api_platform_test", "POST", "/api/integrations/test", ADMIN_ONLY, {}),
     Probe("api_workspace_integrations", "GET", "/api/workspaces/ws-a/integrations", A_READ),
-    Probe("api_workspace_integrations", "POST", "/api/workspaces/ws-a/integrations", A_MANAGE, {}),
+    Probe(
+        "api_create_workspace_integration",
+        "POST",
+        "/api/workspaces/ws-a/integrations",
+        A_MANAGE,
+        {},
+    ),
     Probe("api_workspace_test", "POST", "/api/workspaces/ws-a/integrations/test", A_MANAGE, {}),
     Probe("api_integration", "GET", "/api/integrations/{P}", PLATFORM_ROW),
     Probe("api_integration", "GET", "/api/integrations/{WA}", A_READ),
     Probe(
         "api_integration", "GET", "/api/integrations/{WB}", outcome(eddie=404, vera=404, alice=404)
     ),
-    Probe("api_integration", "PATCH", "/api/integrations/{WA}", A_MANAGE, {"name": "Bad!"}),
-    Probe("api_integration", "PATCH", "/api/integrations/{P}", PLATFORM_ROW, {"name": "Bad!"}),
-    Probe("api_integration", "DELETE", "/api/integrations/{WA}", A_MANAGE),
-    Probe("api_integration", "DELETE", "/api/integrations/{P}", PLATFORM_ROW),
+    Probe("api_update_integration", "PATCH", "/api/integrations/{WA}", A_MANAGE, {"name": "Bad!"}),
+    Probe(
+        "api_update_integration", "PATCH", "/api/integrations/{P}", PLATFORM_ROW, {"name": "Bad!"}
+    ),
+    Probe("api_delete_integration", "DELETE", "/api/integrations/{WA}", A_MANAGE),
+    Probe("api_delete_integration", "DELETE", "/api/integrations/{P}", PLATFORM_ROW),
     Probe("api_integration_test", "POST", "/api/integrations/{WA}/test", A_MANAGE),
     Probe("api_integration_sync", "POST", "/api/integrations/{P}/sync", PLATFORM_ROW),
     Probe("api_integration_sync", "POST", "/api/integrations/{WA}/sync", A_MANAGE),

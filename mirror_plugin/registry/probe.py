@@ -12,8 +12,7 @@ turns a RegistryError into a report.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from mirror_plugin.i18n import _
 from mirror_plugin.registry.docker import DockerRegistryClient
@@ -29,9 +28,6 @@ class ConnectionReport:
     account: str = ""  # "admin", "user", "robot", "anonymous"
     version: str = ""
     catalog: bool | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def probe_harbor(client: HarborClient, *, platform: bool) -> ConnectionReport:

@@ -10,112 +10,93 @@ caller's registry limit (429 beyond it), and shows registry failures through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, request
 from sqlalchemy import func, or_, select
 
 from mirror_plugin.i18n import gettext
-from mirror_plugin.models import Integration, Space
+from mirror_plugin.models import Health, Integration, RegistryKind, Scope, Space
 from mirror_plugin.params import iso
 from mirror_plugin.services import integrations as service
 from mirror_plugin.services.errors import InvalidInput, ProbeFailed
 from mirror_plugin.services.jobs import enqueue
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_fresh_login, require_principal
-from mirror_plugin.web.api.declare import serialised
+from mirror_plugin.web.api.declare import declared
 from mirror_plugin.web.api.jobs import job_response
 from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, shown_report
 from mirror_plugin.web.ratelimit import limit_registry_call
+from mirror_plugin.web.schemas import integrations as schemas
+from mirror_plugin.web.schemas.shared import Job, WaitQuery
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404, resolve
 
-FIELDS = (
-    "name",
-    "kind",
-    "url",
-    "username",
-    "password",
-    "verify_tls",
-    "ca_bundle",
-    "description",
-    "share_pull_credentials",
-    "aliases",
-)
+#: The document's tag for this area.
+TAG = "Registries"
+WORKSPACE = {
+    "workspace_id": "Host workspace id (404 when the caller has no role in it or it does "
+    "not exist)."
+}
+INTEGRATION = {"integration_id": "Integration (registry) id."}
 
 
-def integration_json(row: Integration, counts: tuple[int, int] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": row.id,
-        "name": row.name,
-        "kind": row.kind,
-        "scope": row.scope,
-        "workspace_id": row.workspace_id or None,
-        "url": row.url,
-        "registry_host": row.registry_host,
-        "aliases": row.aliases,
-        "addresses": row.addresses,
-        "username": row.username,
-        "has_password": row.password_encrypted is not None,
-        "verify_tls": row.verify_tls,
-        "has_ca_bundle": bool(row.ca_bundle),
-        "description": row.description,
-        "share_pull_credentials": row.share_pull_credentials,
-        "health": row.health,
-        "last_error": shown_last_error(row.last_error),
-        "last_checked_at": iso(row.last_checked_at),
-        "last_synced_at": iso(row.last_synced_at),
-    }
-    if counts is not None:
-        data["spaces"], data["repositories"] = counts
-    return data
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description=gettext("Send a JSON object (Content-Type: application/json)."))
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        abort(422, description=gettext("Unknown fields: %(fields)s.", fields=", ".join(unknown)))
-    aliases = body.get("aliases")
-    if aliases is not None and not (
-        isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)
-    ):
-        abort(422, description=gettext("aliases must be a list of strings (host[:port])."))
-    for key in FIELDS[:-1]:
-        value = body.get(key)
-        expected = bool if key in ("verify_tls", "share_pull_credentials") else str
-        if value is not None and not isinstance(value, expected):
-            abort(
-                422,
-                description=gettext("%(key)s must be a %(type)s.", key=key, type=expected.__name__),
-            )
-    return body
+def shown(row: Integration, counts: tuple[int, int] | None = None) -> schemas.Integration:
+    """``row`` as the API answers it: what the caller may see of its last error, its spaces
+    and repositories (``counts``, looked up when not given), and never its password."""
+    spaces, repositories = counts or integration_counts([row.id]).get(row.id, (0, 0))
+    return schemas.Integration(
+        id=row.id,
+        name=row.name,
+        kind=RegistryKind(row.kind),
+        scope=Scope(row.scope),
+        workspace_id=row.workspace_id or None,
+        url=row.url,
+        registry_host=row.registry_host,
+        aliases=row.aliases,
+        addresses=row.addresses,
+        username=row.username,
+        has_password=row.password_encrypted is not None,
+        verify_tls=row.verify_tls,
+        has_ca_bundle=bool(row.ca_bundle),
+        description=row.description,
+        share_pull_credentials=row.share_pull_credentials,
+        health=Health(row.health),
+        last_error=shown_last_error(row.last_error),
+        last_checked_at=iso(row.last_checked_at),
+        last_synced_at=iso(row.last_synced_at),
+        spaces=spaces,
+        repositories=repositories,
+    )
 
 
 def input_from(
-    body: dict[str, Any], existing: Integration | None = None
+    body: schemas.IntegrationUpdate, existing: Integration | None = None
 ) -> service.IntegrationInput:
+    """The service's input from a request body: on an update, a field left out or null keeps
+    the stored value; a new registry needs its name, kind and URL."""
+
     def pick(key: str, default: Any) -> Any:
-        if key in body and body[key] is not None:
-            return body[key]
+        value = getattr(body, key)
+        if value is not None:
+            return value
         return getattr(existing, key) if existing is not None else default
 
-    missing = [k for k in ("name", "kind", "url") if existing is None and not body.get(k)]
-    if missing:
-        raise InvalidInput({k: "This field is required." for k in missing})
+    if existing is None:
+        missing = [k for k in ("name", "kind", "url") if not getattr(body, k)]
+        if missing:
+            raise InvalidInput({k: gettext(schemas.REQUIRED) for k in missing})
     return service.IntegrationInput(
         name=pick("name", ""),
-        kind=pick("kind", ""),
+        kind=str(pick("kind", "")),
         url=pick("url", ""),
         username=pick("username", ""),
-        password=body.get("password") or None,
+        password=body.password or None,
         verify_tls=pick("verify_tls", True),
         ca_bundle=pick("ca_bundle", "") or "",
         description=pick("description", ""),
-        aliases=body.get("aliases"),
-        share_pull_credentials=body.get("share_pull_credentials"),
+        aliases=body.aliases,
+        share_pull_credentials=body.share_pull_credentials,
     )
 
 
@@ -149,21 +130,24 @@ def list_in(scope: RegistryScope, search: str = "") -> list[Integration]:
     return list(session().scalars(query.order_by(Integration.name)))
 
 
-def _list(scope: RegistryScope) -> ResponseReturnValue:
-    rows = list_in(scope, request.args.get("q", "").strip())
+def _listed(scope: RegistryScope, search: str) -> schemas.IntegrationList:
+    rows = list_in(scope, search)
     counts = integration_counts([r.id for r in rows])
-    return jsonify({"items": [integration_json(r, counts.get(r.id, (0, 0))) for r in rows]})
+    return schemas.IntegrationList(items=[shown(r, counts.get(r.id, (0, 0))) for r in rows])
 
 
-def _create(scope: RegistryScope) -> ResponseReturnValue:
+def _created(
+    scope: RegistryScope, body: schemas.IntegrationInput
+) -> tuple[schemas.IntegrationCreated, int]:
     principal = require_principal()
-    require_fresh_login()
-    data = input_from(_body())
+    data = input_from(body)
     limit_registry_call()
     row = _saved(data, actor=principal.id, workspace_id=scope.workspace_id)
     ok, sentence = first_sync_shown(row, actor=principal.id)
-    shown = integration_json(row, integration_counts([row.id]).get(row.id, (0, 0)))
-    return jsonify({**shown, "sync": {"ok": ok, "message": sentence}}), 201
+    created = schemas.IntegrationCreated(
+        **dict(shown(row)), sync=schemas.FirstSync(ok=ok, message=sentence)
+    )
+    return created, 201
 
 
 def _saved(data: service.IntegrationInput, **keywords: Any) -> Integration:
@@ -174,97 +158,240 @@ def _saved(data: service.IntegrationInput, **keywords: Any) -> Integration:
         raise InvalidInput({exc.field: shown_report(exc.report).message}) from None
 
 
-def _test_unsaved(scope: RegistryScope) -> ResponseReturnValue:
-    data = input_from(_body())
+def _tested(scope: RegistryScope, body: schemas.IntegrationInput) -> schemas.ConnectionReport:
+    data = input_from(body)
     limit_registry_call(test_connection=True)
     report = service.test_connection(data, platform=scope.is_platform)
-    return jsonify(shown_report(report).to_dict())
+    return schemas.ConnectionReport.model_validate(shown_report(report))
 
 
-def api_platform_integrations() -> ResponseReturnValue:
-    scope = resolve(None)
-    return _create(scope) if request.method == "POST" else _list(scope)
+def _path(name: str) -> Any:
+    """A path parameter of the request, for a gate (gates run before the view has its
+    arguments)."""
+    return (request.view_args or {})[name]
 
 
-def api_workspace_integrations(workspace_id: str) -> ResponseReturnValue:
-    scope = resolve(workspace_id, manage=request.method == "POST")
-    return _create(scope) if request.method == "POST" else _list(scope)
+def _fresh(check: Callable[[], object]) -> Callable[[], None]:
+    """A gate for changing a registry: who may manage it, then a recent sign-in."""
+
+    def gate() -> None:
+        check()
+        require_fresh_login()
+
+    return gate
 
 
-def api_platform_test() -> ResponseReturnValue:
-    return _test_unsaved(resolve(None))
+@declared(
+    "listPlatformIntegrations",
+    summary="The platform's registries (platform Admin)",
+    tag=TAG,
+    gate=lambda: resolve(None),
+    query=schemas.IntegrationSearch,
+    ok=schemas.IntegrationList,
+    errors=(403,),
+)
+def api_platform_integrations(query: schemas.IntegrationSearch) -> schemas.IntegrationList:
+    return _listed(resolve(None), query.q)
 
 
-def api_workspace_test(workspace_id: str) -> ResponseReturnValue:
-    return _test_unsaved(resolve(workspace_id, manage=True))
+@declared(
+    "createPlatformIntegration",
+    summary="Connect a platform registry, then sync it (platform Admin)",
+    tag=TAG,
+    gate=_fresh(lambda: resolve(None)),
+    body=schemas.IntegrationInput,
+    body_description="The registry to connect; unknown fields are refused (422).",
+    ok={201: schemas.IntegrationCreated},
+    errors=(400, 403, 409, 422, 429, 503),
+    description="The credentials are checked against the registry first; a failed first "
+    "sync keeps the registry and says so in 'sync'.",
+)
+def api_create_platform_integration(
+    body: schemas.IntegrationInput,
+) -> tuple[schemas.IntegrationCreated, int]:
+    return _created(resolve(None), body)
 
 
-def api_integration(integration_id: int) -> ResponseReturnValue:
+@declared(
+    "listWorkspaceIntegrations",
+    summary="A workspace's warehouses (its members)",
+    tag=TAG,
+    gate=lambda: resolve(_path("workspace_id")),
+    query=schemas.IntegrationSearch,
+    ok=schemas.IntegrationList,
+    errors=(404,),
+    path=WORKSPACE,
+)
+def api_workspace_integrations(
+    workspace_id: str, query: schemas.IntegrationSearch
+) -> schemas.IntegrationList:
+    return _listed(resolve(workspace_id), query.q)
+
+
+@declared(
+    "createWorkspaceIntegration",
+    summary="Connect a warehouse for a workspace, then sync it (its Workspace Admins)",
+    tag=TAG,
+    gate=_fresh(lambda: resolve(_path("workspace_id"), manage=True)),
+    body=schemas.IntegrationInput,
+    body_description="The registry to connect; unknown fields are refused (422).",
+    ok={201: schemas.IntegrationCreated},
+    errors=(400, 403, 404, 409, 422, 429, 503),
+    path=WORKSPACE,
+)
+def api_create_workspace_integration(
+    workspace_id: str, body: schemas.IntegrationInput
+) -> tuple[schemas.IntegrationCreated, int]:
+    return _created(resolve(workspace_id, manage=True), body)
+
+
+UNSAVED = "Unsaved values to try; nothing is stored (422 when invalid)."
+
+
+@declared(
+    "testPlatformConnection",
+    summary="Test unsaved platform registry settings (platform Admin)",
+    tag=TAG,
+    gate=lambda: resolve(None),
+    body=schemas.IntegrationInput,
+    body_description=UNSAVED,
+    ok=schemas.ConnectionReport,
+    errors=(400, 403, 422, 429, 503),
+)
+def api_platform_test(body: schemas.IntegrationInput) -> schemas.ConnectionReport:
+    return _tested(resolve(None), body)
+
+
+@declared(
+    "testWorkspaceConnection",
+    summary="Test unsaved warehouse settings (the workspace's Workspace Admins)",
+    tag=TAG,
+    gate=lambda: resolve(_path("workspace_id"), manage=True),
+    body=schemas.IntegrationInput,
+    body_description=UNSAVED,
+    ok=schemas.ConnectionReport,
+    errors=(400, 403, 404, 422, 429, 503),
+    path=WORKSPACE,
+)
+def api_workspace_test(
+    workspace_id: str, body: schemas.IntegrationInput
+) -> schemas.ConnectionReport:
+    return _tested(resolve(workspace_id, manage=True), body)
+
+
+@declared(
+    "getIntegration",
+    summary="One registry",
+    tag=TAG,
+    ok=schemas.Integration,
+    errors=(404,),
+    path=INTEGRATION,
+)
+def api_integration(integration_id: int) -> schemas.Integration:
+    row, _ = integration_or_404(integration_id)
+    return shown(row)
+
+
+@declared(
+    "updateIntegration",
+    summary="Change a registry (checked against the registry first)",
+    tag=TAG,
+    gate=_fresh(lambda: integration_or_404(_path("integration_id"), manage=True)),
+    body=schemas.IntegrationUpdate,
+    body_description="Fields to change; left out or null keeps the stored value.",
+    ok=schemas.Integration,
+    errors=(400, 403, 404, 409, 422, 429, 503),
+    path=INTEGRATION,
+)
+def api_update_integration(
+    integration_id: int, body: schemas.IntegrationUpdate
+) -> schemas.Integration:
     principal = require_principal()
-    row, _ = integration_or_404(integration_id, manage=request.method != "GET")
-    if request.method == "GET":
-        return jsonify(integration_json(row, integration_counts([row.id]).get(row.id, (0, 0))))
-    require_fresh_login()
-    if request.method == "DELETE":
-        removed = service.delete(row, actor=principal.id)
-        answer: dict[str, Any] = {"deleted": integration_id, "bindings_removed": removed.bindings}
-        if removed.robots:
-            answer["pull_robots"] = removed.robots.to_dict()
-        return jsonify(answer)
-    data = input_from(_body(), row)
+    row, _ = integration_or_404(integration_id, manage=True)
+    data = input_from(body, row)
     limit_registry_call()
-    row = _saved(data, actor=principal.id, existing=row)
-    return jsonify(integration_json(row, integration_counts([row.id]).get(row.id, (0, 0))))
+    return shown(_saved(data, actor=principal.id, existing=row))
 
 
-def api_integration_test(integration_id: int) -> ResponseReturnValue:
+@declared(
+    "deleteIntegration",
+    summary="Remove a registry with its spaces and bindings",
+    tag=TAG,
+    ok=schemas.IntegrationDeleted,
+    errors=(403, 404),
+    path=INTEGRATION,
+)
+def api_delete_integration(integration_id: int) -> schemas.IntegrationDeleted:
+    principal = require_principal()
+    row, _ = integration_or_404(integration_id, manage=True)
+    require_fresh_login()
+    removed = service.delete(row, actor=principal.id)
+    return schemas.IntegrationDeleted(
+        deleted=integration_id,
+        bindings_removed=removed.bindings,
+        pull_robots=schemas.PullRobots.model_validate(removed.robots) if removed.robots else None,
+    )
+
+
+@declared(
+    "testIntegration",
+    summary="Test a saved registry and record its health",
+    tag=TAG,
+    ok=schemas.ConnectionReport,
+    errors=(403, 404, 429, 503),
+    path=INTEGRATION,
+)
+def api_integration_test(integration_id: int) -> schemas.ConnectionReport:
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call(test_connection=True)
     report = service.test_saved(row)
     session().commit()
-    return jsonify(shown_report(report).to_dict())
+    return schemas.ConnectionReport.model_validate(shown_report(report))
 
 
-def api_integration_sync(integration_id: int) -> ResponseReturnValue:
-    """Queue a sync (or return the one queued or running): 202 with the job at once."""
+@declared(
+    "syncIntegration",
+    summary="Sync a registry's spaces and repositories, as a background job",
+    tag=TAG,
+    query=WaitQuery,
+    ok={202: Job, 200: Job},
+    errors=(403, 404, 422, 429, 502, 503, 504),
+    path=INTEGRATION,
+    headers={"Location": "The job's status URL."},
+    description="Answers at once with the job (202, Location: its status URL). A sync "
+    "already queued or running for the registry is returned instead of a second one. With "
+    "wait=true: 200 once the job succeeded ('result' is its report), or the registry's error "
+    "once it failed.",
+)
+def api_integration_sync(integration_id: int, query: WaitQuery) -> tuple[Job, int, dict[str, str]]:
+    """Queue a sync (or return the one queued or running): 202 with the job at once.
+    ``query`` only documents ?wait=, which ``job_response`` reads (and refuses) itself."""
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call()
     job, _ = enqueue("sync", row, actor=principal.id)
-    return serialised(job_response(job), 202)  # until this route is @declared (helper I)
+    return job_response(job)
 
 
-__all__ = ["integration_json", "input_from", "list_in"]
+__all__ = ["integration_counts", "list_in"]  # the pages list registries the same way
 
 
 def register(bp: Blueprint) -> None:
-    """The registries' JSON API: platform integrations and workspace warehouses."""
-    bp.add_url_rule(
-        "/api/integrations", methods=["GET", "POST"], view_func=api_platform_integrations
-    )
-    bp.add_url_rule(
-        "/api/workspaces/<workspace_id>/integrations",
-        methods=["GET", "POST"],
-        view_func=api_workspace_integrations,
-    )
-    bp.add_url_rule("/api/integrations/test", view_func=api_platform_test, methods=["POST"])
-    bp.add_url_rule(
-        "/api/workspaces/<workspace_id>/integrations/test",
-        view_func=api_workspace_test,
-        methods=["POST"],
-    )
-    bp.add_url_rule(
-        "/api/integrations/<mirror_id:integration_id>",
-        methods=["GET", "PATCH", "DELETE"],
-        view_func=api_integration,
-    )
-    bp.add_url_rule(
-        "/api/integrations/<mirror_id:integration_id>/test",
-        view_func=api_integration_test,
-        methods=["POST"],
-    )
-    bp.add_url_rule(
-        "/api/integrations/<mirror_id:integration_id>/sync",
-        view_func=api_integration_sync,
-        methods=["POST"],
-    )
+    """The registries' JSON API: platform integrations and workspace warehouses. One view per
+    method: the same URL lists (GET) and connects (POST), and so on."""
+    platform, workspace = "/api/integrations", "/api/workspaces/<workspace_id>/integrations"
+    one = "/api/integrations/<mirror_id:integration_id>"
+    for url, method, view in (
+        (platform, "GET", api_platform_integrations),
+        (platform, "POST", api_create_platform_integration),
+        (workspace, "GET", api_workspace_integrations),
+        (workspace, "POST", api_create_workspace_integration),
+        (f"{platform}/test", "POST", api_platform_test),
+        (f"{workspace}/test", "POST", api_workspace_test),
+        (one, "GET", api_integration),
+        (one, "PATCH", api_update_integration),
+        (one, "DELETE", api_delete_integration),
+        (f"{one}/test", "POST", api_integration_test),
+        (f"{one}/sync", "POST", api_integration_sync),
+    ):
+        bp.add_url_rule(url, view_func=view, methods=[method])

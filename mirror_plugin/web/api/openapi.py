@@ -29,7 +29,6 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from mirror_plugin.adapter import Role
 from mirror_plugin.models import Health, Scope
 from mirror_plugin.params import MAX_ID
-from mirror_plugin.registry.errors import Category
 from mirror_plugin.services import catalogue
 from mirror_plugin.services.integrations import KINDS
 from mirror_plugin.web.access import require_principal
@@ -177,12 +176,6 @@ NAMESPACE = query(
 INTEGRATION_ID = parameter(
     "integration_id", "path", integer(minimum=0), "Integration (registry) id."
 )
-WORKSPACE_ID = parameter(
-    "workspace_id",
-    "path",
-    string(minLength=1, pattern="^[^/]+$"),
-    "Host workspace id (404 when the caller has no role in it or it does not exist).",
-)
 REFRESH_GONE = (
     "refresh=1 on this GET is refused with 405 (it used to ask the registry from a GET): "
     "refreshing is the POST to the same URL, with the X-Mirror-CSRF header."
@@ -200,52 +193,6 @@ SPACE_QUERY_ID = query(
 )
 
 # -- request bodies -------------------------------------------------------------------------
-
-NAME_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,99}\s*$"  # integrations.NAME_PATTERN, trimmed
-
-
-def integration_input(*, creating: bool) -> Schema:
-    """api._body() and input_from(): known fields only, each of its type or null.
-
-    Creating (and testing unsaved values) needs name, kind and url; an update keeps what a
-    field left out or null had. The registry is asked before anything is saved, so a URL it
-    does not answer at, or credentials it refuses, are a 422 naming ``url`` or ``password``.
-    """
-    name = string(pattern=NAME_PATTERN, description="1 to 100 letters, digits, '.', '_', '-'.")
-    kind = enum(KINDS, description="harbor or docker (a Docker Registry).")
-    url = string(
-        minLength=1,
-        description="https://host[:port], no path (plain http only inside allow-listed "
-        "networks); 422 when invalid or the registry does not answer.",
-    )
-    properties: dict[str, Schema] = {
-        "name": name if creating else nullable(name),
-        "kind": kind if creating else nullable(kind),
-        "url": url if creating else nullable(url),
-        "username": nullable(string(maxLength=255)),
-        "password": nullable(
-            string(description="Write-only. Required with a username (or a changed URL).")
-        ),
-        "verify_tls": nullable(boolean()),
-        "ca_bundle": nullable(string(description="PEM certificates to trust.")),
-        "description": nullable(string(maxLength=2000)),
-        "share_pull_credentials": nullable(
-            boolean(
-                description="Platform Docker Registry only: put its credentials into the pull "
-                "secrets of bound workspaces' namespaces. They reach the whole registry."
-            )
-        ),
-        "aliases": nullable(
-            array(
-                string(maxLength=300),
-                maxItems=20,
-                description="Other host[:port] names images use for this registry; the rule "
-                "judges them as this registry. Omitted or null keeps the stored ones.",
-            )
-        ),
-    }
-    required = ("name", "kind", "url") if creating else ()
-    return record(properties, optional=set(properties) - set(required))
 
 
 def request_body(schema: Schema, description: str) -> Schema:
@@ -265,34 +212,6 @@ def _registry_summary() -> Schema:
         "health": enum(h.value for h in Health),
         "last_error": nullable(string()),
         "age_seconds": nullable(integer(minimum=0, description="Seconds since the last sync.")),
-    }
-
-
-def _integration() -> dict[str, Schema]:
-    return {
-        "id": integer(),
-        "name": string(),
-        "kind": enum(KINDS),
-        "scope": enum(s.value for s in Scope),
-        "workspace_id": nullable(string(description="The owning workspace (warehouses).")),
-        "url": string(),
-        "registry_host": string(),
-        "aliases": array(string(), description="Other names, as canonical host[:port] keys."),
-        "addresses": array(
-            string(), description="Addresses the host resolved to at the last save or sync."
-        ),
-        "username": string(),
-        "has_password": boolean(),
-        "verify_tls": boolean(),
-        "has_ca_bundle": boolean(),
-        "description": string(),
-        "share_pull_credentials": boolean(),
-        "health": enum(h.value for h in Health),
-        "last_error": nullable(string()),
-        "last_checked_at": timestamp(),
-        "last_synced_at": timestamp(),
-        "spaces": integer(minimum=0),
-        "repositories": integer(minimum=0),
     }
 
 
@@ -319,41 +238,6 @@ def _schemas() -> dict[str, Schema]:
     )
     return {
         "WorkspaceRef": workspace_ref,
-        "Integration": record(_integration()),
-        "IntegrationList": record({"items": array(ref("Integration"))}),
-        "IntegrationCreated": record(
-            {
-                **_integration(),
-                "sync": record({"ok": boolean(), "message": string()}),
-            }
-        ),
-        "IntegrationDeleted": record(
-            {
-                "deleted": integer(),
-                "bindings_removed": integer(minimum=0),
-                # A platform Harbor's pull robots: deleted, and left to delete by hand.
-                "pull_robots": record(
-                    {
-                        "deleted": array(string()),
-                        "left": array(string()),
-                        "error": nullable(string()),
-                    }
-                ),
-            },
-            optional=["pull_robots"],
-        ),
-        "IntegrationInput": integration_input(creating=True),
-        "IntegrationUpdate": integration_input(creating=False),
-        "ConnectionReport": record(
-            {
-                "ok": boolean(),
-                "message": string(),
-                "category": nullable(enum(c.value for c in Category)),
-                "account": enum(["", "admin", "user", "robot", "anonymous"]),
-                "version": string(),
-                "catalog": nullable(boolean()),
-            }
-        ),
         "Faq": record(
             {
                 "decision": {"type": "null"},
@@ -504,33 +388,6 @@ def operation(
     return op
 
 
-def _sync_operation(tag: str) -> Schema:
-    """202 with the queued (or already active) job; with wait=true, 200 once it succeeded or
-    the registry's error once it failed."""
-    op = operation(
-        "syncIntegration",
-        "Sync a registry's spaces and repositories, as a background job",
-        tag,
-        ok=(202, "Job"),
-        errors=(403, 404, 422, 429, 502, 503, 504),
-        parameters=[
-            INTEGRATION_ID,
-            query(
-                "wait",
-                enum(["true", "false", "1", "0"]),
-                "true: run the job (or wait for it) before answering, as before jobs existed.",
-            ),
-        ],
-        description="Answers at once with the job (Location: its status URL). A sync already "
-        "queued or running for the registry is returned instead of a second one.",
-    )
-    op["responses"]["200"] = {
-        "description": "OK (wait=true): the job succeeded; 'result' is its report.",
-        "content": {JSON: {"schema": ref("Job")}},
-    }
-    return op
-
-
 def _picker_refresh_operation(tag: str) -> Schema:
     """200 with the refreshed page when the refresh job finished within MIRROR_REFRESH_WAIT,
     else 202 with the job to poll."""
@@ -561,13 +418,6 @@ def _picker_refresh_operation(tag: str) -> Schema:
 
 
 def _paths(api: str) -> dict[str, dict[str, Schema]]:
-    integration_body = request_body(
-        ref("IntegrationInput"), "The registry to connect; unknown fields are refused (422)."
-    )
-    test_body = request_body(
-        ref("IntegrationInput"), "Unsaved values to try; nothing is stored (422 when invalid)."
-    )
-    registries = "Registries"
     picker = "Select Image"
     tag_parameters = [
         NAMESPACE,
@@ -581,113 +431,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
         query("q", string(), "Text the tag must contain."),
     ]
     return {
-        # -- Warehouse Integration (platform Admin) and workspace warehouses ----------------
-        f"{api}/integrations": {
-            "get": operation(
-                "listPlatformIntegrations",
-                "The platform's registries (platform Admin)",
-                registries,
-                ok=(200, "IntegrationList"),
-                errors=(403,),
-                parameters=[query("q", string(), "Text the name or URL must contain (trimmed).")],
-            ),
-            "post": operation(
-                "createPlatformIntegration",
-                "Connect a platform registry, then sync it (platform Admin)",
-                registries,
-                ok=(201, "IntegrationCreated"),
-                errors=(400, 403, 409, 422, 429, 503),
-                body=integration_body,
-                description="The credentials are checked against the registry first; a "
-                "failed first sync keeps the registry and says so in 'sync'.",
-            ),
-        },
-        f"{api}/integrations/test": {
-            "post": operation(
-                "testPlatformConnection",
-                "Test unsaved platform registry settings (platform Admin)",
-                registries,
-                ok=(200, "ConnectionReport"),
-                errors=(400, 403, 422, 429, 503),
-                body=test_body,
-            ),
-        },
-        f"{api}/workspaces/{{workspace_id}}/integrations": {
-            "get": operation(
-                "listWorkspaceIntegrations",
-                "A workspace's warehouses (its members)",
-                registries,
-                ok=(200, "IntegrationList"),
-                errors=(404,),
-                parameters=[
-                    WORKSPACE_ID,
-                    query("q", string(), "Text the name or URL must contain (trimmed)."),
-                ],
-            ),
-            "post": operation(
-                "createWorkspaceIntegration",
-                "Connect a warehouse for a workspace, then sync it (its Workspace Admins)",
-                registries,
-                ok=(201, "IntegrationCreated"),
-                errors=(400, 403, 404, 409, 422, 429, 503),
-                parameters=[WORKSPACE_ID],
-                body=integration_body,
-            ),
-        },
-        f"{api}/workspaces/{{workspace_id}}/integrations/test": {
-            "post": operation(
-                "testWorkspaceConnection",
-                "Test unsaved warehouse settings (the workspace's Workspace Admins)",
-                registries,
-                ok=(200, "ConnectionReport"),
-                errors=(400, 403, 404, 422, 429, 503),
-                parameters=[WORKSPACE_ID],
-                body=test_body,
-            ),
-        },
-        f"{api}/integrations/{{integration_id}}": {
-            "get": operation(
-                "getIntegration",
-                "One registry",
-                registries,
-                ok=(200, "Integration"),
-                errors=(404,),
-                parameters=[INTEGRATION_ID],
-            ),
-            "patch": operation(
-                "updateIntegration",
-                "Change a registry (checked against the registry first)",
-                registries,
-                ok=(200, "Integration"),
-                errors=(400, 403, 404, 409, 422, 429, 503),
-                parameters=[INTEGRATION_ID],
-                body=request_body(
-                    ref("IntegrationUpdate"),
-                    "Fields to change; left out or null keeps the stored value.",
-                ),
-            ),
-            "delete": operation(
-                "deleteIntegration",
-                "Remove a registry with its spaces and bindings",
-                registries,
-                ok=(200, "IntegrationDeleted"),
-                errors=(403, 404),
-                parameters=[INTEGRATION_ID],
-            ),
-        },
-        f"{api}/integrations/{{integration_id}}/test": {
-            "post": operation(
-                "testIntegration",
-                "Test a saved registry and record its health",
-                registries,
-                ok=(200, "ConnectionReport"),
-                errors=(403, 404, 429, 503),
-                parameters=[INTEGRATION_ID],
-            ),
-        },
-        f"{api}/integrations/{{integration_id}}/sync": {
-            "post": _sync_operation(registries),
-        },
         # -- Select Image picker ---------------------------------------------------------------
         f"{api}/picker/context": {
             "get": operation(
