@@ -27,18 +27,15 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from mirror_plugin.adapter import Role
 from mirror_plugin.models import Health, Scope
 from mirror_plugin.models.jobs import JobStatus
-from mirror_plugin.params import MAX_ID
 from mirror_plugin.policy.rule import CheckStatus, Reason
 from mirror_plugin.registry.errors import Category
-from mirror_plugin.services import catalogue, spaces
+from mirror_plugin.services import spaces
 from mirror_plugin.services.integrations import KINDS
 from mirror_plugin.web.access import require_principal
 from mirror_plugin.web.api.declare import DeclaredRoute, declared_operations
 from mirror_plugin.web.api.hook import MAX_FILTER_IMAGES
-from mirror_plugin.web.api.picker import PER_PAGE
 from mirror_plugin.web.csrf import HEADER as CSRF_HEADER
 from mirror_plugin.web.schemas.shared import Error
 
@@ -121,10 +118,6 @@ def timestamp() -> Schema:
     return nullable(string(format="date-time"))
 
 
-def counts(keys: Iterable[str]) -> Schema:
-    return record({key: integer(minimum=0) for key in keys})
-
-
 # -- parameters -----------------------------------------------------------------------------
 
 
@@ -188,22 +181,6 @@ WORKSPACE_ID = parameter(
     string(minLength=1, pattern="^[^/]+$"),
     "Host workspace id (404 when the caller has no role in it or it does not exist).",
 )
-REFRESH_GONE = (
-    "refresh=1 on this GET is refused with 405 (it used to ask the registry from a GET): "
-    "refreshing is the POST to the same URL, with the X-Mirror-CSRF header."
-)
-PICKER_TAB = query(
-    "tab",
-    {"anyOf": [enum(catalogue.TABS), string(maxLength=0)]},
-    "Only public spaces, private spaces bound to the workspace, or the workspace's own "
-    "warehouses (empty: all of them).",
-)
-SPACE_QUERY_ID = query(
-    "space",
-    integer(minimum=0),
-    "Id of a space the namespace may see (404 otherwise).",
-)
-
 # -- request bodies -------------------------------------------------------------------------
 
 CLUSTER_NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"  # admission.clusters.DNS_LABEL
@@ -260,19 +237,6 @@ def request_body(schema: Schema, description: str) -> Schema:
 
 
 # -- components -----------------------------------------------------------------------------
-
-
-def _registry_summary() -> Schema:
-    return {
-        "id": integer(),
-        "name": string(),
-        "kind": enum(KINDS),
-        "host": string(description="host[:port] as image references spell it."),
-        "scope": enum(s.value for s in Scope),
-        "health": enum(h.value for h in Health),
-        "last_error": nullable(string()),
-        "age_seconds": nullable(integer(minimum=0, description="Seconds since the last sync.")),
-    }
 
 
 def _integration() -> dict[str, Schema]:
@@ -348,19 +312,6 @@ def _schemas() -> dict[str, Schema]:
             "repo_count": integer(minimum=0),
             "synced_at": timestamp(),
             "workspaces": array(ref("WorkspaceRef")),
-        }
-    )
-    tag = record(
-        {
-            "tag": nullable(string()),
-            "digest": nullable(string()),
-            "size": nullable(integer(minimum=0)),
-            "push_time": nullable(string()),
-            "index": boolean(description="A multi-platform image index."),
-            "platforms": array(string()),
-            "type": nullable(string()),
-            "reference_tag": nullable(string(description="host/repository:tag")),
-            "reference_digest": nullable(string(description="host/repository@digest")),
         }
     )
     return {
@@ -466,83 +417,6 @@ def _schemas() -> dict[str, Schema]:
         "Check": check,
         "Explanation": record({"decision": ref("Decision"), "checks": array(ref("Check"))}),
         "FilterResult": record({"allowed": array(string()), "denied": array(ref("Decision"))}),
-        "Faq": record(
-            {
-                "decision": {"type": "null"},
-                "checks": array(ref("Check")),
-                "visible": counts(catalogue.TABS),
-            }
-        ),
-        "PickerRegistry": record(_registry_summary()),
-        "PickerContext": record(
-            {
-                "namespace": string(),
-                "workspace": nullable(ref("WorkspaceRef")),
-                "can_deploy": boolean(
-                    description=f"False for a {Role.VIEWER.value}: browse, but not deploy."
-                ),
-                "notice": nullable(string()),
-                "csrf_token": string(
-                    description="The session's CSRF token, for the X-Mirror-CSRF header of "
-                    "the picker's Refresh (POST)."
-                ),
-                "registries": array(
-                    record({**_registry_summary(), "spaces": counts(catalogue.TABS)})
-                ),
-            }
-        ),
-        "PickerSpacePage": record(
-            {
-                **paging,
-                "items": array(
-                    record(
-                        {
-                            "id": integer(),
-                            "name": string(),
-                            "public": boolean(),
-                            "repo_count": integer(minimum=0),
-                            "access": enum(["public", "bound", "warehouse"]),
-                            "registry": ref("PickerRegistry"),
-                        }
-                    )
-                ),
-            }
-        ),
-        "PickerRepositoryPage": record(
-            {
-                **paging,
-                "error": nullable(
-                    string(
-                        description="The registry's failure on a refresh (POST); one "
-                        "generic sentence for anyone but the platform Admin."
-                    )
-                ),
-                "items": array(
-                    record(
-                        {
-                            "name": string(),
-                            "space_id": integer(),
-                            "space": string(),
-                            "short_name": string(),
-                            "artifact_count": nullable(integer(minimum=0)),
-                            "registry": ref("PickerRegistry"),
-                            "image": string(description="host/repository, ready for a tag."),
-                        }
-                    )
-                ),
-            }
-        ),
-        "PickerTags": record(
-            {
-                "items": array(tag),
-                "stale": boolean(description="Served from the cache after a registry failure."),
-                "error": nullable(string()),
-                "age_seconds": nullable(integer(minimum=0)),
-                "image": string(),
-                "registry": ref("PickerRegistry"),
-            }
-        ),
-        "PickerFaq": {"anyOf": [ref("Explanation"), ref("Faq")]},
         "ClusterPullSecrets": record(
             {
                 "cursor": integer(minimum=0, description="Send it as since= next time."),
@@ -684,18 +558,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
     registries = "Registries"
     spaces_tag = "Warehouse Space"
     hook = "Deploy hook"
-    picker = "Select Image"
-    tag_parameters = [
-        NAMESPACE,
-        {**SPACE_QUERY_ID, "required": True},
-        query(
-            "repository",
-            string(),
-            "Full repository name in that space (404 when unknown).",
-            required=True,
-        ),
-        query("q", string(), "Text the tag must contain."),
-    ]
     return {
         f"{api}/openapi.json": {
             "get": operation("getOpenApi", "This document", "Meta", ok=(200, "OpenAPI"), errors=()),
@@ -988,92 +850,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                 ),
             ),
         },
-        # -- Select Image picker ---------------------------------------------------------------
-        f"{api}/picker/context": {
-            "get": operation(
-                "pickerContext",
-                "The namespace's workspace, whether the user may deploy, and its registries",
-                picker,
-                ok=(200, "PickerContext"),
-                errors=(400, 404),
-                parameters=[NAMESPACE],
-            ),
-        },
-        f"{api}/picker/spaces": {
-            "get": operation(
-                "pickerSpaces",
-                "The spaces the namespace may see",
-                picker,
-                ok=(200, "PickerSpacePage"),
-                errors=(400, 404),
-                parameters=[
-                    NAMESPACE,
-                    PICKER_TAB,
-                    query(
-                        "registry",
-                        {"anyOf": [integer(minimum=1, maximum=MAX_ID), string(maxLength=0)]},
-                        "Only this registry's spaces (400 unless a registry id).",
-                    ),
-                    SEARCH,
-                    *page_parameters(PER_PAGE, 100),
-                ],
-            ),
-        },
-        f"{api}/picker/repositories": {
-            "get": operation(
-                "pickerRepositories",
-                "A space's repositories, or a search across every visible space",
-                picker,
-                ok=(200, "PickerRepositoryPage"),
-                errors=(400, 404, 405),
-                description=REFRESH_GONE,
-                parameters=[
-                    NAMESPACE,
-                    {**SPACE_QUERY_ID, "description": "Only this space (404 unless visible)."},
-                    {**PICKER_TAB, "description": "Without space: " + PICKER_TAB["description"]},
-                    SEARCH,
-                    *page_parameters(PER_PAGE, 100),
-                ],
-            ),
-            "post": operation(
-                "pickerRefreshRepositories",
-                "Refresh: list a space's repositories from the registry again",
-                picker,
-                ok=(200, "PickerRepositoryPage"),
-                errors=(400, 403, 404, 429, 503),
-                description="The parameters are the GET's, in the query string; counts against "
-                "the caller's registry limit. A registry failure keeps the stored list and "
-                "says so in 'error'.",
-                parameters=[
-                    NAMESPACE,
-                    {**SPACE_QUERY_ID, "required": True},
-                    SEARCH,
-                    *page_parameters(PER_PAGE, 100),
-                ],
-            ),
-        },
-        f"{api}/picker/tags": {
-            "get": operation(
-                "pickerTags",
-                "A repository's tags, from the shared cache or the registry",
-                picker,
-                ok=(200, "PickerTags"),
-                errors=(400, 404, 405, 429, 503),
-                description="Asking the registry (the cache is stale) counts against the "
-                "caller's registry limit; a cache hit does not. " + REFRESH_GONE,
-                parameters=tag_parameters,
-            ),
-            "post": operation(
-                "pickerRefreshTags",
-                "Refresh: a repository's tags from the registry now",
-                picker,
-                ok=(200, "PickerTags"),
-                errors=(400, 403, 404, 429, 503),
-                description="The parameters are the GET's, in the query string; counts against "
-                "the caller's registry limit.",
-                parameters=tag_parameters,
-            ),
-        },
         f"{api}/clusters/{{cluster}}/pull-secrets": {
             "get": operation(
                 "clusterPullSecrets",
@@ -1089,19 +865,6 @@ def _paths(api: str) -> dict[str, dict[str, Schema]]:
                         "cluster", "path", string(pattern=CLUSTER_NAME), "Registered cluster."
                     ),
                     query("since", integer(minimum=0), "The cursor of the previous answer."),
-                ],
-            ),
-        },
-        f"{api}/picker/faq": {
-            "get": operation(
-                "pickerFaq",
-                "Can't find your image? The FAQ checks for the namespace (and an image)",
-                picker,
-                ok=(200, "PickerFaq"),
-                errors=(400, 404),
-                parameters=[
-                    NAMESPACE,
-                    query("image", string(), "An image to explain (trimmed; optional)."),
                 ],
             ),
         },
