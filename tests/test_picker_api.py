@@ -10,8 +10,10 @@ import pytest
 from flask import Flask
 
 from mirror_plugin.models import Repository, Space
+from mirror_plugin.services import catalogue
 from mirror_plugin.testing.harbor import HarborEmulator
 from mirror_plugin.web import disclosure
+from mirror_plugin.web.schemas import picker as picker_schemas
 
 from .conftest import Api
 from .factories import session
@@ -211,6 +213,12 @@ def test_a_refused_query_says_which_parameter(
     answer = api.as_user("eddie").get(f"/api/picker/spaces?{query}")
     assert answer.status_code == 400
     assert answer.get_json() == {"error": {"status": 400, "message": message}}
+
+
+def test_every_tab_of_the_catalogue_is_one_the_picker_accepts() -> None:
+    """The query model names the tabs itself (models import no service): a tab added to
+    the catalogue must be accepted, and documented, too."""
+    assert picker_schemas.TABS == catalogue.TABS
 
 
 def test_refresh_on_a_get_is_refused_before_its_parameters_are_read(

@@ -34,7 +34,6 @@ from mirror_plugin.web.csrf import csrf_token
 from mirror_plugin.web.disclosure import shown_last_error, shown_message
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.schemas import picker as schemas
-from mirror_plugin.web.schemas.picker import SPACE_NOT_FOUND
 from mirror_plugin.web.schemas.shared import Explanation, WorkspaceRef
 
 #: The document's tag for this area.
@@ -205,7 +204,7 @@ def _space_or_404(workspace_id: str | None, raw: str) -> tuple[Space, Integratio
     space_id = parse_int(raw)
     found = catalogue.visible_space(workspace_id, space_id) if space_id else None
     if found is None:
-        abort(404, description=gettext(SPACE_NOT_FOUND))
+        abort(404, description=gettext(schemas.SPACE_NOT_FOUND))
     return found
 
 
@@ -242,7 +241,7 @@ def _repositories(
             error = catalogue.refresh_repositories(space, integration)
         found = index.space(workspace_id, parse_int(query.space))
         if found is None:
-            abort(404, description=gettext(SPACE_NOT_FOUND))
+            abort(404, description=gettext(schemas.SPACE_NOT_FOUND))
         space_id, tab = found.id, None
 
     def search(offset: int, limit: int) -> tuple[int, list[searchindex.IndexedRepository]]:

@@ -8,7 +8,7 @@ string as the listing it refreshes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema
 from pydantic_core import PydanticUseDefault
@@ -17,6 +17,7 @@ from mirror_plugin.i18n import N_
 from mirror_plugin.models import Health, RegistryKind, Scope
 from mirror_plugin.params import MAX_ID, parse_int
 from mirror_plugin.web.schemas.base import (
+    NO_NUL,
     Answer,
     Namespace,
     PageNumber,
@@ -31,7 +32,9 @@ PER_PAGE = 20
 SPACE_NOT_FOUND = N_("No such space for this namespace.")
 #: Free text can only be wrong by holding a NUL character, which every route refuses first.
 HAS_NUL = N_("The request contains a NUL character; remove it.")
-TABS = ("public", "private", "workspace")
+#: The picker's tabs (the catalogue's visibility tabs).
+TabName = Literal["public", "private", "workspace"]
+TABS: tuple[str, ...] = get_args(TabName)
 
 # -- query strings ----------------------------------------------------------------------------
 
@@ -49,7 +52,7 @@ TAB_DESCRIPTION = (
 def _tab(description: str) -> Any:
     """A picker tab, or empty for all of them."""
     return Annotated[
-        Literal["public", "private", "workspace"] | None,
+        TabName | None,
         BeforeValidator(_blank_is_none),
         Refusal(N_("'tab' must be public, private or workspace.")),
         WithJsonSchema(
@@ -101,10 +104,19 @@ def _space(description: str) -> Any:
 
 
 def _text(description: str) -> Any:
+    """Free text, trimmed."""
     return Annotated[text(description), Refusal(HAS_NUL)]
 
 
-TabName = Literal["public", "private", "workspace"]
+def _name(description: str) -> Any:
+    """A name matched exactly as given (not trimmed: " a" is not the repository "a")."""
+    return Annotated[
+        str,
+        Refusal(HAS_NUL),
+        WithJsonSchema({"type": "string", "pattern": NO_NUL, "description": description}),
+    ]
+
+
 #: Which part of the visibility rule shows a space to the namespace.
 Access = Literal["public", "bound", "warehouse"]
 
@@ -127,7 +139,7 @@ else:
     RepositoriesTab = _tab("Without space: " + TAB_DESCRIPTION)
     Search = _text("Case-insensitive text the names must contain (trimmed).")
     TagSearch = _text("Text the tag must contain.")
-    Repository = _text("Full repository name in that space (404 when unknown).")
+    Repository = _name("Full repository name in that space (404 when unknown).")
     Image = _text("An image to explain (trimmed; optional).")
     SpaceShown = _space("Only this space (404 unless visible).")
     SpaceOfTags = _space("Id of a space the namespace may see (404 otherwise).")
