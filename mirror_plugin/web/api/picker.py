@@ -302,6 +302,7 @@ def _tags(query: schemas.PickerTagsQuery, *, refresh: bool) -> schemas.PickerTag
     text = query.q.lower()
     image = f"{integration.registry_host}/{query.repository}"
     return schemas.PickerTags(
+        # Field by field: a tag list cached by an older release may lack a key or have another.
         items=[
             schemas.PickerTag(
                 tag=item.get("tag"),
