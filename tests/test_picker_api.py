@@ -12,8 +12,10 @@ from flask import Flask
 
 from mirror_plugin.models import Repository, Space
 from mirror_plugin.models.jobs import Job
+from mirror_plugin.services import catalogue
 from mirror_plugin.testing.harbor import HarborEmulator
 from mirror_plugin.web import disclosure
+from mirror_plugin.web.schemas import picker as picker_schemas
 
 from .conftest import Api
 from .factories import session
@@ -192,6 +194,54 @@ def test_tags_are_cached_and_served_stale_when_the_registry_is_down(
 def test_bad_input(api: Api, harbor: HarborEmulator, path: str, status: int) -> None:
     response = api.as_user("eddie").get(path)
     assert response.status_code == status and response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "Choose a namespace first (namespace=cluster/name)."),
+        ("namespace=%20", "Choose a namespace first (namespace=cluster/name)."),
+        ("namespace=prod/a-web&tab=secret", "'tab' must be public, private or workspace."),
+        ("namespace=prod/a-web&registry=%C2%B2", "'registry' must be a registry id."),
+        ("namespace=prod/a-web&page=%2B5", "'page' must be a whole number from 1 to 1000000."),
+        ("namespace=prod/a-web&per_page=%205", "'per_page' must be a whole number from 1 to 100."),
+    ],
+)
+def test_a_refused_query_says_which_parameter(
+    api: Api, harbor: HarborEmulator, query: str, message: str
+) -> None:
+    """A query string is refused with 400 and one sentence (no per-field list: that is a
+    body's 422), whatever else the request gets wrong."""
+    answer = api.as_user("eddie").get(f"/api/picker/spaces?{query}")
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": {"status": 400, "message": message}}
+
+
+def test_every_tab_of_the_catalogue_is_one_the_picker_accepts() -> None:
+    """The query model names the tabs itself (models import no service): a tab added to
+    the catalogue must be accepted, and documented, too."""
+    assert picker_schemas.TABS == catalogue.TABS
+
+
+def test_refresh_on_a_get_is_refused_before_its_parameters_are_read(
+    api: Api, harbor: HarborEmulator
+) -> None:
+    api.as_user("eddie")
+    for path in ("repositories", "tags"):
+        answer = api.get(f"/api/picker/{path}?namespace=prod/a-web&page=0&refresh=1")
+        assert answer.status_code == 405
+        assert "send POST to this URL" in answer.get_json()["error"]["message"]
+
+
+def test_a_refresh_takes_the_listings_query(api: Api, harbor: HarborEmulator) -> None:
+    """The POST reads the GET's parameters: a refreshed space is paged like its listing."""
+    api.as_user("eddie")
+    url = f"/api/picker/repositories?namespace=prod/a-web&space={space_id('library')}"
+    first = api.post(url + "&per_page=1&page=2").get_json()
+    assert (first["page"], first["per_page"], first["total"]) == (2, 1, 2)
+    assert [item["name"] for item in first["items"]] == ["library/team/tools/busybox"]
+    assert api.post(url + "&per_page=0").status_code == 400
+    assert api.post(url.replace(str(space_id("library")), "x")).status_code == 404
 
 
 def test_faq_without_and_with_an_image(api: Api, harbor: HarborEmulator) -> None:

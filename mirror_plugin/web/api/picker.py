@@ -13,76 +13,103 @@ listing the shared cache cannot answer. ``GET ...&refresh=1`` answers 405 and na
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
-from flask import Blueprint, abort, jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, abort, request
 from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed
 
 from mirror_plugin.adapter import UnknownNamespace
-from mirror_plugin.i18n import N_, gettext, ngettext
-from mirror_plugin.models import Integration, Space
+from mirror_plugin.i18n import gettext
+from mirror_plugin.models import Health, Integration, RegistryKind, Scope, Space
 from mirror_plugin.params import parse_int
 from mirror_plugin.services import catalogue, searchindex
 from mirror_plugin.services.paging import page_of_counted, paginate
 from mirror_plugin.services.tenancy import known_workspaces, namespace_workspace
 from mirror_plugin.state import mirror_state, session
 from mirror_plugin.web.access import may_use_namespace, require_principal, workspace_roles
-from mirror_plugin.web.api.declare import serialised
+from mirror_plugin.web.api.declare import declared
 from mirror_plugin.web.api.jobs import accepted, shown_job_error
-from mirror_plugin.web.api.spaces import int_arg
+from mirror_plugin.web.api.picker_faq import namespace_faq
 from mirror_plugin.web.csrf import csrf_token
 from mirror_plugin.web.disclosure import shown_last_error, shown_message
 from mirror_plugin.web.ratelimit import limit_registry_call
+from mirror_plugin.web.schemas import picker as schemas
+from mirror_plugin.web.schemas.shared import Explanation, Job, WorkspaceRef
 
-PER_PAGE = 20
-SPACE_NOT_FOUND = N_("No such space for this namespace.")
+#: The document's tag for this area.
+TAG = "Select Image"
+REFRESH_GONE = (
+    "refresh=1 on this GET is refused with 405 (it used to ask the registry from a GET): "
+    "refreshing is the POST to the same URL, with the X-Mirror-CSRF header."
+)
+REFRESH_QUERY = (
+    "The parameters are the GET's, in the query string; counts against the caller's registry limit."
+)
 
 
-def _scope() -> tuple[str, str | None]:
-    """(namespace, its workspace id) after checking the caller may use the namespace."""
-    namespace = request.args.get("namespace", "").strip()
-    if not namespace:
-        abort(400, description=gettext("Choose a namespace first (namespace=cluster/name)."))
+def _scope(namespace: str) -> str | None:
+    """The namespace's workspace id, after checking the caller may use the namespace."""
     if not may_use_namespace(require_principal(), namespace):
         abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
     try:
-        return namespace, namespace_workspace(namespace)
+        return namespace_workspace(namespace)
     except UnknownNamespace:
         abort(404, description=gettext("You have no namespace %(namespace)r.", namespace=namespace))
 
 
-def _paging_args() -> tuple[int, int]:
-    """(page, per_page) from the query string, or a 400."""
-    return int_arg("page", 1, high=10**6), int_arg("per_page", PER_PAGE, high=100)
+def _registry(integration: Integration | searchindex.IndexedRegistry) -> schemas.PickerRegistry:
+    return schemas.PickerRegistry(
+        id=integration.id,
+        name=integration.name,
+        kind=RegistryKind(integration.kind),
+        host=integration.registry_host,
+        scope=Scope(integration.scope),
+        health=Health(integration.health),
+        last_error=shown_last_error(integration.last_error),
+        age_seconds=catalogue.age_seconds(integration.last_synced_at),
+    )
 
 
-def _registry_json(integration: Integration | searchindex.IndexedRegistry) -> dict[str, Any]:
-    host = integration.registry_host
-    return {
-        "id": integration.id,
-        "name": integration.name,
-        "kind": integration.kind,
-        "host": host,
-        "scope": integration.scope,
-        "health": integration.health,
-        "last_error": shown_last_error(integration.last_error),
-        "age_seconds": catalogue.age_seconds(integration.last_synced_at),
-    }
+class _Registries(dict[int, schemas.PickerRegistry]):
+    """Each registry's summary made once per page: a page lists many spaces or repositories
+    of a few registries, and the lists are the picker's hot path."""
+
+    def of(self, integration: Integration | searchindex.IndexedRegistry) -> schemas.PickerRegistry:
+        found = self.get(integration.id)
+        if found is None:
+            found = self[integration.id] = _registry(integration)
+        return found
 
 
-def _tab_arg() -> str | None:
-    tab = request.args.get("tab") or None
-    if tab is not None and tab not in catalogue.TABS:
-        abort(400, description=gettext("'tab' must be public, private or workspace."))
-    return tab
+def _no_refresh_on_get() -> None:
+    """Before anything else: ``refresh=1`` on a GET used to call the registry; a GET no
+    longer may (405). Then only signed-in users go on."""
+    if request.args.get("refresh"):
+        raise MethodNotAllowed(
+            valid_methods=["POST"],
+            description=gettext(
+                "Refreshing asks the registry: send POST to this URL, with the same query "
+                "parameters and the X-Mirror-CSRF header (refresh=1 on GET is not supported)."
+            ),
+        )
+    require_principal()
 
 
-def picker_context() -> ResponseReturnValue:
+@declared(
+    "pickerContext",
+    summary="The namespace's workspace, whether the user may deploy, and its registries",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.PickerScope,
+    ok=schemas.PickerContext,
+    errors=(400, 404),
+)
+def picker_context(query: schemas.PickerScope) -> schemas.PickerContext:
     """Who the picker serves: the namespace, its workspace, whether the user may deploy,
     and the registries with something visible, per tab."""
-    namespace, workspace_id = _scope()
+    namespace = query.namespace
+    workspace_id = _scope(namespace)
     principal = require_principal()
     roles = workspace_roles(principal)
     if workspace_id is not None:
@@ -91,7 +118,6 @@ def picker_context() -> ResponseReturnValue:
         )
     else:
         can_deploy = principal.is_platform_admin or any(r.can_deploy for r in roles.values())
-    names = known_workspaces()
     counts: dict[int, dict[str, int]] = {}
     registries: dict[int, Integration] = {}
     for tab in catalogue.TABS:
@@ -119,258 +145,245 @@ def picker_context() -> ResponseReturnValue:
         notice = gettext(
             "You can browse these images, but your role in this workspace cannot deploy."
         )
-    return jsonify(
-        {
-            "namespace": namespace,
-            "workspace": {"id": workspace_id, "name": names.get(workspace_id, workspace_id)}
-            if workspace_id
-            else None,
-            "can_deploy": can_deploy,
-            "notice": notice,
-            # For the picker's Refresh (a POST): same-origin reads only, like the pages' meta tag.
-            "csrf_token": csrf_token(),
-            "registries": [
-                {**_registry_json(r), "spaces": counts[r.id]}
-                for r in sorted(registries.values(), key=lambda r: r.name)
-            ],
-        }
+    names = known_workspaces()
+    return schemas.PickerContext(
+        namespace=namespace,
+        workspace=WorkspaceRef(id=workspace_id, name=names.get(workspace_id, workspace_id))
+        if workspace_id
+        else None,
+        can_deploy=can_deploy,
+        notice=notice,
+        # For the picker's Refresh (a POST): same-origin reads only, like the pages' meta tag.
+        csrf_token=csrf_token(),
+        registries=[
+            schemas.PickerContextRegistry(
+                **_registry(r).model_dump(), spaces=schemas.TabCounts(**counts[r.id])
+            )
+            for r in sorted(registries.values(), key=lambda r: r.name)
+        ],
     )
 
 
-def picker_spaces() -> ResponseReturnValue:
-    _, workspace_id = _scope()
-    query = catalogue.visible_spaces(workspace_id, _tab_arg()).order_by(
+@declared(
+    "pickerSpaces",
+    summary="The spaces the namespace may see",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.PickerSpacesQuery,
+    ok=schemas.PickerSpacePage,
+    errors=(400, 404),
+)
+def picker_spaces(query: schemas.PickerSpacesQuery) -> schemas.PickerSpacePage:
+    workspace_id = _scope(query.namespace)
+    listing = catalogue.visible_spaces(workspace_id, query.tab).order_by(
         Space.name, Integration.name
     )
-    registry = request.args.get("registry", "")
-    if registry:
-        registry_id = parse_int(registry)
-        if registry_id is None:
-            abort(400, description=gettext("'registry' must be a registry id."))
-        query = query.where(Integration.id == registry_id)
-    text = request.args.get("q", "").strip().lower()
-    if text:
-        query = query.where(Space.name.contains(text, autoescape=True))
-    page, per_page = _paging_args()
+    if query.registry is not None:
+        listing = listing.where(Integration.id == query.registry)
+    if query.q:
+        listing = listing.where(Space.name.contains(query.q.lower(), autoescape=True))
     # The picker answers the page asked for, empty past the end (its script stops at "pages").
-    found = paginate(query, page, per_page, scalars=False, past_end_shows_last=False)
-    return jsonify(
-        {
-            **found.counts(),
-            "items": [
-                {
-                    "id": space.id,
-                    "name": space.name,
-                    "public": space.public,
-                    "repo_count": space.repo_count,
-                    "access": catalogue.access(space, integration),
-                    "registry": _registry_json(integration),
-                }
-                for space, integration in found.items
-            ],
-        }
+    found = paginate(listing, query.page, query.per_page, scalars=False, past_end_shows_last=False)
+    registries = _Registries()
+    return schemas.PickerSpacePage(
+        **found.counts(),
+        items=[
+            schemas.PickerSpace(
+                id=space.id,
+                name=space.name,
+                public=space.public,
+                repo_count=space.repo_count,
+                access=cast(schemas.Access, catalogue.access(space, integration)),
+                registry=registries.of(integration),
+            )
+            for space, integration in found.items
+        ],
     )
 
 
-def _space_or_404(workspace_id: str | None) -> tuple[Space, Integration]:
-    raw = request.args.get("space", "")
+def _space_or_404(workspace_id: str | None, raw: str) -> tuple[Space, Integration]:
     space_id = parse_int(raw)
     found = catalogue.visible_space(workspace_id, space_id) if space_id else None
     if found is None:
-        abort(404, description=gettext(SPACE_NOT_FOUND))
+        abort(404, description=gettext(schemas.SPACE_NOT_FOUND))
     return found
 
 
-def _repository_json(
-    repo: searchindex.IndexedRepository, registries: dict[int, dict[str, Any]]
-) -> dict[str, Any]:
-    """One search result; ``registries`` keeps each registry's JSON made once per response."""
+def _repository(
+    repo: searchindex.IndexedRepository, registries: _Registries
+) -> schemas.PickerRepository:
+    """One search result."""
     space, integration = repo.space, repo.space.registry
-    registry = registries.get(integration.id)
-    if registry is None:
-        registry = registries[integration.id] = _registry_json(integration)
-    return {
-        "name": repo.name,
-        "space_id": space.id,
-        "space": space.name,
-        "short_name": repo.name[len(space.name) + 1 :] if "/" in repo.name else repo.name,
-        "artifact_count": repo.artifact_count,
-        "registry": registry,
-        "image": f"{integration.registry_host}/{repo.name}",
-    }
+    return schemas.PickerRepository(
+        name=repo.name,
+        space_id=space.id,
+        space=space.name,
+        short_name=repo.name[len(space.name) + 1 :] if "/" in repo.name else repo.name,
+        artifact_count=repo.artifact_count,
+        registry=registries.of(integration),
+        image=f"{integration.registry_host}/{repo.name}",
+    )
 
 
-def _no_refresh_on_get() -> None:
-    """``refresh=1`` on a GET used to call the registry; a GET no longer may (405)."""
-    if request.args.get("refresh"):
-        raise MethodNotAllowed(
-            valid_methods=["POST"],
-            description=gettext(
-                "Refreshing asks the registry: send POST to this URL, with the same query "
-                "parameters and the X-Mirror-CSRF header (refresh=1 on GET is not supported)."
-            ),
-        )
-
-
-def _repositories(*, refresh: bool) -> ResponseReturnValue:
+def _repositories(
+    query: schemas.PickerRepositoriesQuery, *, refresh: bool
+) -> schemas.PickerRepositoryPage | tuple[Job, int, dict[str, str]]:
     """Answered from this worker's search index (:mod:`mirror_plugin.services.searchindex`), which
     applies the same visibility rule as the SQL the other picker lists use."""
-    _, workspace_id = _scope()
-    tab = _tab_arg()
+    workspace_id = _scope(query.namespace)
+    tab = query.tab
     error = None
     index = searchindex.index()
     space_id = None
-    if request.args.get("space") or refresh:
+    if query.space or refresh:
         if refresh:
-            space, integration = _space_or_404(workspace_id)
+            space, integration = _space_or_404(workspace_id, query.space)
             limit_registry_call()
             job = catalogue.start_refresh(space, integration, actor=require_principal().id)
             if not job.finished:  # a slow registry: the picker polls the job
-                return serialised(accepted(job), 202)
+                return accepted(job)
             shown = shown_job_error(job)
             error = shown.message if shown else None
-        found = index.space(workspace_id, parse_int(request.args.get("space", "")))
+        found = index.space(workspace_id, parse_int(query.space))
         if found is None:
-            abort(404, description=gettext(SPACE_NOT_FOUND))
+            abort(404, description=gettext(schemas.SPACE_NOT_FOUND))
         space_id, tab = found.id, None
-    page, per_page = _paging_args()
-    text = request.args.get("q", "").strip()
 
     def search(offset: int, limit: int) -> tuple[int, list[searchindex.IndexedRepository]]:
         return index.search(
-            workspace_id, text, tab=tab, space_id=space_id, offset=offset, limit=limit
+            workspace_id, query.q, tab=tab, space_id=space_id, offset=offset, limit=limit
         )
 
-    listed = page_of_counted(search, page, per_page, past_end_shows_last=False)
-    registries: dict[int, dict[str, Any]] = {}
-    return jsonify(
-        {
-            **listed.counts(),
-            "error": error,
-            "items": [_repository_json(row, registries) for row in listed.items],
-        }
+    listed = page_of_counted(search, query.page, query.per_page, past_end_shows_last=False)
+    registries = _Registries()
+    return schemas.PickerRepositoryPage(
+        **listed.counts(),
+        error=error,  # already as the caller may see it
+        items=[_repository(row, registries) for row in listed.items],
     )
 
 
-def picker_repositories() -> ResponseReturnValue:
+@declared(
+    "pickerRepositories",
+    summary="A space's repositories, or a search across every visible space",
+    tag=TAG,
+    gate=_no_refresh_on_get,
+    query=schemas.PickerRepositoriesQuery,
+    ok=schemas.PickerRepositoryPage,
+    errors=(400, 404, 405),
+    description=REFRESH_GONE,
+)
+def picker_repositories(query: schemas.PickerRepositoriesQuery) -> schemas.PickerRepositoryPage:
     """A space's repositories (``space=ID``), or a search across every visible space."""
-    _no_refresh_on_get()
-    return _repositories(refresh=False)
+    answer = _repositories(query, refresh=False)
+    assert isinstance(answer, schemas.PickerRepositoryPage)  # only a refresh may be a job
+    return answer
 
 
-def picker_refresh_repositories() -> ResponseReturnValue:
+@declared(
+    "pickerRefreshRepositories",
+    summary="Refresh: list a space's repositories from the registry again",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.PickerRepositoriesQuery,
+    ok={200: schemas.PickerRepositoryPage, 202: Job},
+    errors=(400, 403, 404, 429, 503),
+    headers={"Location": "202: the refresh job's status URL."},
+    description=REFRESH_QUERY + " It needs space (404 without a space the namespace may see). "
+    "A registry failure keeps the stored list and says so in 'error'. The refresh is a job "
+    "(one per space): past MIRROR_REFRESH_WAIT the answer is 202 with the job; poll "
+    "GET /api/jobs/{job_id}?namespace=..., then GET the list.",
+)
+def picker_refresh_repositories(
+    query: schemas.PickerRepositoriesQuery,
+) -> schemas.PickerRepositoryPage | tuple[Job, int, dict[str, str]]:
     """Re-list one space's repositories from the registry (a "refresh" job), then answer as the
     GET does; a registry slower than ``MIRROR_REFRESH_WAIT`` gets a 202 with the job instead."""
-    return _repositories(refresh=True)
+    return _repositories(query, refresh=True)
 
 
-def _tags(*, refresh: bool) -> ResponseReturnValue:
-    _, workspace_id = _scope()
-    space, integration = _space_or_404(workspace_id)
-    repository = request.args.get("repository", "")
-    if not catalogue.known_repository(space, repository):
+def _tags(query: schemas.PickerTagsQuery, *, refresh: bool) -> schemas.PickerTags:
+    workspace_id = _scope(query.namespace)
+    space, integration = _space_or_404(workspace_id, query.space)
+    if not catalogue.known_repository(space, query.repository):
         abort(404, description=gettext("No such repository in this space."))
     result = catalogue.tags(
-        space, integration, repository, refresh=refresh, before_fetch=limit_registry_call
+        space, integration, query.repository, refresh=refresh, before_fetch=limit_registry_call
     )
-    if result.get("error"):
-        result["error"] = shown_message(None, result["error"])
-    text = request.args.get("q", "").strip()
-    items = [i for i in result["items"] if not text or text.lower() in (i.get("tag") or "").lower()]
-    image = f"{integration.registry_host}/{repository}"
-    for item in items:
-        item.update(catalogue.pull_references(image, item))
-    return jsonify(
-        {**result, "items": items, "image": image, "registry": _registry_json(integration)}
+    text = query.q.lower()
+    image = f"{integration.registry_host}/{query.repository}"
+    return schemas.PickerTags(
+        # Field by field: a tag list cached by an older release may lack a key or have another.
+        items=[
+            schemas.PickerTag(
+                tag=item.get("tag"),
+                digest=item.get("digest"),
+                size=item.get("size"),
+                push_time=item.get("push_time"),
+                index=bool(item.get("index")),
+                platforms=item.get("platforms") or [],
+                type=item.get("type"),
+                **catalogue.pull_references(image, item),
+            )
+            for item in result["items"]
+            if not text or text in (item.get("tag") or "").lower()
+        ],
+        stale=result["stale"],
+        error=shown_message(None, result["error"]) if result.get("error") else result["error"],
+        age_seconds=result["age_seconds"],
+        image=image,
+        registry=_registry(integration),
     )
 
 
-def picker_tags() -> ResponseReturnValue:
+@declared(
+    "pickerTags",
+    summary="A repository's tags, from the shared cache or the registry",
+    tag=TAG,
+    gate=_no_refresh_on_get,
+    query=schemas.PickerTagsQuery,
+    ok=schemas.PickerTags,
+    errors=(400, 404, 405, 429, 503),
+    description="Asking the registry (the cache is stale) counts against the caller's registry "
+    "limit; a cache hit does not. " + REFRESH_GONE,
+)
+def picker_tags(query: schemas.PickerTagsQuery) -> schemas.PickerTags:
     """A repository's tags from the shared cache (the registry only when the cache is stale)."""
-    _no_refresh_on_get()
-    return _tags(refresh=False)
+    return _tags(query, refresh=False)
 
 
-def picker_refresh_tags() -> ResponseReturnValue:
+@declared(
+    "pickerRefreshTags",
+    summary="Refresh: a repository's tags from the registry now",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.PickerTagsQuery,
+    ok=schemas.PickerTags,
+    errors=(400, 403, 404, 429, 503),
+    description=REFRESH_QUERY,
+)
+def picker_refresh_tags(query: schemas.PickerTagsQuery) -> schemas.PickerTags:
     """A repository's tags fetched from the registry now (the picker's Refresh)."""
-    return _tags(refresh=True)
+    return _tags(query, refresh=True)
 
 
-def picker_faq() -> ResponseReturnValue:
+@declared(
+    "pickerFaq",
+    summary="Can't find your image? The FAQ checks for the namespace (and an image)",
+    tag=TAG,
+    gate=require_principal,
+    query=schemas.PickerFaqQuery,
+    ok=schemas.PickerFaq,
+    errors=(400, 404),
+)
+def picker_faq(query: schemas.PickerFaqQuery) -> schemas.PickerFaq:
     """ "Can't find your image?": the FAQ checks for the namespace (and an image, if given)."""
-    namespace, workspace_id = _scope()
-    image = request.args.get("image", "").strip()
-    plugin = mirror_state().plugin
-    if image:
-        return jsonify(plugin.explain(namespace, image).to_dict())
-    visible = {
-        tab: int(
-            session().scalar(
-                select(func.count()).select_from(
-                    catalogue.visible_spaces(workspace_id, tab).subquery()
-                )
-            )
-            or 0
-        )
-        for tab in catalogue.TABS
-    }
-    name = known_workspaces().get(workspace_id or "", workspace_id)
-    checks = [
-        {
-            "key": "namespace",
-            "question": gettext("Is the Kubernetes namespace bound to a workspace?"),
-            "status": "pass" if workspace_id else "fail",
-            "answer": (
-                gettext(
-                    "Namespace %(namespace)s belongs to workspace %(workspace)s.",
-                    namespace=namespace,
-                    workspace=name,
-                )
-                if workspace_id
-                else gettext(
-                    "Namespace %(namespace)s is not bound to any workspace, so only public "
-                    "mirror spaces are available to it.",
-                    namespace=namespace,
-                )
-            ),
-        },
-        {
-            "key": "bound",
-            "question": gettext("Are mirror spaces bound to the namespace's workspace?"),
-            "status": "pass" if visible["private"] else ("skip" if not workspace_id else "fail"),
-            "answer": (
-                ngettext(
-                    "%(num)s private space is bound to workspace %(workspace)s. If the space "
-                    "you need is not among them, ask the platform Admin to bind it.",
-                    "%(num)s private spaces are bound to workspace %(workspace)s. If the space "
-                    "you need is not among them, ask the platform Admin to bind it.",
-                    visible["private"],
-                    workspace=name,
-                )
-                if visible["private"]
-                else gettext(
-                    "No private space is bound to workspace %(workspace)s; ask the platform "
-                    "Admin to bind the one you need.",
-                    workspace=name,
-                )
-            )
-            if workspace_id
-            else gettext("Private spaces are bound to workspaces; this namespace has none."),
-        },
-        {
-            "key": "visibility",
-            "question": gettext("Is the mirror space public or private?"),
-            "status": "pass",
-            "answer": ngettext(
-                "%(num)s public space is visible to every namespace; private spaces appear "
-                "only once bound. Select Image lists them on its Public and Private tabs.",
-                "%(num)s public spaces are visible to every namespace; private spaces appear "
-                "only once bound. Select Image lists them on its Public and Private tabs.",
-                visible["public"],
-            ),
-        },
-    ]
-    return jsonify({"decision": None, "checks": checks, "visible": visible})
+    namespace = query.namespace
+    workspace_id = _scope(namespace)
+    if query.image:
+        explained = mirror_state().plugin.explain(namespace, query.image)
+        return schemas.PickerFaq(Explanation.model_validate(explained))
+    return schemas.PickerFaq(namespace_faq(namespace, workspace_id))
 
 
 def register(bp: Blueprint) -> None:
