@@ -11,7 +11,7 @@ from flask import Blueprint, abort, request
 
 from mirror_plugin.i18n import gettext
 from mirror_plugin.models import Health, Integration, Space
-from mirror_plugin.params import is_id, iso, parse_int
+from mirror_plugin.params import is_id, iso
 from mirror_plugin.registry.drivers import driver_for
 from mirror_plugin.services import bindings, spaces
 from mirror_plugin.services.audit_log import query_events
@@ -118,27 +118,6 @@ def api_create_space(integration_id: int, body: schemas.SpaceInput) -> schemas.S
         integration, body.name, public=body.public, actor=require_principal().id
     )
     return schemas.Space.of(space, [], known_workspaces())
-
-
-def int_arg(name: str, default: int, *, low: int = 1, high: int = 1000) -> int:
-    """A number of the query string, or the default when absent or empty; 400 otherwise.
-
-    Only the picker still reads its query this way (its own conversion removes it)."""
-    raw = request.args.get(name, "")
-    if not raw:
-        return default
-    value = parse_int(raw, low=low, high=high)
-    if value is None:
-        abort(
-            400,
-            description=gettext(
-                "'%(name)s' must be a whole number from %(low)s to %(high)s.",
-                name=name,
-                low=low,
-                high=high,
-            ),
-        )
-    return value
 
 
 def _space_answer(space: Space) -> schemas.Space:
