@@ -59,18 +59,16 @@ def described(document: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
-SOURCE = "mirror_plugin/web/api/openapi.py"
-
-
 def drift(app: Flask, document: dict[str, Any]) -> list[str]:
     """Sentences naming each route without a description and each description without a route."""
     routes = json_routes(app)
     ops = described(document)
     return [
-        f"{method} {path} ({routes[method, path]}) has no description in {SOURCE}"
+        f"{method} {path} ({routes[method, path]}) is not declared: give its view "
+        "@declared(...) (mirror_plugin/web/api/declare.py)"
         for method, path in sorted(set(routes) - ops)
     ] + [
-        f"{method} {path} is described in {SOURCE} but no route serves it"
+        f"{method} {path} is in the document but no route serves it"
         for method, path in sorted(ops - set(routes))
     ]
 
@@ -104,10 +102,9 @@ def test_drift_names_the_route_and_the_description() -> None:
     document = build_document(app)
     document["paths"]["/mirror/api/gadgets"] = {"get": {"responses": {}}}
     assert drift(app, document) == [
-        "DELETE /mirror/api/widgets/{widget_id} (mirror_plugin.api_widget) has no description "
-        "in mirror_plugin/web/api/openapi.py",
-        "GET /mirror/api/gadgets is described in mirror_plugin/web/api/openapi.py but no route "
-        "serves it",
+        "DELETE /mirror/api/widgets/{widget_id} (mirror_plugin.api_widget) is not declared: "
+        "give its view @declared(...) (mirror_plugin/web/api/declare.py)",
+        "GET /mirror/api/gadgets is in the document but no route serves it",
     ]
 
 
