@@ -208,7 +208,7 @@ class RegistryHTTP:
         trusted: tuple[str, str, int],
     ) -> Reply:
         for _attempt in range(MAX_REDIRECTS + 1):
-            if origin(url) != trusted:
+            if self._origin_of(url) != trusted:
                 # Another scheme, host or port: the registry's credentials stay behind, in
                 # ``auth`` and in headers alike (a Bearer token travels in ``headers``).
                 auth = None
@@ -227,6 +227,13 @@ class RegistryHTTP:
                 url = ""  # _origin refuses it below
             params = None
         raise RegistryError(Category.BAD_RESPONSE, _("The registry redirected too many times."))
+
+    def _origin_of(self, url: str) -> tuple[str, str, int]:
+        """:func:`origin`, without parsing the common case: a URL under the registry's own
+        base (``base`` ends at the port, so what follows its slash is only path and query)."""
+        if url.startswith(self.base + "/"):
+            return self.origin
+        return origin(url)
 
     def _send(
         self,
