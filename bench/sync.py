@@ -222,11 +222,15 @@ def main(quick: bool = False) -> None:
         concurrent = _run(url, Path(tmp) / "a", workers=8)
         sequential = _run(url, Path(tmp) / "b", workers=1)
         traced = _run(url, Path(tmp) / "c", workers=8, trace=True)
-    for label, (elapsed, _, spaces, repos) in (
-        ("concurrent (8 workers)", concurrent),
-        ("one at a time (baseline)", sequential),
+    # The time is each line's first number: ``--compare`` pairs lines by their first figure.
+    for label, workers, (elapsed, _, spaces, repos) in (
+        ("concurrent", 8, concurrent),
+        ("one at a time (baseline)", 1, sequential),
     ):
-        print(f"  {label:26s} {elapsed:7.2f} s  {spaces} spaces, {repos} repositories")
+        print(
+            f"  {label:26s} {elapsed:7.2f} s  ({workers} worker{'s' * (workers > 1)}; "
+            f"{spaces} spaces, {repos} repositories)"
+        )
     print(f"  peak Python memory of a concurrent sync (tracemalloc): {traced[1] / 2**20:.1f} MiB")
     print(f"  speed-up: {sequential[0] / concurrent[0]:.1f}x (target: at least 5x)")
 
