@@ -109,13 +109,13 @@ def serve_harbor(
 ) -> None:
     """A filled emulator in its own process (the benchmarks' Harbor), until ``stop`` is set;
     ``prerender``: with the sync's list answers rendered in advance (see the module)."""
-    with PrerenderedHarbor(latency=0.0) as harbor:
+    with (PrerenderedHarbor if prerender else HarborEmulator)(latency=0.0) as harbor:
         for p in range(projects):
             name = f"project-{p:04d}"
             harbor.add_project(name, public=p % 3 == 0)
             for r in range(per_project):
                 harbor.add_repository(name, f"team/app-{r:02d}")
-        if prerender:
+        if isinstance(harbor, PrerenderedHarbor):
             admin = base64.b64encode(f"{ADMIN_USER}:{ADMIN_PASSWORD}".encode()).decode()
             harbor.prerender(sync_calls(projects), f"Basic {admin}")
         harbor.latency = latency
