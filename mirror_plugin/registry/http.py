@@ -15,8 +15,8 @@ preparation and response wrapping cost twice what urllib3 does and held the GIL 
 in a concurrent sync that was the bottleneck. No cookie jar exists at all, and no proxy is read
 from the environment (it would bypass the guard).
 
-This module and ``connections`` load the HTTP stack (requests, urllib3), and only code that
-talks to a registry imports them; what a call is
+This module, ``connections`` and ``failures`` (what a failed exchange was) load the HTTP stack
+(requests, urllib3), and only code that talks to a registry imports them. What a call is
 (:class:`~mirror_plugin.registry.endpoint.Endpoint`,
 :class:`~mirror_plugin.registry.endpoint.Reply`, the URL check) lives in
 :mod:`mirror_plugin.registry.endpoint`, so a host that never calls a registry never loads it.
@@ -26,29 +26,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
 from requests.utils import DEFAULT_CA_BUNDLE_PATH, default_headers
 from urllib3 import BaseHTTPResponse, HTTPHeaderDict, Timeout
-from urllib3.exceptions import (
-    ClosedPoolError,
-    ConnectTimeoutError,
-    DecodeError,
-    HTTPError,
-    LocationValueError,
-    MaxRetryError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
-)
+from urllib3.exceptions import HTTPError
 from urllib3.util import Retry, parse_url
 
 from mirror_plugin.i18n import _
@@ -67,6 +55,7 @@ from mirror_plugin.registry.endpoint import (
     origin,
 )
 from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.failures import read_failure, send_failure
 from mirror_plugin.registry.netguard import NetworkPolicy
 
 
@@ -260,11 +249,12 @@ class RegistryHTTP:
             pool = self._pools.connection_from_host(
                 parsed.host, parsed.port, parsed.scheme or "http", pool_kwargs=self._tls
             )
+            body = None if json_body is None else json.dumps(json_body, allow_nan=False).encode()
             response = pool.urlopen(
                 method,
                 target,
-                body=self._body(json_body),
-                headers=self._prepare(method, json_body, headers, auth),
+                body=body,
+                headers=self._prepare(method, body, headers, auth),
                 retries=_NO_RETRIES,
                 redirect=False,
                 assert_same_host=False,
@@ -274,34 +264,8 @@ class RegistryHTTP:
             )
         except RegistryError:
             raise
-        except SSLError:
-            raise _tls_error() from None
-        except MaxRetryError as exc:  # what urllib3 raised while connecting, wrapped
-            reason = exc.reason
-            if isinstance(reason, SSLError):
-                raise _tls_error() from None
-            if isinstance(reason, ConnectTimeoutError) and not isinstance(
-                reason, NewConnectionError
-            ):
-                raise _connect_timeout() from None
-            raise _unreachable(exc) from None
-        except ConnectTimeoutError as exc:
-            if isinstance(exc, NewConnectionError):
-                raise _unreachable(exc) from None
-            raise _connect_timeout() from None
-        except ReadTimeoutError:
-            raise RegistryError(
-                Category.READ_TIMEOUT,
-                _("The registry accepted the connection but did not answer in time."),
-            ) from None
-        except (ProtocolError, ClosedPoolError, OSError) as exc:
-            raise _unreachable(exc) from None
-        except (HTTPError, LocationValueError, ValueError):
-            # A URL or header urllib3 or http.client refuses (a header value with a newline,
-            # a token the registry sent us with one in it): nothing was sent.
-            raise RegistryError(
-                Category.UNREACHABLE, _("The request to the registry failed.")
-            ) from None
+        except (HTTPError, OSError, ValueError) as exc:
+            raise send_failure(exc) from None
         read = False
         try:
             body = self._read_capped(response)
@@ -313,32 +277,22 @@ class RegistryHTTP:
             response.release_conn()
 
     def _prepare(
-        self,
-        method: str,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        auth: Any,
+        self, method: str, body: bytes | None, headers: Mapping[str, str] | None, auth: Any
     ) -> HTTPHeaderDict:
         """The headers requests would have sent: the defaults, the caller's, the body's type
         and length, and Basic credentials (which replace any ``Authorization`` given)."""
         merged = HTTPHeaderDict(self._headers)
         for name, value in (headers or {}).items():
             merged[name] = value
-        if json_body is not None:
+        if body is not None:  # JSON, the only body the clients send
             if "Content-Type" not in merged:
                 merged["Content-Type"] = "application/json"
-            merged["Content-Length"] = str(len(self._body(json_body) or b""))
+            merged["Content-Length"] = str(len(body))
         elif method not in IDEMPOTENT and "Content-Length" not in merged:
             merged["Content-Length"] = "0"
         if auth is not None:
             merged["Authorization"] = _basic(*auth)
         return merged
-
-    @staticmethod
-    def _body(json_body: Any) -> bytes | None:
-        if json_body is None:
-            return None
-        return json.dumps(json_body, allow_nan=False).encode("utf-8")
 
     def _read_capped(self, response: BaseHTTPResponse) -> bytes:
         declared = response.headers.get("Content-Length", "")
@@ -354,18 +308,8 @@ class RegistryHTTP:
                         Category.TOO_LARGE, _("The registry's answer is too large.")
                     )
                 chunks.append(chunk)
-        except DecodeError:
-            raise RegistryError(
-                Category.BAD_RESPONSE, _("The registry's answer could not be decompressed.")
-            ) from None
-        except ReadTimeoutError:
-            raise RegistryError(
-                Category.READ_TIMEOUT, _("The registry stopped sending its answer midway.")
-            ) from None
-        except (HTTPError, OSError):
-            raise RegistryError(
-                Category.UNREACHABLE, _("The registry closed the connection mid-answer.")
-            ) from None
+        except (HTTPError, OSError) as exc:
+            raise read_failure(exc) from None
         return b"".join(chunks)
 
 
@@ -384,55 +328,3 @@ def _basic(username: str, password: str) -> str:
             return text.encode("utf-8")
 
     return "Basic " + base64.b64encode(encode(username) + b":" + encode(password)).decode()
-
-
-def _tls_error() -> RegistryError:
-    return RegistryError(
-        Category.TLS_ERROR,
-        _(
-            "TLS failed: the certificate is not trusted for this host, or the port does "
-            "not speak TLS. Add the registry's CA bundle, or check the URL's scheme and "
-            "port."
-        ),
-    )
-
-
-def _connect_timeout() -> RegistryError:
-    return RegistryError(
-        Category.CONNECT_TIMEOUT, _("The registry did not accept a connection in time.")
-    )
-
-
-def _unreachable(exc: BaseException) -> RegistryError:
-    """A connection refused, reset or closed; or a peer that does not speak HTTP at all."""
-    if any(_not_http(cause) for cause in _causes(exc)):
-        return RegistryError(
-            Category.BAD_RESPONSE,
-            _("The server at this address did not answer with HTTP; check the URL's port."),
-        )
-    return RegistryError(
-        Category.UNREACHABLE,
-        _("The registry could not be reached (connection refused or closed)."),
-    )
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and everything it wraps (requests and urllib3 nest errors in args and reason)."""
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        for nested in (getattr(current, "reason", None), current.__cause__, current.__context__):
-            if isinstance(nested, BaseException):
-                todo.append(nested)
-
-
-def _not_http(exc: BaseException) -> bool:
-    """The peer sent bytes that are no HTTP status line (but did not just hang up)."""
-    not_http = http.client.BadStatusLine | http.client.LineTooLong | http.client.UnknownProtocol
-    return isinstance(exc, not_http) and not isinstance(exc, ConnectionError)
