@@ -52,7 +52,7 @@ class Reply:
     """A fully read, size-capped response."""
 
     status: int
-    #: Case-insensitive (the transport hands over requests' ``CaseInsensitiveDict``).
+    #: Case-insensitive (the transport hands over urllib3's ``HTTPHeaderDict``).
     headers: Mapping[str, str]
     content: bytes
     url: str

@@ -9,27 +9,35 @@ allow-listed networks, checked there too). Every call has a total deadline
 (:mod:`mirror_plugin.registry.budget`), retries and redirects included, and the registry's
 credentials go to its own origin only: never to another host a path, redirect or link names.
 
-This is the one module that imports ``requests``, and only code that talks to a registry
-imports it; what a call is (:class:`~mirror_plugin.registry.endpoint.Endpoint`,
+Requests go out through urllib3's connection pools directly (the guarded pools of
+:mod:`mirror_plugin.registry.connections`), not through ``requests.Session``, whose per-request
+preparation and response wrapping cost twice what urllib3 does and held the GIL while doing it:
+in a concurrent sync that was the bottleneck. No cookie jar exists at all, and no proxy is read
+from the environment (it would bypass the guard).
+
+This module, ``connections`` and ``failures`` (what a failed exchange was) load the HTTP stack
+(requests, urllib3), and only code that talks to a registry imports them. What a call is
+(:class:`~mirror_plugin.registry.endpoint.Endpoint`,
 :class:`~mirror_plugin.registry.endpoint.Reply`, the URL check) lives in
 :mod:`mirror_plugin.registry.endpoint`, so a host that never calls a registry never loads it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import http.client
-import http.cookiejar
+import json
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-import requests
-from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import ReadTimeoutError
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, default_headers
+from urllib3 import BaseHTTPResponse, HTTPHeaderDict, Timeout
+from urllib3.exceptions import HTTPError
+from urllib3.util import Retry, parse_url
 
 from mirror_plugin.i18n import _
 from mirror_plugin.registry.budget import Budget, SocketReaper
@@ -47,35 +55,8 @@ from mirror_plugin.registry.endpoint import (
     origin,
 )
 from mirror_plugin.registry.errors import Category, RegistryError
+from mirror_plugin.registry.failures import read_failure, send_failure
 from mirror_plugin.registry.netguard import NetworkPolicy
-
-
-class _DiscardCookies(http.cookiejar.DefaultCookiePolicy):
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
-class _NoCookieJar(requests.cookies.RequestsCookieJar):
-    """The session's jar: keeps nothing, and does not even parse ``Set-Cookie`` (Harbor sends
-    one with every answer; parsing it to throw it away cost a sync real time)."""
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-
-class _Session(requests.Session):
-    """A session that never looks at redirects: :class:`RegistryHTTP` follows them itself.
-
-    Even with ``allow_redirects=False``, ``Session.send`` prepares the next hop of a redirect,
-    and to do so reads the redirect's whole body (uncapped) and parses its ``Location`` (a
-    malformed one raised a raw ``ValueError``).
-    """
-
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        return None
 
 
 def _ca_file(bundle: str) -> str:
@@ -115,21 +96,23 @@ class RegistryHTTP:
         self.max_body = max_body
         self.deadline = deadline
         self.budget = budget or Budget()
-        session = _Session()
-        session.trust_env = False  # proxies from the environment would bypass the guard
-        session.cookies = _NoCookieJar(policy=_DiscardCookies())
-        session.headers["User-Agent"] = USER_AGENT
-        adapter = GuardedAdapter(policy, concurrency)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+        headers = default_headers()  # what requests sends: Accept, Accept-Encoding, keep-alive
+        headers["User-Agent"] = USER_AGENT
+        self._headers: dict[str, str] = dict(headers)
+        self._timeout = Timeout(connect=self.timeout[0], read=self.timeout[1])
+        # The transport is urllib3's pool, driven directly; requests only builds the guarded
+        # pools (GuardedAdapter). No cookie jar (Harbor's ``sid`` must never come back), no
+        # proxies from the environment (they would bypass the guard), no retries of its own.
+        self._adapter = GuardedAdapter(policy, concurrency)
+        self._pools = self._adapter.poolmanager
         if not endpoint.verify_tls:
-            session.verify = False
-        elif endpoint.ca_bundle:
-            session.verify = _ca_file(endpoint.ca_bundle)
-        self.session = session
+            self._tls: dict[str, Any] = {"cert_reqs": "CERT_NONE", "ca_certs": None}
+        else:
+            bundle = _ca_file(endpoint.ca_bundle) if endpoint.ca_bundle else DEFAULT_CA_BUNDLE_PATH
+            self._tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": bundle}
 
     def close(self) -> None:
-        self.session.close()
+        self._adapter.close()
 
     def request(
         self,
@@ -214,7 +197,7 @@ class RegistryHTTP:
         trusted: tuple[str, str, int],
     ) -> Reply:
         for _attempt in range(MAX_REDIRECTS + 1):
-            if origin(url) != trusted:
+            if self._origin_of(url) != trusted:
                 # Another scheme, host or port: the registry's credentials stay behind, in
                 # ``auth`` and in headers alike (a Bearer token travels in ``headers``).
                 auth = None
@@ -234,6 +217,13 @@ class RegistryHTTP:
             params = None
         raise RegistryError(Category.BAD_RESPONSE, _("The registry redirected too many times."))
 
+    def _origin_of(self, url: str) -> tuple[str, str, int]:
+        """:func:`origin`, without parsing the common case: a URL under the registry's own
+        base (``base`` ends at the port, so what follows its slash is only path and query)."""
+        if url.startswith(self.base + "/"):
+            return self.origin
+        return origin(url)
+
     def _send(
         self,
         method: str,
@@ -243,126 +233,98 @@ class RegistryHTTP:
         headers: Mapping[str, str] | None,
         auth: Any,
     ) -> Reply:
+        """One HTTP exchange through the guarded pool, every failure a RegistryError.
+
+        urllib3 directly, not ``requests.Session.send``: requests' preparation, hooks and
+        response wrapping cost about twice what urllib3 itself does per request, with the GIL
+        held, and in a concurrent sync that, not the network, set the pace.
+        """
         try:
-            response = self.session.send(
-                self._prepare(method, url, params, json_body, headers, auth),
-                timeout=self.timeout,
-                allow_redirects=False,
-                stream=True,
+            parsed = parse_url(url)
+            target = parsed.request_uri
+            if params:
+                query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
+                if query:
+                    target += ("&" if parsed.query else "?") + query
+            pool = self._pools.connection_from_host(
+                parsed.host, parsed.port, parsed.scheme or "http", pool_kwargs=self._tls
+            )
+            body = None if json_body is None else json.dumps(json_body, allow_nan=False).encode()
+            response = pool.urlopen(
+                method,
+                target,
+                body=body,
+                headers=self._prepare(method, body, headers, auth),
+                retries=_NO_RETRIES,
+                redirect=False,
+                assert_same_host=False,
+                timeout=self._timeout,
+                preload_content=False,
+                decode_content=False,
             )
         except RegistryError:
             raise
-        except requests.exceptions.SSLError:
-            raise RegistryError(
-                Category.TLS_ERROR,
-                _(
-                    "TLS failed: the certificate is not trusted for this host, or the port does "
-                    "not speak TLS. Add the registry's CA bundle, or check the URL's scheme and "
-                    "port."
-                ),
-            ) from None
-        except requests.exceptions.ConnectTimeout:
-            raise RegistryError(
-                Category.CONNECT_TIMEOUT, _("The registry did not accept a connection in time.")
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            raise RegistryError(
-                Category.READ_TIMEOUT,
-                _("The registry accepted the connection but did not answer in time."),
-            ) from None
-        except (
-            requests.exceptions.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-        ) as exc:
-            if any(_not_http(cause) for cause in _causes(exc)):
-                raise RegistryError(
-                    Category.BAD_RESPONSE,
-                    _("The server at this address did not answer with HTTP; check the URL's port."),
-                ) from None
-            raise RegistryError(
-                Category.UNREACHABLE,
-                _("The registry could not be reached (connection refused or closed)."),
-            ) from None
-        except requests.exceptions.RequestException:
-            raise RegistryError(
-                Category.UNREACHABLE, _("The request to the registry failed.")
-            ) from None
-        with response:
+        except (HTTPError, OSError, ValueError) as exc:
+            raise send_failure(exc) from None
+        read = False
+        try:
             body = self._read_capped(response)
-            return Reply(response.status_code, response.headers, body, url)
+            read = True
+            return Reply(response.status, response.headers, body, url)
+        finally:
+            if not read:  # the rest of the body is still on the wire: never reuse it
+                response.close()
+            response.release_conn()
 
     def _prepare(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        auth: Any,
-    ) -> requests.PreparedRequest:
-        """The request as ``Session.request`` would prepare it, minus its setting merges.
+        self, method: str, body: bytes | None, headers: Mapping[str, str] | None, auth: Any
+    ) -> HTTPHeaderDict:
+        """The headers requests would have sent: the defaults, the caller's, the body's type
+        and length, and Basic credentials (which replace any ``Authorization`` given)."""
+        merged = HTTPHeaderDict(self._headers)
+        for name, value in (headers or {}).items():
+            merged[name] = value
+        if body is not None:  # JSON, the only body the clients send
+            if "Content-Type" not in merged:
+                merged["Content-Type"] = "application/json"
+            merged["Content-Length"] = str(len(body))
+        elif method not in IDEMPOTENT and "Content-Length" not in merged:
+            merged["Content-Length"] = "0"
+        if auth is not None:
+            merged["Authorization"] = _basic(*auth)
+        return merged
 
-        Those merges test dicts against requests' runtime-checkable protocols, some 50 us
-        each on Python 3.11 with the GIL held, eight times a request: in a concurrent sync
-        that, not the network, was the bottleneck. This session has no cookies, proxies,
-        netrc or default params to merge; its headers are merged here, and the query is
-        encoded here (a string goes through requests untouched).
-        """
-        merged = CaseInsensitiveDict(self.session.headers)
-        merged.update(headers or {})
-        query = None
-        if params:
-            query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
-        return requests.Request(
-            method, url, params=query, json=json_body, headers=merged, auth=auth
-        ).prepare()
-
-    def _read_capped(self, response: requests.Response) -> bytes:
+    def _read_capped(self, response: BaseHTTPResponse) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise RegistryError(Category.TOO_LARGE, _("The registry's answer is too large."))
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_content(64 * 1024):
+            for chunk in response.stream(64 * 1024, decode_content=True):
                 size += len(chunk)
                 if size > self.max_body:
                     raise RegistryError(
                         Category.TOO_LARGE, _("The registry's answer is too large.")
                     )
                 chunks.append(chunk)
-        except requests.exceptions.ContentDecodingError:
-            raise RegistryError(
-                Category.BAD_RESPONSE, _("The registry's answer could not be decompressed.")
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            if any(isinstance(cause, ReadTimeoutError) for cause in _causes(exc)):
-                raise RegistryError(
-                    Category.READ_TIMEOUT, _("The registry stopped sending its answer midway.")
-                ) from None
-            raise RegistryError(
-                Category.UNREACHABLE, _("The registry closed the connection mid-answer.")
-            ) from None
+        except (HTTPError, OSError) as exc:
+            raise read_failure(exc) from None
         return b"".join(chunks)
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and everything it wraps (requests and urllib3 nest errors in args and reason)."""
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        for nested in (getattr(current, "reason", None), current.__cause__, current.__context__):
-            if isinstance(nested, BaseException):
-                todo.append(nested)
+#: urllib3 retries nothing and raises what it met (``RegistryHTTP.request`` retries): the
+#: policy requests' adapter used, so errors arrive in the same shapes.
+_NO_RETRIES = Retry(0, read=False)
 
 
-def _not_http(exc: BaseException) -> bool:
-    """The peer sent bytes that are no HTTP status line (but did not just hang up)."""
-    not_http = http.client.BadStatusLine | http.client.LineTooLong | http.client.UnknownProtocol
-    return isinstance(exc, not_http) and not isinstance(exc, ConnectionError)
+def _basic(username: str, password: str) -> str:
+    """HTTP Basic credentials, Latin-1 as requests encoded them, UTF-8 when Latin-1 cannot."""
+
+    def encode(text: str) -> bytes:
+        try:
+            return text.encode("latin1")
+        except UnicodeEncodeError:
+            return text.encode("utf-8")
+
+    return "Basic " + base64.b64encode(encode(username) + b":" + encode(password)).decode()
