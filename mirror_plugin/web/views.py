@@ -31,7 +31,7 @@ from mirror_plugin.web.access import (
 )
 from mirror_plugin.web.csrf import EXEMPT_ENDPOINTS, FORM_FIELD, csrf_token, protect
 from mirror_plugin.web.errorpages import error_page
-from mirror_plugin.web.schemas.base import RequestRefused
+from mirror_plugin.web.schemas.base import HAS_NUL, RequestRefused
 
 
 def _limit_body() -> None:
@@ -69,7 +69,7 @@ def _refuse_nul() -> None:
     values = [v for _, vs in request.args.lists() for v in vs]
     values += [v for _, vs in request.form.lists() for v in vs]
     if any(has_nul(v) for v in values):
-        abort(400, description=_("The request contains a NUL character; remove it."))
+        abort(400, description=_(HAS_NUL))
 
 
 def json_routing_errors(response: Any) -> Any:

@@ -38,6 +38,9 @@ M = TypeVar("M", bound=BaseModel)
 #: Query parameters holding a NUL character are refused with 400 before any model runs
 #: (``web.views``); the document says so, so schemathesis does not send one as valid.
 NO_NUL = "^[^\\u0000]*$"
+#: What ``web.views`` answers (400) for a NUL in any query or form value, before any model: the
+#: one way a free-text query parameter can be refused, so that is the sentence its field carries.
+HAS_NUL = N_("The request contains a NUL character; remove it.")
 NOT_A_JSON_OBJECT = N_("Send a JSON object (Content-Type: application/json).")
 UNKNOWN_FIELDS = N_("Unknown fields: %(fields)s.")
 WHOLE_NUMBER = N_("'%(name)s' must be a whole number from %(low)s to %(high)s.")

@@ -25,15 +25,13 @@ from pydantic.json_schema import SkipJsonSchema
 from mirror_plugin.i18n import N_
 from mirror_plugin.models import Health, RegistryKind, Scope
 from mirror_plugin.registry.errors import Category
-from mirror_plugin.web.schemas.base import NO_NUL, Answer, Body, Refusal
+from mirror_plugin.web.schemas.base import HAS_NUL, NO_NUL, Answer, Body, Refusal
 from mirror_plugin.web.schemas.shared import Count, Timestamp
 
 #: The sentence a field of the wrong JSON type gets.
 WRONG_TYPE = N_("%(key)s must be a %(type)s.")
 #: A new registry's name, kind or URL left out, empty or null.
 REQUIRED = N_("This field is required.")
-#: The only way a free-text query parameter fails (checked before any model).
-NUL_IN_QUERY = N_("The request contains a NUL character; remove it.")
 #: A registry's name as the service accepts it, surrounding blanks trimmed.
 NAME_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,99}\s*$"
 ALIASES_WORDS = (
@@ -48,7 +46,7 @@ class IntegrationSearch(BaseModel):
     q: Annotated[
         str,
         AfterValidator(str.strip),
-        Refusal(NUL_IN_QUERY),
+        Refusal(HAS_NUL),
         WithJsonSchema(
             {
                 "type": "string",

@@ -17,6 +17,7 @@ from mirror_plugin.i18n import N_
 from mirror_plugin.models import Health, RegistryKind, Scope
 from mirror_plugin.params import MAX_ID, parse_int
 from mirror_plugin.web.schemas.base import (
+    HAS_NUL,
     NO_NUL,
     Answer,
     Namespace,
@@ -30,8 +31,6 @@ from mirror_plugin.web.schemas.shared import Check, Count, Explanation, Paging, 
 #: Items a picker list answers per page unless ``per_page`` says otherwise.
 PER_PAGE = 20
 SPACE_NOT_FOUND = N_("No such space for this namespace.")
-#: Free text can only be wrong by holding a NUL character, which every route refuses first.
-HAS_NUL = N_("The request contains a NUL character; remove it.")
 #: The picker's tabs (the catalogue's visibility tabs).
 TabName = Literal["public", "private", "workspace"]
 TABS: tuple[str, ...] = get_args(TabName)

@@ -21,6 +21,7 @@ from mirror_plugin.i18n import N_
 from mirror_plugin.models import Health, SpaceSort, SpaceTab
 from mirror_plugin.params import iso
 from mirror_plugin.web.schemas.base import (
+    HAS_NUL,
     ID_LIST,
     NO_NUL,
     Answer,
@@ -42,7 +43,7 @@ HARBOR_PROJECT = r"^\s*[a-z0-9]+(?:[._-][a-z0-9]+)*\s*$"
 
 DATE_OR_TIME = N_("'%(key)s' must be a date or time like 2026-11-27 or 2026-11-27T10:00:00.")
 #: A query string's text can only be refused for a NUL character (before any model runs).
-NUL_REFUSED = Refusal(N_("The request contains a NUL character; remove it."))
+NUL_REFUSED = Refusal(HAS_NUL)
 
 
 def _date_or_time(value: str) -> str:
