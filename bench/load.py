@@ -247,7 +247,7 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
     if package.version_info >= (25, 1):
         command.append("--no-control-socket")  # else it leaves ~/.gunicorn/gunicorn.ctl
     command.append(APP)
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
         )
