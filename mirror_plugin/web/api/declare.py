@@ -106,6 +106,12 @@ def declared(
     return decorate
 
 
+def path_argument(name: str) -> Any:
+    """A path parameter of the current request, for a gate: gates run before the view is
+    called with its arguments."""
+    return (request.view_args or {})[name]
+
+
 def serialised(answer: Any, status: int) -> ResponseReturnValue:
     """A view's answer as a response: models through pydantic-core, the rest as Flask does."""
     headers: Any = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 from sqlalchemy import func, or_, select
 
 from mirror_plugin.i18n import gettext
@@ -24,7 +24,7 @@ from mirror_plugin.services.errors import InvalidInput, ProbeFailed
 from mirror_plugin.services.jobs import enqueue
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_fresh_login, require_principal
-from mirror_plugin.web.api.declare import declared
+from mirror_plugin.web.api.declare import declared, path_argument
 from mirror_plugin.web.api.jobs import job_response
 from mirror_plugin.web.disclosure import first_sync_shown, shown_last_error, shown_report
 from mirror_plugin.web.ratelimit import limit_registry_call
@@ -165,12 +165,6 @@ def _tested(scope: RegistryScope, body: schemas.IntegrationInput) -> schemas.Con
     return schemas.ConnectionReport.model_validate(shown_report(report))
 
 
-def _path(name: str) -> Any:
-    """A path parameter of the request, for a gate (gates run before the view has its
-    arguments)."""
-    return (request.view_args or {})[name]
-
-
 def _fresh(check: Callable[[], object]) -> Callable[[], None]:
     """A gate for changing a registry: who may manage it, then a recent sign-in."""
 
@@ -216,7 +210,7 @@ def api_create_platform_integration(
     "listWorkspaceIntegrations",
     summary="A workspace's warehouses (its members)",
     tag=TAG,
-    gate=lambda: resolve(_path("workspace_id")),
+    gate=lambda: resolve(path_argument("workspace_id")),
     query=schemas.IntegrationSearch,
     ok=schemas.IntegrationList,
     errors=(404,),
@@ -232,7 +226,7 @@ def api_workspace_integrations(
     "createWorkspaceIntegration",
     summary="Connect a warehouse for a workspace, then sync it (its Workspace Admins)",
     tag=TAG,
-    gate=_fresh(lambda: resolve(_path("workspace_id"), manage=True)),
+    gate=_fresh(lambda: resolve(path_argument("workspace_id"), manage=True)),
     body=schemas.IntegrationInput,
     body_description="The registry to connect; unknown fields are refused (422).",
     ok={201: schemas.IntegrationCreated},
@@ -266,7 +260,7 @@ def api_platform_test(body: schemas.IntegrationInput) -> schemas.ConnectionRepor
     "testWorkspaceConnection",
     summary="Test unsaved warehouse settings (the workspace's Workspace Admins)",
     tag=TAG,
-    gate=lambda: resolve(_path("workspace_id"), manage=True),
+    gate=lambda: resolve(path_argument("workspace_id"), manage=True),
     body=schemas.IntegrationInput,
     body_description=UNSAVED,
     ok=schemas.ConnectionReport,
@@ -296,7 +290,7 @@ def api_integration(integration_id: int) -> schemas.Integration:
     "updateIntegration",
     summary="Change a registry (checked against the registry first)",
     tag=TAG,
-    gate=_fresh(lambda: integration_or_404(_path("integration_id"), manage=True)),
+    gate=_fresh(lambda: integration_or_404(path_argument("integration_id"), manage=True)),
     body=schemas.IntegrationUpdate,
     body_description="Fields to change; left out or null keeps the stored value.",
     ok=schemas.Integration,
@@ -364,13 +358,13 @@ def api_integration_test(integration_id: int) -> schemas.ConnectionReport:
     "once it failed.",
 )
 def api_integration_sync(integration_id: int, query: WaitQuery) -> tuple[Job, int, dict[str, str]]:
-    """Queue a sync (or return the one queued or running): 202 with the job at once.
-    ``query`` only documents ?wait=, which ``job_response`` reads (and refuses) itself."""
+    """Queue a sync (or return the one queued or running): 202 with the job at once, or
+    (``?wait=true``) once it finished."""
     principal = require_principal()
     row, _ = integration_or_404(integration_id, manage=True)
     limit_registry_call()
     job, _ = enqueue("sync", row, actor=principal.id)
-    return job_response(job)
+    return job_response(job, wait=query.wait)
 
 
 __all__ = ["integration_counts", "list_in"]  # the pages list registries the same way

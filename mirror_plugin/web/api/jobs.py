@@ -9,7 +9,7 @@ status is also visible to whoever may start it (:func:`may_follow_refresh`).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, url_for
 
 from mirror_plugin.adapter import UnknownNamespace
 from mirror_plugin.i18n import N_, _
@@ -26,7 +26,6 @@ from mirror_plugin.web.access import may_use_namespace, require_principal
 from mirror_plugin.web.api.declare import declared
 from mirror_plugin.web.disclosure import shown_error
 from mirror_plugin.web.schemas import shared as answers
-from mirror_plugin.web.schemas.base import parse_query
 from mirror_plugin.web.scopes import RegistryScope, integration_or_404
 
 NOT_FOUND = N_("No such job here.")
@@ -105,11 +104,11 @@ def job_answer(job: Job) -> answers.Job:
     )
 
 
-def job_response(job: Job) -> tuple[answers.Job, int, dict[str, str]]:
-    """202 with the job (its status URL in ``Location``); with ``?wait=true``
-    (:class:`~mirror_plugin.web.schemas.shared.WaitQuery`, which the route declares), the job
-    run here or awaited: 200 once it succeeded, its registry error's status once it failed."""
-    if parse_query(answers.WaitQuery, request.args).wait:
+def job_response(job: Job, *, wait: bool) -> tuple[answers.Job, int, dict[str, str]]:
+    """202 with the job (its status URL in ``Location``); with ``wait`` (the route's
+    :class:`~mirror_plugin.web.schemas.shared.WaitQuery`), the job run here or awaited: 200
+    once it succeeded, its registry error's status once it failed."""
+    if wait:
         job = run_or_wait(job.id, timeout=wait_timeout()) or job
         error = shown_job_error(job)
         if error is not None:

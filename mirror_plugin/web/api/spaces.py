@@ -7,7 +7,7 @@ Harbor space goes to Harbor, so it counts against the registry limit (429 beyond
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort
 
 from mirror_plugin.i18n import gettext
 from mirror_plugin.models import Health, Integration, Space
@@ -18,7 +18,7 @@ from mirror_plugin.services.audit_log import query_events
 from mirror_plugin.services.tenancy import known_workspaces
 from mirror_plugin.state import session
 from mirror_plugin.web.access import require_principal
-from mirror_plugin.web.api.declare import declared
+from mirror_plugin.web.api.declare import declared, path_argument
 from mirror_plugin.web.disclosure import shown_last_error
 from mirror_plugin.web.ratelimit import limit_registry_call
 from mirror_plugin.web.schemas import spaces as schemas
@@ -47,20 +47,14 @@ def space_or_404(space_id: int) -> Space:
     return space
 
 
-def _path_id(name: str) -> int:
-    """An id of the request's path, for a gate (it runs before the view gets its arguments)."""
-    found: int = (request.view_args or {})[name]
-    return found
-
-
 def _integration_gate() -> None:
     """Who may call, then whether the registry is there: both answer before the body."""
-    platform_integration_or_404(_path_id("integration_id"))
+    platform_integration_or_404(path_argument("integration_id"))
 
 
 def _space_gate() -> None:
     """Who may call, then whether the space is there: both answer before the body."""
-    space_or_404(_path_id("space_id"))
+    space_or_404(path_argument("space_id"))
 
 
 def limit_harbor_call(integration: Integration) -> None:
