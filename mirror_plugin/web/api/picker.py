@@ -226,24 +226,15 @@ def _repository(
 
 
 def _repositories(
-    query: schemas.PickerRepositoriesQuery, *, refresh: bool
-) -> schemas.PickerRepositoryPage | tuple[Job, int, dict[str, str]]:
+    query: schemas.PickerRepositoriesQuery, workspace_id: str | None, error: str | None = None
+) -> schemas.PickerRepositoryPage:
     """Answered from this worker's search index (:mod:`mirror_plugin.services.searchindex`), which
-    applies the same visibility rule as the SQL the other picker lists use."""
-    workspace_id = _scope(query.namespace)
+    applies the same visibility rule as the SQL the other picker lists use. ``error`` is a
+    refresh's registry failure, already as the caller may see it."""
     tab = query.tab
-    error = None
     index = searchindex.index()
     space_id = None
-    if query.space or refresh:
-        if refresh:
-            space, integration = _space_or_404(workspace_id, query.space)
-            limit_registry_call()
-            job = catalogue.start_refresh(space, integration, actor=require_principal().id)
-            if not job.finished:  # a slow registry: the picker polls the job
-                return accepted(job)
-            shown = shown_job_error(job)
-            error = shown.message if shown else None
+    if query.space:
         found = index.space(workspace_id, parse_int(query.space))
         if found is None:
             abort(404, description=gettext(schemas.SPACE_NOT_FOUND))
@@ -258,7 +249,7 @@ def _repositories(
     registries = _Registries()
     return schemas.PickerRepositoryPage(
         **listed.counts(),
-        error=error,  # already as the caller may see it
+        error=error,
         items=[_repository(row, registries) for row in listed.items],
     )
 
@@ -275,9 +266,7 @@ def _repositories(
 )
 def picker_repositories(query: schemas.PickerRepositoriesQuery) -> schemas.PickerRepositoryPage:
     """A space's repositories (``space=ID``), or a search across every visible space."""
-    answer = _repositories(query, refresh=False)
-    assert isinstance(answer, schemas.PickerRepositoryPage)  # only a refresh may be a job
-    return answer
+    return _repositories(query, _scope(query.namespace))
 
 
 @declared(
@@ -299,7 +288,14 @@ def picker_refresh_repositories(
 ) -> schemas.PickerRepositoryPage | tuple[Job, int, dict[str, str]]:
     """Re-list one space's repositories from the registry (a "refresh" job), then answer as the
     GET does; a registry slower than ``MIRROR_REFRESH_WAIT`` gets a 202 with the job instead."""
-    return _repositories(query, refresh=True)
+    workspace_id = _scope(query.namespace)
+    space, integration = _space_or_404(workspace_id, query.space)
+    limit_registry_call()
+    job = catalogue.start_refresh(space, integration, actor=require_principal().id)
+    if not job.finished:  # a slow registry: the picker polls the job
+        return accepted(job)
+    shown = shown_job_error(job)
+    return _repositories(query, workspace_id, shown.message if shown else None)
 
 
 def _tags(query: schemas.PickerTagsQuery, *, refresh: bool) -> schemas.PickerTags:
