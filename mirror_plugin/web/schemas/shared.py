@@ -4,7 +4,7 @@ and the paging fields of every list; and ``?wait=``, which every route that star
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, NotRequired
 
 from pydantic import (
     AfterValidator,
@@ -95,16 +95,6 @@ class Explanation(Answer):
 
     decision: Decision
     checks: list[Check]
-
-
-class JobProgress(BaseModel):
-    """What the work reported last; empty before it started."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    done: Count | None = None
-    total: Count | None = None
-    unit: Literal["spaces", "repositories"] | None = None
 
 
 class JobError(Answer):
