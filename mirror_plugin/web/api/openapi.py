@@ -22,7 +22,6 @@ resolve, conventions) and ``tests/test_fuzz.py`` runs schemathesis against it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, current_app
@@ -91,49 +90,6 @@ def _responses() -> dict[str, Schema]:
     }
 
 
-# -- operations -----------------------------------------------------------------------------
-
-
-def operation(
-    operation_id: str,
-    summary: str,
-    tag: str,
-    *,
-    ok: tuple[int, str],
-    errors: Iterable[int],
-    parameters: Iterable[Schema] = (),
-    body: Schema | None = None,
-    description: str | None = None,
-) -> Schema:
-    """One operation; 400 (a NUL character in a query parameter), 401 and 503 (the database
-    cannot be reached) are always possible, the other ``errors`` are listed per route."""
-    status, schema_name = ok
-    success_text = SUCCESS[status]
-    op: Schema = {
-        "operationId": operation_id,
-        "summary": summary,
-        "tags": [tag],
-        "responses": {
-            str(status): {
-                "description": success_text,
-                "content": {JSON: {"schema": ref(schema_name)}},
-            },
-            **{
-                str(code): {"$ref": f"#/components/responses/{code}"}
-                for code in sorted({400, 401, 503, *errors})
-            },
-        },
-    }
-    if description:
-        op["description"] = description
-    parameters = list(parameters)
-    if parameters:
-        op["parameters"] = parameters
-    if body is not None:
-        op["requestBody"] = body
-    return op
-
-
 # -- operations declared by their models (web/api/declare.py) ----------------------------------
 
 
@@ -185,29 +141,34 @@ def _declared_operation(route: DeclaredRoute) -> Schema:
             "description": found.body_description,
             "content": {JSON: {"schema": ref(found.body.__name__)}},
         }
-    statuses = list(found.answers.items())
-    first_status, first_model = statuses[0]
-    op = operation(
-        found.operation_id,
-        found.summary,
-        found.tag,
-        ok=(first_status, first_model.__name__),
-        errors=found.errors,
-        parameters=parameters,
-        body=body,
-        description=found.description,
-    )
-    for status, model in statuses:
-        answer: Schema = {
+    headers = {
+        name: {"description": text, "schema": {"type": "string"}}
+        for name, text in found.headers.items()
+    }
+    responses: Schema = {
+        str(status): {
             "description": SUCCESS[status],
             "content": {JSON: {"schema": ref(model.__name__)}},
+            **({"headers": headers} if headers else {}),
         }
-        if found.headers:
-            answer["headers"] = {
-                name: {"description": text, "schema": {"type": "string"}}
-                for name, text in found.headers.items()
-            }
-        op["responses"][str(status)] = answer
+        for status, model in found.answers.items()
+    }
+    # 400 (a NUL character in a query parameter), 401 and 503 (the database cannot be
+    # reached) are always possible; the route lists its other errors.
+    for code in sorted({400, 401, 503, *found.errors}):
+        responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
+    op: Schema = {
+        "operationId": found.operation_id,
+        "summary": found.summary,
+        "tags": [found.tag],
+        "responses": responses,
+    }
+    if found.description:
+        op["description"] = found.description
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = body
     if found.security:
         op["security"] = [{found.security: []}]
     return op
